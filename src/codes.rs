@@ -1,0 +1,634 @@
+//! Code alphabets, display formats, and generation of code sets from an injected CSPRNG.
+
+use std::fmt;
+
+use rand::CryptoRng;
+use zeroize::Zeroizing;
+
+/// Crockford-style base32: digits and letters without I, L, O and U, so that
+/// 0/O and 1/I/l cannot be confused when a code is typed from paper.
+pub const BASE32: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// Decimal digits.
+pub const DIGITS: &[u8; 10] = b"0123456789";
+/// Hexadecimal digits (for codes services issue; lowercase is folded to upper).
+pub const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Formats weaker than this are refused outright.
+pub const MIN_BITS: f64 = 20.0;
+/// NIST SP 800-63B rev. 4 asks 64 bits for saved recovery codes; below it we warn.
+pub const RECOMMENDED_BITS: f64 = 64.0;
+/// Longest code (in symbols) a format may describe; longer codes do not fit a sheet row.
+pub const MAX_SYMBOLS: usize = 40;
+
+/// The default format: 16 base32 symbols in groups of four (80 bits).
+pub const DEFAULT_PATTERN: &str = "XXXX-XXXX-XXXX-XXXX";
+
+/// The kind of symbol at one position of a format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SymbolClass {
+    /// One of [`BASE32`] (pattern letter `X`).
+    Base32,
+    /// One of [`DIGITS`] (pattern letter `9`).
+    Digit,
+    /// One of [`HEX`] (pattern letter `F`).
+    Hex,
+    /// Any ASCII letter or digit, as some services issue (pattern letter `A`).
+    /// Only for printing imported codes: generation never uses it.
+    Alnum,
+}
+
+impl SymbolClass {
+    /// The symbols a generated code may use, or `None` for classes only used to print.
+    pub fn alphabet(self) -> Option<&'static [u8]> {
+        match self {
+            SymbolClass::Base32 => Some(BASE32),
+            SymbolClass::Digit => Some(DIGITS),
+            SymbolClass::Hex => Some(HEX),
+            SymbolClass::Alnum => None,
+        }
+    }
+
+    /// Entropy of one uniformly drawn symbol.
+    pub fn bits(self) -> f64 {
+        match self {
+            SymbolClass::Base32 => 5.0,
+            SymbolClass::Digit => 10f64.log2(),
+            SymbolClass::Hex => 4.0,
+            SymbolClass::Alnum => 62f64.log2(),
+        }
+    }
+
+    /// Whether `c` (already normalised to upper case) belongs to the class.
+    pub fn accepts(self, c: char) -> bool {
+        match self {
+            SymbolClass::Alnum => c.is_ascii_alphanumeric(),
+            other => other
+                .alphabet()
+                .is_some_and(|a| c.is_ascii() && a.contains(&(c as u8))),
+        }
+    }
+
+    fn pattern_letter(self) -> char {
+        match self {
+            SymbolClass::Base32 => 'X',
+            SymbolClass::Digit => '9',
+            SymbolClass::Hex => 'F',
+            SymbolClass::Alnum => 'A',
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Item {
+    Symbol(SymbolClass),
+    Separator(char),
+}
+
+/// A readable pattern such as `XXXX-XXXX` or `9999 9999`: which symbol goes
+/// where, and where the separators stand when a code is printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Format {
+    items: Vec<Item>,
+}
+
+/// Why a format pattern was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormatError {
+    Empty,
+    UnknownLetter(char),
+    MisplacedSeparator,
+    TooLong(usize),
+    TooWeak(f64),
+    NotGeneratable,
+}
+
+impl fmt::Display for FormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FormatError::Empty => write!(
+                f,
+                "the format has no symbols: use e.g. XXXX-XXXX or 9999 9999"
+            ),
+            FormatError::UnknownLetter(c) => write!(
+                f,
+                "the format has `{c}`: use X (base32 letter or digit), 9 (digit), F (hex digit), and - or space between groups"
+            ),
+            FormatError::MisplacedSeparator => {
+                write!(
+                    f,
+                    "the format starts, ends or doubles a separator: put one - or space between groups"
+                )
+            }
+            FormatError::TooLong(n) => {
+                write!(
+                    f,
+                    "the format has {n} symbols: at most {MAX_SYMBOLS} fit on a sheet"
+                )
+            }
+            FormatError::TooWeak(bits) => write!(
+                f,
+                "the format gives only {bits:.1} bits per code: at least {MIN_BITS:.0} are needed, {RECOMMENDED_BITS:.0} recommended (e.g. XXXX-XXXX-XXXX-XXXX)"
+            ),
+            FormatError::NotGeneratable => {
+                write!(
+                    f,
+                    "the format uses A (any letter), which is only for printing imported codes"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for FormatError {}
+
+impl Format {
+    /// Parses a pattern of `X` (base32), `9` (digit), `F` (hex) and `A` (any
+    /// letter or digit), with single `-` or space separators between groups.
+    pub fn parse(pattern: &str) -> Result<Format, FormatError> {
+        let mut items = Vec::new();
+        let mut last_was_separator = true;
+        for c in pattern.chars() {
+            let item = match c {
+                'X' | 'x' => Item::Symbol(SymbolClass::Base32),
+                '9' => Item::Symbol(SymbolClass::Digit),
+                'F' | 'f' => Item::Symbol(SymbolClass::Hex),
+                'A' | 'a' => Item::Symbol(SymbolClass::Alnum),
+                '-' | ' ' => {
+                    if last_was_separator {
+                        return Err(
+                            if items.is_empty() && c == ' ' && pattern.trim().is_empty() {
+                                FormatError::Empty
+                            } else {
+                                FormatError::MisplacedSeparator
+                            },
+                        );
+                    }
+                    last_was_separator = true;
+                    items.push(Item::Separator(c));
+                    continue;
+                }
+                other => return Err(FormatError::UnknownLetter(other)),
+            };
+            last_was_separator = false;
+            items.push(item);
+        }
+        if items.is_empty() {
+            return Err(FormatError::Empty);
+        }
+        if last_was_separator {
+            return Err(FormatError::MisplacedSeparator);
+        }
+        let format = Format { items };
+        if format.len() > MAX_SYMBOLS {
+            return Err(FormatError::TooLong(format.len()));
+        }
+        Ok(format)
+    }
+
+    /// Parses a pattern for generating codes: no `A`, and at least [`MIN_BITS`].
+    pub fn parse_for_generation(pattern: &str) -> Result<Format, FormatError> {
+        let format = Format::parse(pattern)?;
+        if format.classes().any(|c| c.alphabet().is_none()) {
+            return Err(FormatError::NotGeneratable);
+        }
+        if format.bits() < MIN_BITS {
+            return Err(FormatError::TooWeak(format.bits()));
+        }
+        Ok(format)
+    }
+
+    /// A format of `len` symbols of one class, grouped every `group` symbols with `sep`.
+    pub fn grouped(class: SymbolClass, len: usize, group: usize, sep: char) -> Format {
+        let mut items = Vec::with_capacity(len + len / group.max(1));
+        for i in 0..len {
+            if i > 0 && group > 0 && i % group == 0 {
+                items.push(Item::Separator(sep));
+            }
+            items.push(Item::Symbol(class));
+        }
+        Format { items }
+    }
+
+    fn classes(&self) -> impl Iterator<Item = SymbolClass> + '_ {
+        self.items.iter().filter_map(|i| match i {
+            Item::Symbol(c) => Some(*c),
+            Item::Separator(_) => None,
+        })
+    }
+
+    /// Number of symbols in a code (separators not counted).
+    pub fn len(&self) -> usize {
+        self.classes().count()
+    }
+
+    /// Always false: a parsed format has at least one symbol.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Entropy of one code drawn uniformly in this format.
+    pub fn bits(&self) -> f64 {
+        self.classes().map(SymbolClass::bits).sum()
+    }
+
+    /// The pattern as a user would write it.
+    pub fn pattern(&self) -> String {
+        self.items
+            .iter()
+            .map(|i| match i {
+                Item::Symbol(c) => c.pattern_letter(),
+                Item::Separator(s) => *s,
+            })
+            .collect()
+    }
+
+    /// Whether a normalised code (no separators, upper case) fits this format.
+    pub fn accepts(&self, canonical: &str) -> bool {
+        canonical.chars().count() == self.len()
+            && canonical
+                .chars()
+                .zip(self.classes())
+                .all(|(c, class)| class.accepts(c))
+    }
+
+    /// The code with this format's separators put back, for printing.
+    pub fn display(&self, code: &Code) -> Zeroizing<String> {
+        let mut out = Zeroizing::new(String::with_capacity(self.items.len()));
+        let mut symbols = code.expose().chars();
+        for item in &self.items {
+            match item {
+                Item::Symbol(_) => match symbols.next() {
+                    Some(c) => out.push(c),
+                    None => break,
+                },
+                Item::Separator(s) => out.push(*s),
+            }
+        }
+        // A code longer than its format (never produced here) still prints whole.
+        out.extend(symbols);
+        out
+    }
+}
+
+/// One backup code in canonical form (no separators, upper case).
+///
+/// Deliberately neither `Debug` nor `Display`: a code reaches text only
+/// through [`Code::expose`] where it is drawn on the sheet or hashed.
+pub struct Code(Zeroizing<String>);
+
+impl Code {
+    /// Wraps an already-normalised code.
+    pub fn from_canonical(canonical: String) -> Code {
+        Code(Zeroizing::new(canonical))
+    }
+
+    /// The canonical symbols; call only where the code is printed or hashed.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq for Code {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_str() == other.0.as_str()
+    }
+}
+
+/// Normalises a typed or pasted code the way the sheet prints it: drops spaces
+/// and hyphens, folds case, and maps the letters base32 leaves out (O, I, L)
+/// to the digits people mistake them for.
+pub fn normalize_typed(input: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(input.len()));
+    for c in input.chars() {
+        match c {
+            ' ' | '-' | '\t' | '\u{3000}' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}'
+            | '\u{2212}' | '\u{30FC}' | '\u{FF0D}' => {}
+            'O' | 'o' => out.push('0'),
+            'I' | 'i' | 'L' | 'l' => out.push('1'),
+            // Full-width digits and letters, as Japanese input methods type them.
+            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
+                let ascii = char::from_u32(c as u32 - 0xFEE0).unwrap_or(c);
+                out.extend(normalize_typed(&ascii.to_string()).chars());
+            }
+            other => out.extend(other.to_uppercase()),
+        }
+    }
+    out
+}
+
+/// A set of distinct codes, numbered 1..=N in the order they were made or given.
+pub struct CodeSet {
+    format: Format,
+    codes: Vec<Code>,
+}
+
+impl CodeSet {
+    /// A set of codes given from outside (imported); the caller checked them.
+    pub fn from_codes(format: Format, codes: Vec<Code>) -> CodeSet {
+        CodeSet { format, codes }
+    }
+
+    pub fn format(&self) -> &Format {
+        &self.format
+    }
+
+    pub fn codes(&self) -> &[Code] {
+        &self.codes
+    }
+
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+}
+
+/// Why a code set could not be generated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GenerateError {
+    /// The format cannot hold `count` distinct codes without endless retries.
+    TooFewDistinct { count: usize, bits: f64 },
+}
+
+impl fmt::Display for GenerateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GenerateError::TooFewDistinct { count, bits } => write!(
+                f,
+                "a {bits:.1}-bit format cannot give {count} distinct codes: choose a longer format"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for GenerateError {}
+
+/// Draws one symbol uniformly from `alphabet` by rejection sampling: bytes at
+/// or above the largest multiple of the alphabet size are thrown away, so no
+/// symbol is favoured (no modulo bias).
+pub fn uniform_symbol<R: CryptoRng + ?Sized>(rng: &mut R, alphabet: &[u8]) -> u8 {
+    debug_assert!(!alphabet.is_empty() && alphabet.len() <= 256);
+    let n = alphabet.len() as u32;
+    let limit = 256 - (256 % n);
+    loop {
+        let mut byte = [0u8; 1];
+        rng.fill_bytes(&mut byte);
+        let v = u32::from(byte[0]);
+        if v < limit {
+            return alphabet[(v % n) as usize];
+        }
+    }
+}
+
+/// Draws one code in `format`.
+pub fn generate_code<R: CryptoRng + ?Sized>(rng: &mut R, format: &Format) -> Code {
+    let mut s = String::with_capacity(format.len());
+    for class in format.classes() {
+        let alphabet = class.alphabet().unwrap_or(BASE32);
+        s.push(char::from(uniform_symbol(rng, alphabet)));
+    }
+    Code::from_canonical(s)
+}
+
+/// Generates `count` distinct codes in `format`.
+pub fn generate_set<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    format: &Format,
+    count: usize,
+) -> Result<CodeSet, GenerateError> {
+    // Refuse when duplicates would be likely enough to loop for long: ask the
+    // space to be at least 4x the count (formats that pass MIN_BITS always are).
+    if format.bits() < (count as f64 * 4.0).log2() {
+        return Err(GenerateError::TooFewDistinct {
+            count,
+            bits: format.bits(),
+        });
+    }
+    // Sets are small (at most a few hundred codes), so a linear scan keeps no
+    // second copy of any code around.
+    let mut codes: Vec<Code> = Vec::with_capacity(count);
+    while codes.len() < count {
+        let code = generate_code(rng, format);
+        if !codes.iter().any(|c| c == &code) {
+            codes.push(code);
+        }
+    }
+    Ok(CodeSet {
+        format: format.clone(),
+        codes,
+    })
+}
+
+/// A set ID: 8 base32 symbols (40 bits), printed as `XXXX-XXXX`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SetId(String);
+
+/// Why a typed set ID was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetIdError(pub String);
+
+impl fmt::Display for SetIdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` is not a set ID: a set ID is 8 letters and digits, printed like 7K2Q-M9XA",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for SetIdError {}
+
+impl SetId {
+    pub const LEN: usize = 8;
+
+    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> SetId {
+        SetId(
+            (0..Self::LEN)
+                .map(|_| char::from(uniform_symbol(rng, BASE32)))
+                .collect(),
+        )
+    }
+
+    /// Parses a typed set ID, forgiving case, hyphens, spaces and O/I/L.
+    pub fn parse(input: &str) -> Result<SetId, SetIdError> {
+        let canonical = normalize_typed(input);
+        if canonical.chars().count() == Self::LEN
+            && canonical.chars().all(|c| SymbolClass::Base32.accepts(c))
+        {
+            Ok(SetId(canonical.to_string()))
+        } else {
+            Err(SetIdError(input.trim().to_owned()))
+        }
+    }
+
+    /// Canonical form, as stored in the ledger.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SetId {
+    /// Printed form, `XXXX-XXXX`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", &self.0[..4], &self.0[4..])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+    use std::collections::HashSet;
+
+    fn rng() -> StdRng {
+        StdRng::seed_from_u64(7)
+    }
+
+    #[test]
+    fn base32_has_no_confusable_letters() {
+        for c in [b'I', b'L', b'O', b'U'] {
+            assert!(!BASE32.contains(&c));
+        }
+        let unique: HashSet<u8> = BASE32.iter().copied().collect();
+        assert_eq!(unique.len(), 32);
+    }
+
+    #[test]
+    fn default_format_is_80_bits_in_groups_of_four() {
+        let f = Format::parse_for_generation(DEFAULT_PATTERN).unwrap();
+        assert_eq!(f.len(), 16);
+        assert_eq!(f.bits(), 80.0);
+        let set = generate_set(&mut rng(), &f, 10).unwrap();
+        let shown = f.display(&set.codes()[0]);
+        assert_eq!(shown.len(), 19);
+        assert_eq!(
+            shown.split('-').map(str::len).collect::<Vec<_>>(),
+            [4, 4, 4, 4]
+        );
+    }
+
+    #[test]
+    fn digits_entropy_arithmetic() {
+        let f = Format::parse("9999 9999").unwrap();
+        assert!((f.bits() - 26.575).abs() < 0.01, "{}", f.bits());
+        assert_eq!(f.pattern(), "9999 9999");
+    }
+
+    #[test]
+    fn format_errors() {
+        assert_eq!(Format::parse(""), Err(FormatError::Empty));
+        assert_eq!(Format::parse("   "), Err(FormatError::Empty));
+        assert_eq!(Format::parse("XXZX"), Err(FormatError::UnknownLetter('Z')));
+        assert_eq!(Format::parse("-XXXX"), Err(FormatError::MisplacedSeparator));
+        assert_eq!(Format::parse("XXXX-"), Err(FormatError::MisplacedSeparator));
+        assert_eq!(
+            Format::parse("XX--XX"),
+            Err(FormatError::MisplacedSeparator)
+        );
+        assert!(matches!(
+            Format::parse(&"X".repeat(41)),
+            Err(FormatError::TooLong(41))
+        ));
+        assert!(matches!(
+            Format::parse_for_generation("999999"),
+            Err(FormatError::TooWeak(_))
+        ));
+        assert_eq!(
+            Format::parse_for_generation("AAAAAAAA"),
+            Err(FormatError::NotGeneratable)
+        );
+        // 20 bits exactly is allowed (four base32 symbols).
+        assert!(Format::parse_for_generation("XXXX").is_ok());
+    }
+
+    #[test]
+    fn codes_have_length_alphabet_and_are_distinct() {
+        let f = Format::parse_for_generation("XXXX").unwrap();
+        let set = generate_set(&mut rng(), &f, 1000).unwrap();
+        let unique: HashSet<&str> = set.codes().iter().map(Code::expose).collect();
+        assert_eq!(unique.len(), 1000);
+        for code in set.codes() {
+            assert!(f.accepts(code.expose()));
+        }
+        let digits = Format::parse_for_generation("999999999").unwrap();
+        let set = generate_set(&mut rng(), &digits, 10).unwrap();
+        assert!(
+            set.codes()
+                .iter()
+                .all(|c| c.expose().bytes().all(|b| b.is_ascii_digit()))
+        );
+    }
+
+    #[test]
+    fn refuses_more_codes_than_the_space_supports() {
+        let f = Format::parse("XX").unwrap();
+        assert!(generate_set(&mut rng(), &f, 1000).is_err());
+    }
+
+    /// Chi-square per position over 64,000 codes. With 31 degrees of freedom
+    /// the 99.9999th percentile is about 80; a biased generator (for example
+    /// `byte % 32` on a 0..=255 range that is not a multiple) lands far above.
+    /// The RNG is seeded, so the result is the same on every run.
+    #[test]
+    fn symbols_are_uniform_per_position() {
+        let f = Format::parse("XXXX").unwrap();
+        let n = 64_000;
+        let mut counts = vec![[0u32; 32]; 4];
+        let mut r = rng();
+        for _ in 0..n {
+            let code = generate_code(&mut r, &f);
+            for (pos, b) in code.expose().bytes().enumerate() {
+                let idx = BASE32.iter().position(|&a| a == b).unwrap();
+                counts[pos][idx] += 1;
+            }
+        }
+        let expected = n as f64 / 32.0;
+        for (pos, row) in counts.iter().enumerate() {
+            let chi: f64 = row
+                .iter()
+                .map(|&o| (o as f64 - expected).powi(2) / expected)
+                .sum();
+            assert!(chi < 80.0, "position {pos}: chi-square {chi:.1}");
+        }
+    }
+
+    #[test]
+    fn digits_are_uniform_too() {
+        // 10 does not divide 256: this is where modulo bias would show.
+        let n = 50_000;
+        let mut counts = [0u32; 10];
+        let mut r = rng();
+        for _ in 0..n {
+            counts[(uniform_symbol(&mut r, DIGITS) - b'0') as usize] += 1;
+        }
+        let expected = n as f64 / 10.0;
+        let chi: f64 = counts
+            .iter()
+            .map(|&o| (o as f64 - expected).powi(2) / expected)
+            .sum();
+        // 9 degrees of freedom: 99.9999th percentile is about 42.
+        assert!(chi < 42.0, "chi-square {chi:.1}: {counts:?}");
+    }
+
+    #[test]
+    fn typed_codes_normalise() {
+        assert_eq!(normalize_typed("7k2q-m9xa").as_str(), "7K2QM9XA");
+        assert_eq!(normalize_typed(" 4821 7730 ").as_str(), "48217730");
+        assert_eq!(normalize_typed("O1lI").as_str(), "0111");
+        assert_eq!(normalize_typed("４８２１－７７３０").as_str(), "48217730");
+    }
+
+    #[test]
+    fn set_id_round_trip() {
+        let id = SetId::generate(&mut rng());
+        let printed = id.to_string();
+        assert_eq!(printed.len(), 9);
+        assert_eq!(SetId::parse(&printed.to_lowercase()).unwrap(), id);
+        assert!(SetId::parse("ABC").is_err());
+        assert!(SetId::parse("UUUU-UUUU").is_err());
+    }
+}

@@ -1,0 +1,3 @@
+//! recovery-sheet: printable recovery sheets for two-factor backup codes.
+
+pub mod codes;

@@ -1,0 +1,3 @@
+//! Command-line entry point: parse, run, map errors to exit codes.
+
+fn main() {}
