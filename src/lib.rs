@@ -1,3 +1,5 @@
 //! recovery-sheet: printable recovery sheets for two-factor backup codes.
 
 pub mod codes;
+pub mod sheet;
+pub mod template;

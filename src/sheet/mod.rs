@@ -1,0 +1,173 @@
+//! The printed sheet: what goes on it, checked against the fonts, laid out and turned into PDF bytes.
+
+pub mod fonts;
+pub mod layout;
+pub mod pdf;
+pub mod qr;
+
+use std::fmt;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+
+use crate::codes::{CodeSet, SetId};
+use crate::template::{Key, Template};
+use fonts::{Face, Fonts};
+use qr::{QrMatrix, SheetMark};
+
+/// Paper sizes the layout knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paper {
+    A4,
+    Letter,
+}
+
+impl Paper {
+    /// Width and height in millimetres.
+    pub fn size_mm(self) -> (f64, f64) {
+        match self {
+            Paper::A4 => (210.0, 297.0),
+            Paper::Letter => (215.9, 279.4),
+        }
+    }
+}
+
+/// Whether the service wants the codes used in the order they were issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UseOrder {
+    AnyOrder,
+    InOrder,
+}
+
+/// The set a new sheet replaces, as the ledger recorded it.
+#[derive(Debug, Clone)]
+pub struct ReplacedSet {
+    pub set_id: SetId,
+    pub generation: u32,
+    pub issued_at: DateTime<FixedOffset>,
+}
+
+/// Everything printed on a sheet.
+pub struct SheetContent<'a> {
+    pub template: &'a Template,
+    pub paper: Paper,
+    pub account: &'a str,
+    /// Display name of the service that issued imported codes.
+    pub service: Option<&'a str>,
+    pub issued_at: DateTime<FixedOffset>,
+    pub generation: u32,
+    pub set_id: &'a SetId,
+    pub codes: &'a CodeSet,
+    pub replaces: Option<ReplacedSet>,
+    /// How many sets before `replaces` the ledger knows (they too must be gone).
+    pub older_sets: usize,
+    pub location: Option<&'a str>,
+    pub custodian: Option<&'a str>,
+    pub next_inventory: Option<NaiveDate>,
+    pub order: UseOrder,
+    /// The template key of the one line of service advice.
+    pub advice: Key,
+    pub copies: u32,
+}
+
+impl SheetContent<'_> {
+    /// Issue date and time with its UTC offset, e.g. `2026-11-22 14:31 UTC+09:00`.
+    pub fn issued_display(&self) -> String {
+        let offset = self.issued_at.format("%:z").to_string();
+        let zone = if offset == "+00:00" {
+            "UTC".to_owned()
+        } else {
+            format!("UTC{offset}")
+        };
+        format!("{} {zone}", self.issued_at.format("%Y-%m-%d %H:%M"))
+    }
+
+    /// What the QR says about this sheet.
+    pub fn mark(&self) -> SheetMark {
+        SheetMark {
+            set_id: self.set_id.clone(),
+            generation: self.generation,
+            issued_at: self.issued_at,
+            account: self.account.to_owned(),
+        }
+    }
+}
+
+/// Why a sheet could not be drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SheetError {
+    /// A character no embedded font has; `field` says where it came from.
+    MissingGlyph { field: String, ch: char },
+    /// The QR payload does not fit a QR code (an extremely long account).
+    QrTooLong,
+}
+
+impl fmt::Display for SheetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SheetError::MissingGlyph { field, ch } => write!(
+                f,
+                "the {field} contains `{ch}` (U+{:04X}), which the sheet's fonts cannot print: remove or replace it",
+                *ch as u32
+            ),
+            SheetError::QrTooLong => write!(
+                f,
+                "the account name is too long for the sheet's QR code: shorten it"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SheetError {}
+
+/// Checks that every character on the sheet has a glyph (printpdf would
+/// silently draw an empty box), then lays out and renders the PDF.
+pub fn render(content: &SheetContent<'_>, fonts: &Fonts) -> Result<Vec<u8>, SheetError> {
+    check_coverage(content, fonts)?;
+    let qr = QrMatrix::encode(&content.mark().payload()).map_err(|_| SheetError::QrTooLong)?;
+    let pages = layout::layout(content, &qr, fonts);
+    Ok(pdf::to_pdf(&pages, fonts, content))
+}
+
+fn check_coverage(content: &SheetContent<'_>, fonts: &Fonts) -> Result<(), SheetError> {
+    let mut fields: Vec<(String, Face, &str)> = vec![
+        ("account".into(), Face::Text, content.account),
+        (
+            "service name".into(),
+            Face::Text,
+            content.service.unwrap_or(""),
+        ),
+        (
+            "storage location".into(),
+            Face::Text,
+            content.location.unwrap_or(""),
+        ),
+        (
+            "custodian".into(),
+            Face::Text,
+            content.custodian.unwrap_or(""),
+        ),
+    ];
+    for (key, text) in content.template.all_texts() {
+        fields.push((format!("template text `{}`", key.name()), Face::Text, text));
+    }
+    for (field, face, text) in fields {
+        if let Some(missing) = fonts.first_missing(face, text) {
+            return Err(SheetError::MissingGlyph {
+                field,
+                ch: missing.ch,
+            });
+        }
+    }
+    // Codes and the set ID are ASCII by construction; checked anyway, since a
+    // box instead of a code character would make the sheet useless.
+    let format = content.codes.format();
+    for code in content.codes.codes() {
+        if let Some(missing) = fonts.first_missing(Face::Mono, &format.display(code)) {
+            return Err(SheetError::MissingGlyph {
+                field: "codes".into(),
+                ch: missing.ch,
+            });
+        }
+    }
+    Ok(())
+}

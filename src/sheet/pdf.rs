@@ -1,0 +1,161 @@
+//! Laid-out pages to PDF bytes through printpdf: the only file that knows PDF operators.
+
+use printpdf::{
+    Color, FontId, Greyscale, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle,
+    PdfPage, PdfSaveOptions, Point, Pt, Rect, TextItem,
+};
+
+use super::SheetContent;
+use super::fonts::{Face, Fonts};
+use super::layout::{Item, Page, Paint, Tone};
+
+const PT_PER_MM: f64 = 72.0 / 25.4;
+
+fn pt(mm: f64) -> Pt {
+    Pt((mm * PT_PER_MM) as f32)
+}
+
+fn grey(level: f64) -> Color {
+    Color::Greyscale(Greyscale::new(level as f32, None))
+}
+
+/// Renders pages to a PDF. Metadata carries only the set ID and real dates:
+/// no user, host or code.
+pub fn to_pdf(pages: &[Page], fonts: &Fonts, content: &SheetContent<'_>) -> Vec<u8> {
+    let mut doc = PdfDocument::new(&format!("Recovery sheet {}", content.set_id));
+    let text_id = doc.add_font(fonts.parsed(Face::Text));
+    let mono_id = doc.add_font(fonts.parsed(Face::Mono));
+    let info = &mut doc.metadata.info;
+    if let Ok(when) = printpdf::OffsetDateTime::from_unix_timestamp(content.issued_at.timestamp()) {
+        info.creation_date = when;
+        info.modification_date = when;
+        info.metadata_date = when;
+    }
+    info.creator = "recovery-sheet".into();
+    info.producer = format!("recovery-sheet {}", env!("CARGO_PKG_VERSION"));
+
+    let pdf_pages = pages
+        .iter()
+        .map(|page| {
+            let mut ops = Vec::with_capacity(page.items.len() * 4);
+            for item in &page.items {
+                item_ops(item, page.height, &text_id, &mono_id, &mut ops);
+            }
+            PdfPage::new(Mm(page.width as f32), Mm(page.height as f32), ops)
+        })
+        .collect();
+    doc.with_pages(pdf_pages);
+    doc.save(&PdfSaveOptions::default(), &mut Vec::new())
+}
+
+fn item_ops(item: &Item, page_h: f64, text_id: &FontId, mono_id: &FontId, ops: &mut Vec<Op>) {
+    match item {
+        Item::Text {
+            x,
+            y,
+            size,
+            face,
+            text,
+            colour,
+        } => {
+            let font = match face {
+                Face::Text => text_id.clone(),
+                Face::Mono => mono_id.clone(),
+            };
+            let level = match colour {
+                Tone::Black => 0.0,
+                Tone::White => 1.0,
+                Tone::Grey => 0.35,
+            };
+            ops.extend([
+                Op::StartTextSection,
+                Op::SetFont {
+                    font: PdfFontHandle::External(font),
+                    size: Pt(*size as f32),
+                },
+                Op::SetFillColor { col: grey(level) },
+                Op::SetTextCursor {
+                    pos: Point {
+                        x: pt(*x),
+                        y: pt(page_h - y),
+                    },
+                },
+                Op::ShowText {
+                    items: vec![TextItem::Text(text.to_string())],
+                },
+                Op::EndTextSection,
+            ]);
+        }
+        Item::Rect { x, y, w, h, paint } => {
+            let mode = match paint {
+                Paint::Stroke { width_pt } => {
+                    ops.push(Op::SetOutlineColor { col: grey(0.0) });
+                    ops.push(Op::SetOutlineThickness {
+                        pt: Pt(*width_pt as f32),
+                    });
+                    PaintMode::Stroke
+                }
+                Paint::Fill { grey: level } => {
+                    ops.push(Op::SetFillColor { col: grey(*level) });
+                    PaintMode::Fill
+                }
+            };
+            ops.push(Op::DrawRectangle {
+                rectangle: Rect {
+                    x: pt(*x),
+                    y: pt(page_h - y - h),
+                    width: pt(*w),
+                    height: pt(*h),
+                    mode: Some(mode),
+                    winding_order: None,
+                },
+            });
+        }
+        Item::Line {
+            x1,
+            y1,
+            x2,
+            y2,
+            width_pt,
+        } => {
+            ops.push(Op::SetOutlineColor { col: grey(0.0) });
+            ops.push(Op::SetOutlineThickness {
+                pt: Pt(*width_pt as f32),
+            });
+            let point = |x: f64, y: f64| LinePoint {
+                p: Point {
+                    x: pt(x),
+                    y: pt(page_h - y),
+                },
+                bezier: false,
+            };
+            ops.push(Op::DrawLine {
+                line: Line {
+                    points: vec![point(*x1, *y1), point(*x2, *y2)],
+                    is_closed: false,
+                },
+            });
+        }
+        Item::Qr {
+            x,
+            y,
+            module,
+            matrix,
+        } => {
+            ops.push(Op::SetFillColor { col: grey(0.0) });
+            for (row, col, len) in matrix.dark_runs() {
+                let top = y + row as f64 * module;
+                ops.push(Op::DrawRectangle {
+                    rectangle: Rect {
+                        x: pt(x + col as f64 * module),
+                        y: pt(page_h - top - module),
+                        width: pt(len as f64 * module),
+                        height: pt(*module),
+                        mode: Some(PaintMode::Fill),
+                        winding_order: None,
+                    },
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! Sheet wording: one TOML file per language under `templates/`, checked key by key.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Languages the sheet ships wording for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Ja,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ja => "ja",
+        }
+    }
+
+    /// The language a locale string (`ja_JP.UTF-8`, `en_US`) asks for, if any.
+    pub fn from_locale(locale: &str) -> Option<Lang> {
+        let lang = locale.split(['_', '.', '-', '@']).next()?;
+        match lang.to_ascii_lowercase().as_str() {
+            "ja" => Some(Lang::Ja),
+            "en" | "c" | "posix" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The language of the user's locale (`LC_ALL`, then `LC_MESSAGES`, then
+    /// `LANG`, as POSIX orders them); English when unset or unknown.
+    pub fn from_env() -> Lang {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|var| std::env::var(var).ok())
+            .find(|v| !v.is_empty())
+            .and_then(|v| Lang::from_locale(&v))
+            .unwrap_or(Lang::En)
+    }
+
+    fn embedded(self) -> &'static str {
+        match self {
+            Lang::En => include_str!("../templates/en.toml"),
+            Lang::Ja => include_str!("../templates/ja.toml"),
+        }
+    }
+}
+
+macro_rules! keys {
+    ($($variant:ident => $name:literal [$($ph:literal),*]),* $(,)?) => {
+        /// Every piece of wording a sheet uses.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+        pub enum Key { $($variant),* }
+
+        impl Key {
+            pub const ALL: &'static [Key] = &[$(Key::$variant),*];
+
+            /// The key's name in a template file.
+            pub fn name(self) -> &'static str {
+                match self { $(Key::$variant => $name),* }
+            }
+
+            /// The `{placeholders}` the key may use.
+            pub fn placeholders(self) -> &'static [&'static str] {
+                match self { $(Key::$variant => &[$($ph),*]),* }
+            }
+        }
+    };
+}
+
+keys! {
+    Title => "title" [],
+    LabelAccount => "label_account" [],
+    LabelService => "label_service" [],
+    LabelIssued => "label_issued" [],
+    LabelGeneration => "label_generation" [],
+    LabelSetId => "label_set_id" [],
+    DestroyHeading => "destroy_heading" [],
+    DestroyBody => "destroy_body" [],
+    DestroyReplaces => "destroy_replaces" ["set_id", "generation", "issued"],
+    DestroyOlder => "destroy_older" ["n"],
+    DestroyFirst => "destroy_first" [],
+    LabelLocation => "label_location" [],
+    LabelCustodian => "label_custodian" [],
+    LabelNextInventory => "label_next_inventory" [],
+    Howto => "howto" [],
+    OrderAny => "order_any" [],
+    OrderInOrder => "order_in_order" [],
+    LowCodes => "low_codes" [],
+    CodesHeading => "codes_heading" ["count"],
+    CodesContinued => "codes_continued" [],
+    UsedOn => "used_on" [],
+    UsedBy => "used_by" [],
+    CopyOf => "copy_of" ["k", "n"],
+    PageOf => "page_of" ["page", "pages"],
+    Footer => "footer" ["set_id", "generation"],
+    QrCaption => "qr_caption" [],
+    AdviceGenerated => "advice_generated" [],
+    AdviceGeneric => "advice_generic" [],
+    AdviceGoogle => "advice_google" [],
+    AdviceInstagram => "advice_instagram" [],
+    AdviceFreee => "advice_freee" [],
+    AdviceX => "advice_x" [],
+    AdviceGithub => "advice_github" [],
+    AdviceGitlab => "advice_gitlab" [],
+    AdviceKeycloak => "advice_keycloak" [],
+    AdviceNextcloud => "advice_nextcloud" [],
+    AdvicePlaystation => "advice_playstation" [],
+}
+
+impl Key {
+    pub fn from_name(name: &str) -> Option<Key> {
+        Key::ALL.iter().copied().find(|k| k.name() == name)
+    }
+}
+
+/// Why a template was refused.
+#[derive(Debug)]
+pub enum TemplateError {
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    Syntax {
+        origin: String,
+        message: String,
+    },
+    MissingKey {
+        origin: String,
+        key: &'static str,
+    },
+    UnknownKey {
+        origin: String,
+        key: String,
+    },
+    NotText {
+        origin: String,
+        key: String,
+    },
+    BadPlaceholder {
+        origin: String,
+        key: &'static str,
+        placeholder: String,
+    },
+}
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TemplateError::Unreadable { path, source } => {
+                write!(f, "cannot read template {}: {source}", path.display())
+            }
+            TemplateError::Syntax { origin, message } => {
+                write!(
+                    f,
+                    "template {origin} is not valid TOML: {}",
+                    message.trim().replace('\n', " ")
+                )
+            }
+            TemplateError::MissingKey { origin, key } => write!(
+                f,
+                "template {origin} has no `{key}`: copy it from templates/en.toml or templates/ja.toml"
+            ),
+            TemplateError::UnknownKey { origin, key } => {
+                write!(
+                    f,
+                    "template {origin} has an unknown key `{key}`: remove it or fix its spelling"
+                )
+            }
+            TemplateError::NotText { origin, key } => {
+                write!(
+                    f,
+                    "template {origin}: `{key}` must be text in double quotes"
+                )
+            }
+            TemplateError::BadPlaceholder {
+                origin,
+                key,
+                placeholder,
+            } => {
+                let allowed = Key::from_name(key).map(Key::placeholders).unwrap_or(&[]);
+                let allowed = if allowed.is_empty() {
+                    "none".to_owned()
+                } else {
+                    allowed
+                        .iter()
+                        .map(|p| format!("{{{p}}}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                write!(
+                    f,
+                    "template {origin}: `{key}` uses {{{placeholder}}}, which it cannot fill (it may use {allowed})"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for TemplateError {}
+
+/// A complete, checked set of sheet wording.
+#[derive(Debug, Clone)]
+pub struct Template {
+    texts: BTreeMap<Key, String>,
+}
+
+impl Template {
+    /// The wording shipped for `lang`.
+    pub fn embedded(lang: Lang) -> Template {
+        // The shipped files are checked by a unit test, so this cannot fail at run time.
+        Template::parse(lang.embedded(), &format!("templates/{}.toml", lang.code()))
+            .unwrap_or_else(|e| panic!("shipped template is broken: {e}"))
+    }
+
+    /// Reads an office's own wording from `path`.
+    pub fn load(path: &Path) -> Result<Template, TemplateError> {
+        let text = std::fs::read_to_string(path).map_err(|source| TemplateError::Unreadable {
+            path: path.to_owned(),
+            source,
+        })?;
+        Template::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and checks template text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Template, TemplateError> {
+        let origin = origin.to_owned();
+        let table: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| TemplateError::Syntax {
+                    origin: origin.clone(),
+                    message: e.to_string(),
+                })?;
+        let mut texts = BTreeMap::new();
+        for (name, value) in &table {
+            let key = Key::from_name(name).ok_or_else(|| TemplateError::UnknownKey {
+                origin: origin.clone(),
+                key: name.clone(),
+            })?;
+            let value = value.as_str().ok_or_else(|| TemplateError::NotText {
+                origin: origin.clone(),
+                key: name.clone(),
+            })?;
+            if let Some(placeholder) =
+                placeholders_in(value).find(|p| !key.placeholders().contains(p))
+            {
+                return Err(TemplateError::BadPlaceholder {
+                    origin,
+                    key: key.name(),
+                    placeholder: placeholder.to_owned(),
+                });
+            }
+            texts.insert(key, value.to_owned());
+        }
+        if let Some(missing) = Key::ALL.iter().find(|k| !texts.contains_key(k)) {
+            return Err(TemplateError::MissingKey {
+                origin,
+                key: missing.name(),
+            });
+        }
+        Ok(Template { texts })
+    }
+
+    /// The wording for `key`, placeholders left as they are.
+    pub fn text(&self, key: Key) -> &str {
+        self.texts.get(&key).map(String::as_str).unwrap_or_default()
+    }
+
+    /// The wording for `key` with `{name}` placeholders filled in.
+    pub fn fill(&self, key: Key, values: &[(&str, &str)]) -> String {
+        let mut out = self.text(key).to_owned();
+        for (name, value) in values {
+            out = out.replace(&format!("{{{name}}}"), value);
+        }
+        out
+    }
+
+    /// Every piece of wording, for checking that the fonts cover it.
+    pub fn all_texts(&self) -> impl Iterator<Item = (Key, &str)> {
+        self.texts.iter().map(|(k, v)| (*k, v.as_str()))
+    }
+}
+
+fn placeholders_in(text: &str) -> impl Iterator<Item = &str> {
+    text.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_templates_are_complete() {
+        for lang in [Lang::En, Lang::Ja] {
+            let t = Template::parse(lang.embedded(), lang.code()).unwrap();
+            for key in Key::ALL {
+                assert!(!t.text(*key).trim().is_empty(), "{lang:?} {}", key.name());
+            }
+        }
+    }
+
+    #[test]
+    fn missing_key_is_named() {
+        let text = Lang::En.embedded().replace("title = ", "# title = ");
+        let err = Template::parse(&text, "mine.toml").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "template mine.toml has no `title`: copy it from templates/en.toml or templates/ja.toml"
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let text = format!("{}\ntitel = \"x\"\n", Lang::En.embedded());
+        let err = Template::parse(&text, "mine.toml").unwrap_err();
+        assert!(err.to_string().contains("unknown key `titel`"), "{err}");
+    }
+
+    #[test]
+    fn unknown_placeholder_is_named() {
+        let text = Lang::En
+            .embedded()
+            .replace("Copy {k} of {n}", "Copy {k} of {total}");
+        let err = Template::parse(&text, "mine.toml").unwrap_err();
+        assert!(err.to_string().contains("`copy_of` uses {total}"), "{err}");
+    }
+
+    #[test]
+    fn fill_replaces_placeholders() {
+        let t = Template::embedded(Lang::En);
+        assert_eq!(
+            t.fill(Key::CopyOf, &[("k", "1"), ("n", "2")]),
+            "Copy 1 of 2"
+        );
+    }
+
+    #[test]
+    fn locale_detection() {
+        assert_eq!(Lang::from_locale("ja_JP.UTF-8"), Some(Lang::Ja));
+        assert_eq!(Lang::from_locale("en_GB.UTF-8"), Some(Lang::En));
+        assert_eq!(Lang::from_locale("C.UTF-8"), Some(Lang::En));
+        assert_eq!(Lang::from_locale("de_DE"), None);
+    }
+}
