@@ -1,6 +1,7 @@
 //! The ledger: a record of generations of code sets per account, metadata only (never a code or its hash).
 
 mod error;
+mod sqlite;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -11,6 +12,7 @@ use serde::{Serialize, Serializer};
 use crate::codes::SetId;
 
 pub use error::LedgerError;
+pub use sqlite::SqliteLedger;
 
 /// Where a generation stands in its account's lineage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
