@@ -2,6 +2,8 @@
 
 mod error;
 mod sqlite;
+#[cfg(test)]
+mod tests;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
