@@ -1,5 +1,6 @@
 //! recovery-sheet: printable recovery sheets for two-factor backup codes.
 
 pub mod codes;
+pub mod ledger;
 pub mod sheet;
 pub mod template;

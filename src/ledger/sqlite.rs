@@ -1,0 +1,637 @@
+//! The ledger in one SQLite file: opening it safely, its schema and migrations, and the queries.
+
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use rusqlite::types::Type;
+use rusqlite::{Connection, ErrorCode, OpenFlags, Row, TransactionBehavior};
+
+use super::{
+    GenerationRecord, Ledger, LedgerError, Lineage, NewGeneration, Status, UsedCode, WriteTxn,
+};
+use crate::codes::SetId;
+
+/// Marks the file as ours (`PRAGMA application_id`, "RSLG"), so a SQLite file
+/// some other program made is never mistaken for a ledger.
+pub(super) const APPLICATION_ID: i32 = 0x5253_4c47;
+
+/// Schema steps: step `i` takes `user_version` from `i` to `i + 1`, all in one
+/// transaction. A new schema version is one more entry here.
+pub(super) const MIGRATIONS: &[&str] = &[SCHEMA_V1];
+
+/// The schema version this build writes and reads.
+pub(super) const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Long enough for many processes recording at once to queue rather than fail.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+// Metadata only: no column may ever hold a code or anything derived from one.
+const SCHEMA_V1: &str = "
+CREATE TABLE generations (
+    account           TEXT NOT NULL,
+    generation        INTEGER NOT NULL CHECK (generation >= 1),
+    set_id            TEXT NOT NULL UNIQUE,
+    issued_at         TEXT NOT NULL,
+    count             INTEGER NOT NULL CHECK (count >= 0),
+    format            TEXT NOT NULL,
+    source            TEXT NOT NULL,
+    copies            INTEGER NOT NULL CHECK (copies >= 0),
+    location          TEXT,
+    custodian         TEXT,
+    next_inventory    TEXT,
+    status            TEXT NOT NULL CHECK (status IN ('current', 'superseded', 'revoked')),
+    status_changed_at TEXT,
+    superseded_by     TEXT REFERENCES generations (set_id) DEFERRABLE INITIALLY DEFERRED,
+    UNIQUE (account, generation)
+) STRICT;
+CREATE UNIQUE INDEX one_current_per_account ON generations (account) WHERE status = 'current';
+CREATE TABLE used_codes (
+    set_id  TEXT NOT NULL REFERENCES generations (set_id),
+    number  INTEGER NOT NULL CHECK (number >= 1),
+    used_at TEXT NOT NULL,
+    used_by TEXT,
+    UNIQUE (set_id, number)
+) STRICT;
+";
+
+const COLUMNS: &str = "account, generation, set_id, issued_at, count, format, source, copies, \
+     location, custodian, next_inventory, status, status_changed_at, superseded_by";
+
+/// The ledger in a SQLite file, in rollback-journal mode: one file to back up,
+/// and readers need no write access to the folder (WAL would need a -shm file).
+pub struct SqliteLedger {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// What a file turned out to hold, judged before anything is written to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Contents {
+    /// Empty (0 bytes, or a SQLite file with nothing in it): ours to initialise.
+    Fresh,
+    /// Our ledger at this schema version.
+    Ours(u32),
+    /// Something else.
+    Foreign,
+}
+
+impl SqliteLedger {
+    /// Opens the ledger for reading and writing, creating it (folder 0700,
+    /// file 0600) and bringing its schema up to date as needed.
+    pub fn open(path: &Path) -> Result<SqliteLedger, LedgerError> {
+        Self::open_for_write(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+    }
+
+    /// Opens an existing ledger for reading only; creates nothing.
+    pub fn open_read_only(path: &Path) -> Result<SqliteLedger, LedgerError> {
+        match fs::metadata(path) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                return Err(LedgerError::Missing(path.to_owned()));
+            }
+            Err(err) => return Err(LedgerError::Io(path.to_owned(), err)),
+            Ok(meta) if meta.is_dir() => return Err(LedgerError::IsFolder(path.to_owned())),
+            Ok(_) => {}
+        }
+        if !has_sqlite_header(path)? {
+            return Err(LedgerError::NotALedger(path.to_owned()));
+        }
+        let conn = connect(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        match inspect(&conn).map_err(|e| sql_err(path, e))? {
+            // Created but never initialised: no ledger yet, as far as a reader goes.
+            Contents::Fresh => Err(LedgerError::Missing(path.to_owned())),
+            Contents::Foreign => Err(LedgerError::NotALedger(path.to_owned())),
+            Contents::Ours(found) if found > SCHEMA_VERSION => Err(LedgerError::TooNew {
+                path: path.to_owned(),
+                found,
+                supported: SCHEMA_VERSION,
+            }),
+            Contents::Ours(found) if found < SCHEMA_VERSION => Err(LedgerError::Outdated {
+                path: path.to_owned(),
+                found,
+                supported: SCHEMA_VERSION,
+            }),
+            Contents::Ours(_) => Ok(SqliteLedger {
+                conn,
+                path: path.to_owned(),
+            }),
+        }
+    }
+
+    /// The file this ledger lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `open` with the SQLite open flags as a parameter, so tests can simulate
+    /// a read-only file even when running as root.
+    pub(super) fn open_for_write(
+        path: &Path,
+        flags: OpenFlags,
+    ) -> Result<SqliteLedger, LedgerError> {
+        if path.is_dir() {
+            return Err(LedgerError::IsFolder(path.to_owned()));
+        }
+        create_parent(path)?;
+        create_file(path)?;
+        // Before SQLite touches the file: a text file, say, must be refused as it is.
+        if !has_sqlite_header(path)? {
+            return Err(LedgerError::NotALedger(path.to_owned()));
+        }
+        let mut conn = connect(path, flags)?;
+        if conn.is_readonly("main").map_err(|e| sql_err(path, e))? {
+            return Err(LedgerError::ReadOnly(path.to_owned()));
+        }
+        let contents = inspect(&conn).map_err(|e| sql_err(path, e))?;
+        check_contents(path, contents)?;
+        if contents != Contents::Ours(SCHEMA_VERSION) {
+            migrate(&mut conn, MIGRATIONS).map_err(|e| match e {
+                Migration::Refused(contents) => match check_contents(path, contents) {
+                    Err(refusal) => refusal,
+                    // Unreachable: `migrate` refuses only what `check_contents` refuses.
+                    Ok(()) => LedgerError::NotALedger(path.to_owned()),
+                },
+                Migration::Sqlite(e) => write_err(path, e),
+            })?;
+        }
+        Ok(SqliteLedger {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, LedgerError>,
+    ) -> Result<T, LedgerError> {
+        // One read transaction, so a record and its used codes are from the same moment.
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| sql_err(&self.path, e))?;
+        let out = f(&tx)?;
+        tx.commit().map_err(|e| sql_err(&self.path, e))?;
+        Ok(out)
+    }
+}
+
+impl Ledger for SqliteLedger {
+    fn begin_write(&mut self) -> Result<Box<dyn WriteTxn + '_>, LedgerError> {
+        let SqliteLedger { conn, path } = self;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| write_err(path, e))?;
+        Ok(Box::new(SqliteWriteTxn {
+            tx,
+            path: path.as_path(),
+        }))
+    }
+
+    fn accounts(&self) -> Result<Vec<GenerationRecord>, LedgerError> {
+        self.read(|conn| {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM (
+                     SELECT *, row_number() OVER (
+                         PARTITION BY account
+                         ORDER BY status = 'current' DESC, generation DESC
+                     ) AS rank
+                     FROM generations
+                 )
+                 WHERE rank = 1
+                 ORDER BY account"
+            );
+            query_records(conn, &self.path, &sql, [])
+        })
+    }
+
+    fn history(&self, account: &str) -> Result<Vec<GenerationRecord>, LedgerError> {
+        self.read(|conn| {
+            let sql =
+                format!("SELECT {COLUMNS} FROM generations WHERE account = ?1 ORDER BY generation");
+            let records = query_records(conn, &self.path, &sql, [account])?;
+            if records.is_empty() {
+                return Err(LedgerError::UnknownAccount(account.to_owned()));
+            }
+            Ok(records)
+        })
+    }
+
+    fn find_set(
+        &self,
+        set_id: &SetId,
+    ) -> Result<Option<(GenerationRecord, Option<GenerationRecord>)>, LedgerError> {
+        self.read(|conn| {
+            let sql = format!("SELECT {COLUMNS} FROM generations WHERE set_id = ?1");
+            let Some(record) = query_records(conn, &self.path, &sql, [set_id.as_str()])?
+                .into_iter()
+                .next()
+            else {
+                return Ok(None);
+            };
+            let current = match record.status {
+                Status::Current => None,
+                _ => current_of(conn, &self.path, &record.account)?,
+            };
+            Ok(Some((record, current)))
+        })
+    }
+}
+
+struct SqliteWriteTxn<'a> {
+    tx: rusqlite::Transaction<'a>,
+    path: &'a Path,
+}
+
+impl SqliteWriteTxn<'_> {
+    /// The account's current set, with the errors `mark_used` and `revoke` give.
+    fn require_current(&self, account: &str) -> Result<GenerationRecord, LedgerError> {
+        if let Some(current) = current_of(&self.tx, self.path, account)? {
+            return Ok(current);
+        }
+        let known: bool = self
+            .tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM generations WHERE account = ?1)",
+                [account],
+                |row| row.get(0),
+            )
+            .map_err(|e| write_err(self.path, e))?;
+        Err(if known {
+            LedgerError::NoCurrentSet(account.to_owned())
+        } else {
+            LedgerError::UnknownAccount(account.to_owned())
+        })
+    }
+
+    fn reload(&self, set_id: &SetId) -> Result<GenerationRecord, LedgerError> {
+        let sql = format!("SELECT {COLUMNS} FROM generations WHERE set_id = ?1");
+        query_records(&self.tx, self.path, &sql, [set_id.as_str()])?
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                LedgerError::Sqlite(self.path.to_owned(), rusqlite::Error::QueryReturnedNoRows)
+            })
+    }
+}
+
+impl WriteTxn for SqliteWriteTxn<'_> {
+    fn lineage(&mut self, account: &str) -> Result<Lineage, LedgerError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM generations WHERE account = ?1 ORDER BY generation DESC"
+        );
+        let newest_first = query_records(&self.tx, self.path, &sql, [account])?;
+        let next_generation = newest_first
+            .first()
+            .map_or(1, |newest| newest.generation.saturating_add(1));
+        let (current, earlier): (Vec<_>, Vec<_>) = newest_first
+            .into_iter()
+            .partition(|r| r.status == Status::Current);
+        Ok(Lineage {
+            current: current.into_iter().next(),
+            earlier,
+            next_generation,
+        })
+    }
+
+    fn record_generation(&mut self, new: &NewGeneration) -> Result<u32, LedgerError> {
+        let taken: bool = self
+            .tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM generations WHERE set_id = ?1)",
+                [new.set_id.as_str()],
+                |row| row.get(0),
+            )
+            .map_err(|e| write_err(self.path, e))?;
+        if taken {
+            return Err(LedgerError::DuplicateSetId(new.set_id.clone()));
+        }
+        let generation = self.lineage(&new.account)?.next_generation;
+        let issued_at = new.issued_at.to_rfc3339();
+        // Supersede first: the partial unique index allows one current row per account.
+        self.tx
+            .execute(
+                "UPDATE generations
+                 SET status = 'superseded', status_changed_at = ?2, superseded_by = ?3
+                 WHERE account = ?1 AND status = 'current'",
+                (&new.account, &issued_at, new.set_id.as_str()),
+            )
+            .map_err(|e| write_err(self.path, e))?;
+        self.tx
+            .execute(
+                &format!(
+                    "INSERT INTO generations ({COLUMNS})
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'current', NULL, NULL)"
+                ),
+                rusqlite::params![
+                    new.account,
+                    generation,
+                    new.set_id.as_str(),
+                    issued_at,
+                    new.count,
+                    new.format,
+                    new.source,
+                    new.copies,
+                    new.location,
+                    new.custodian,
+                    new.next_inventory.map(|d| d.format("%Y-%m-%d").to_string()),
+                ],
+            )
+            .map_err(|e| write_err(self.path, e))?;
+        Ok(generation)
+    }
+
+    fn mark_used(
+        &mut self,
+        account: &str,
+        number: u32,
+        at: DateTime<FixedOffset>,
+        by: Option<&str>,
+    ) -> Result<GenerationRecord, LedgerError> {
+        let current = self.require_current(account)?;
+        if number == 0 || number > current.count {
+            return Err(LedgerError::NumberOutOfRange {
+                number,
+                count: current.count,
+            });
+        }
+        if let Some(used) = current.used.iter().find(|u| u.number == number) {
+            return Err(LedgerError::AlreadyUsed {
+                number,
+                used_at: used.used_at,
+                by: used.by.clone(),
+            });
+        }
+        self.tx
+            .execute(
+                "INSERT INTO used_codes (set_id, number, used_at, used_by) VALUES (?1, ?2, ?3, ?4)",
+                (current.set_id.as_str(), number, at.to_rfc3339(), by),
+            )
+            .map_err(|e| write_err(self.path, e))?;
+        self.reload(&current.set_id)
+    }
+
+    fn revoke(
+        &mut self,
+        account: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Result<GenerationRecord, LedgerError> {
+        let current = self.require_current(account)?;
+        self.tx
+            .execute(
+                "UPDATE generations
+                 SET status = 'revoked', status_changed_at = ?2, superseded_by = NULL
+                 WHERE set_id = ?1",
+                (current.set_id.as_str(), at.to_rfc3339()),
+            )
+            .map_err(|e| write_err(self.path, e))?;
+        self.reload(&current.set_id)
+    }
+
+    fn commit(self: Box<Self>) -> Result<(), LedgerError> {
+        let path = self.path;
+        self.tx.commit().map_err(|e| write_err(path, e))
+    }
+}
+
+fn create_parent(path: &Path) -> Result<(), LedgerError> {
+    let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    if parent.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(parent)
+        .map_err(|err| io_err(parent, path, err))
+}
+
+/// Creates the file with mode 0600 if it is absent, so SQLite never creates it
+/// with the umask's looser mode; an existing file is left exactly as it is.
+fn create_file(path: &Path) -> Result<(), LedgerError> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        // Already there, possibly made a moment ago by a concurrent process.
+        Err(err) if err.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(io_err(path, path, err)),
+    }
+}
+
+fn io_err(what: &Path, ledger: &Path, err: io::Error) -> LedgerError {
+    match err.kind() {
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
+            LedgerError::ReadOnly(ledger.to_owned())
+        }
+        _ => LedgerError::Io(what.to_owned(), err),
+    }
+}
+
+/// Whether the file is empty or starts like a SQLite database.
+fn has_sqlite_header(path: &Path) -> Result<bool, LedgerError> {
+    let file = fs::File::open(path).map_err(|err| LedgerError::Io(path.to_owned(), err))?;
+    let mut head = Vec::with_capacity(SQLITE_MAGIC.len());
+    file.take(SQLITE_MAGIC.len() as u64)
+        .read_to_end(&mut head)
+        .map_err(|err| LedgerError::Io(path.to_owned(), err))?;
+    Ok(head.is_empty() || head == SQLITE_MAGIC)
+}
+
+fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, LedgerError> {
+    // No SQLITE_OPEN_CREATE (we made the file) and no URI parsing of the path.
+    let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|e| sql_err(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| sql_err(path, e))?;
+    conn.pragma_update(None, "foreign_keys", true)
+        .map_err(|e| sql_err(path, e))?;
+    Ok(conn)
+}
+
+/// Reads what the file holds without writing anything. One statement, so the
+/// three values come from one snapshot even while another process migrates.
+fn inspect(conn: &Connection) -> rusqlite::Result<Contents> {
+    let (application_id, user_version, objects): (i64, i64, i64) = conn.query_row(
+        "SELECT (SELECT application_id FROM pragma_application_id),
+                (SELECT user_version FROM pragma_user_version),
+                (SELECT count(*) FROM sqlite_schema)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let ours = application_id == i64::from(APPLICATION_ID);
+    Ok(
+        match (application_id, u32::try_from(user_version), objects) {
+            (0, Ok(0), 0) => Contents::Fresh,
+            (_, Ok(version), _) if ours && version >= 1 => Contents::Ours(version),
+            _ => Contents::Foreign,
+        },
+    )
+}
+
+/// The refusals a writer gives for what `inspect` found.
+fn check_contents(path: &Path, contents: Contents) -> Result<(), LedgerError> {
+    match contents {
+        Contents::Foreign => Err(LedgerError::NotALedger(path.to_owned())),
+        Contents::Ours(found) if found > SCHEMA_VERSION => Err(LedgerError::TooNew {
+            path: path.to_owned(),
+            found,
+            supported: SCHEMA_VERSION,
+        }),
+        Contents::Fresh | Contents::Ours(_) => Ok(()),
+    }
+}
+
+pub(super) enum Migration {
+    /// Looked again under the write lock and found something not to touch.
+    Refused(Contents),
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for Migration {
+    fn from(e: rusqlite::Error) -> Self {
+        Migration::Sqlite(e)
+    }
+}
+
+/// Applies the steps `migrations[found..]` in one immediate transaction. The
+/// contents are looked at again under the lock: a concurrent process may have
+/// migrated first, or the file may have changed since `inspect`.
+pub(super) fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<(), Migration> {
+    let target = u32::try_from(migrations.len()).unwrap_or(u32::MAX);
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found = match inspect(&tx)? {
+        Contents::Fresh => 0,
+        Contents::Ours(version) if version <= target => version,
+        refused => return Err(Migration::Refused(refused)),
+    };
+    for step in migrations.iter().skip(found as usize) {
+        tx.execute_batch(step)?;
+    }
+    tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+    tx.pragma_update(None, "user_version", target)?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn sql_err(path: &Path, e: rusqlite::Error) -> LedgerError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => LedgerError::NotALedger(path.to_owned()),
+        Some(ErrorCode::ReadOnly) => LedgerError::ReadOnly(path.to_owned()),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            LedgerError::Busy(path.to_owned())
+        }
+        _ => LedgerError::Sqlite(path.to_owned(), e),
+    }
+}
+
+/// As `sql_err`, for statements that write: there SQLite reports a journal it
+/// cannot create in a read-only folder as CANTOPEN.
+pub(super) fn write_err(path: &Path, e: rusqlite::Error) -> LedgerError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
+            LedgerError::ReadOnly(path.to_owned())
+        }
+        _ => sql_err(path, e),
+    }
+}
+
+fn current_of(
+    conn: &Connection,
+    path: &Path,
+    account: &str,
+) -> Result<Option<GenerationRecord>, LedgerError> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM generations WHERE account = ?1 AND status = 'current'");
+    Ok(query_records(conn, path, &sql, [account])?
+        .into_iter()
+        .next())
+}
+
+/// Runs a `SELECT {COLUMNS} ...` and fills in each record's used codes.
+fn query_records<P: rusqlite::Params>(
+    conn: &Connection,
+    path: &Path,
+    sql: &str,
+    params: P,
+) -> Result<Vec<GenerationRecord>, LedgerError> {
+    let fetch = || -> rusqlite::Result<Vec<GenerationRecord>> {
+        let mut stmt = conn.prepare(sql)?;
+        let mut records = stmt
+            .query_map(params, record_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut used = conn.prepare(
+            "SELECT number, used_at, used_by FROM used_codes WHERE set_id = ?1 ORDER BY number",
+        )?;
+        for record in &mut records {
+            record.used = used
+                .query_map([record.set_id.as_str()], |row| {
+                    Ok(UsedCode {
+                        number: row.get(0)?,
+                        used_at: datetime_at(row, 1)?,
+                        by: row.get(2)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+        }
+        Ok(records)
+    };
+    fetch().map_err(|e| sql_err(path, e))
+}
+
+fn record_from_row(row: &Row<'_>) -> rusqlite::Result<GenerationRecord> {
+    let status: String = row.get(11)?;
+    Ok(GenerationRecord {
+        account: row.get(0)?,
+        generation: row.get(1)?,
+        set_id: set_id_at(row, 2)?,
+        issued_at: datetime_at(row, 3)?,
+        count: row.get(4)?,
+        format: row.get(5)?,
+        source: row.get(6)?,
+        copies: row.get(7)?,
+        location: row.get(8)?,
+        custodian: row.get(9)?,
+        next_inventory: match row.get::<_, Option<String>>(10)? {
+            Some(text) => Some(
+                NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                    .map_err(|e| conversion(10, Box::new(e)))?,
+            ),
+            None => None,
+        },
+        status: Status::from_name(&status)
+            .ok_or_else(|| conversion(11, format!("unknown status `{status}`").into()))?,
+        status_changed_at: match row.get::<_, Option<String>>(12)? {
+            Some(_) => Some(datetime_at(row, 12)?),
+            None => None,
+        },
+        superseded_by: match row.get::<_, Option<String>>(13)? {
+            Some(_) => Some(set_id_at(row, 13)?),
+            None => None,
+        },
+        used: Vec::new(),
+    })
+}
+
+fn datetime_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<FixedOffset>> {
+    let text: String = row.get(idx)?;
+    DateTime::parse_from_rfc3339(&text).map_err(|e| conversion(idx, Box::new(e)))
+}
+
+fn set_id_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<SetId> {
+    let text: String = row.get(idx)?;
+    SetId::parse(&text).map_err(|e| conversion(idx, Box::new(e)))
+}
+
+fn conversion(idx: usize, e: Box<dyn std::error::Error + Send + Sync>) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, e)
+}

@@ -1,0 +1,943 @@
+//! Edge cases of the ledger, observed the way a user would: records read back and files on disk.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Barrier;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use rusqlite::{Connection, OpenFlags};
+use tempfile::TempDir;
+
+use super::sqlite::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, migrate};
+use super::*;
+
+fn at(text: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(text).unwrap()
+}
+
+fn id(text: &str) -> SetId {
+    SetId::parse(text).unwrap()
+}
+
+fn new_gen(account: &str, set_id: &str, issued_at: &str) -> NewGeneration {
+    NewGeneration {
+        account: account.to_owned(),
+        set_id: id(set_id),
+        issued_at: at(issued_at),
+        count: 10,
+        format: "XXXX-XXXX-XXXX-XXXX".to_owned(),
+        source: "generated".to_owned(),
+        copies: 2,
+        location: Some("safe, top shelf".to_owned()),
+        custodian: None,
+        next_inventory: NaiveDate::from_ymd_opt(2026, 1, 1),
+    }
+}
+
+fn ledger_path(dir: &TempDir) -> PathBuf {
+    dir.path()
+        .join("data")
+        .join("recovery-sheet")
+        .join("ledger.db")
+}
+
+fn record(ledger: &mut SqliteLedger, new: &NewGeneration) -> u32 {
+    let mut tx = ledger.begin_write().unwrap();
+    let generation = tx.record_generation(new).unwrap();
+    tx.commit().unwrap();
+    generation
+}
+
+/// Names of the files in a folder, to show a refusal left nothing behind.
+fn listing(dir: &Path) -> BTreeSet<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// Runs `attempt` and checks it left the file's bytes and its folder's listing as they were.
+fn unchanged_after<T>(path: &Path, attempt: impl FnOnce() -> T) -> T {
+    let before = fs::read(path).unwrap();
+    let folder = path.parent().unwrap();
+    let files_before = listing(folder);
+    let out = attempt();
+    assert_eq!(fs::read(path).unwrap(), before, "file bytes changed");
+    assert_eq!(listing(folder), files_before, "files appeared or vanished");
+    out
+}
+
+fn pragma(path: &Path, name: &str) -> i64 {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    conn.pragma_query_value(None, name, |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn open_creates_private_folder_and_file_with_schema() {
+    let dir = TempDir::new().unwrap();
+    let path = ledger_path(&dir);
+    SqliteLedger::open(&path).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        assert_eq!(mode(path.parent().unwrap().parent().unwrap()), 0o700);
+    }
+    assert_eq!(pragma(&path, "user_version"), 1);
+    assert_eq!(pragma(&path, "application_id"), i64::from(APPLICATION_ID));
+    // Opening again changes nothing.
+    unchanged_after(&path, || SqliteLedger::open(&path).unwrap());
+}
+
+#[test]
+fn an_existing_folder_keeps_its_mode() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("ledger.db");
+    #[cfg(unix)]
+    let before = {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(dir.path()).unwrap().permissions().mode()
+    };
+    SqliteLedger::open(&path).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            fs::metadata(dir.path()).unwrap().permissions().mode(),
+            before
+        );
+    }
+}
+
+#[test]
+fn second_generation_supersedes_the_first() {
+    let dir = TempDir::new().unwrap();
+    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+    let first = new_gen("github", "7K2Q-M9XA", "2025-01-02T10:00:00+01:00");
+    assert_eq!(record(&mut ledger, &first), 1);
+    let second = new_gen("github", "AB12-CD34", "2025-06-01T09:30:00-04:00");
+    assert_eq!(record(&mut ledger, &second), 2);
+
+    let history = ledger.history("github").unwrap();
+    assert_eq!(history.len(), 2);
+    let (old, new) = (&history[0], &history[1]);
+    assert_eq!(old.generation, 1);
+    assert_eq!(old.status, Status::Superseded);
+    assert_eq!(old.superseded_by, Some(id("AB12CD34")));
+    assert_eq!(old.status_changed_at, Some(second.issued_at));
+    assert_eq!(new.generation, 2);
+    assert_eq!(new.status, Status::Current);
+    assert_eq!(new.superseded_by, None);
+    assert_eq!(new.status_changed_at, None);
+    // Everything given comes back as given, offset included.
+    assert_eq!(new.issued_at.to_rfc3339(), "2025-06-01T09:30:00-04:00");
+    assert_eq!(new.account, "github");
+    assert_eq!(new.count, 10);
+    assert_eq!(new.format, "XXXX-XXXX-XXXX-XXXX");
+    assert_eq!(new.source, "generated");
+    assert_eq!(new.copies, 2);
+    assert_eq!(new.location.as_deref(), Some("safe, top shelf"));
+    assert_eq!(new.custodian, None);
+    assert_eq!(new.next_inventory, NaiveDate::from_ymd_opt(2026, 1, 1));
+    assert_eq!(new.remaining(), 10);
+}
+
+#[test]
+fn lineage_lists_current_and_earlier_newest_first() {
+    let dir = TempDir::new().unwrap();
+    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+    {
+        let mut tx = ledger.begin_write().unwrap();
+        let lineage = tx.lineage("github").unwrap();
+        assert_eq!(lineage.current, None);
+        assert!(lineage.earlier.is_empty());
+        assert_eq!(lineage.next_generation, 1);
+    }
+    record(
+        &mut ledger,
+        &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"),
+    );
+    record(
+        &mut ledger,
+        &new_gen("github", "AAAA-0002", "2025-02-01T00:00:00Z"),
+    );
+    record(
+        &mut ledger,
+        &new_gen("github", "AAAA-0003", "2025-03-01T00:00:00Z"),
+    );
+    record(
+        &mut ledger,
+        &new_gen("other", "BBBB-0001", "2025-03-01T00:00:00Z"),
+    );
+
+    let mut tx = ledger.begin_write().unwrap();
+    let lineage = tx.lineage("github").unwrap();
+    assert_eq!(lineage.current.as_ref().unwrap().set_id, id("AAAA0003"));
+    let earlier: Vec<u32> = lineage.earlier.iter().map(|r| r.generation).collect();
+    assert_eq!(earlier, [2, 1]);
+    assert_eq!(lineage.next_generation, 4);
+
+    tx.revoke("github", at("2025-04-01T00:00:00Z")).unwrap();
+    let lineage = tx.lineage("github").unwrap();
+    assert_eq!(lineage.current, None);
+    let earlier: Vec<(u32, Status)> = lineage
+        .earlier
+        .iter()
+        .map(|r| (r.generation, r.status))
+        .collect();
+    assert_eq!(
+        earlier,
+        [
+            (3, Status::Revoked),
+            (2, Status::Superseded),
+            (1, Status::Superseded)
+        ]
+    );
+    assert_eq!(lineage.next_generation, 4);
+    // A set recorded after a revocation starts the next generation, superseding nothing.
+    assert_eq!(
+        tx.record_generation(&new_gen("github", "AAAA-0004", "2025-05-01T00:00:00Z"))
+            .unwrap(),
+        4
+    );
+    tx.commit().unwrap();
+    let history = ledger.history("github").unwrap();
+    assert_eq!(history[2].status, Status::Revoked);
+    assert_eq!(history[2].superseded_by, None);
+    assert_eq!(history[3].status, Status::Current);
+}
+
+#[test]
+fn mark_used_checks_range_and_repeats() {
+    let dir = TempDir::new().unwrap();
+    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+    record(
+        &mut ledger,
+        &new_gen("github", "7K2Q-M9XA", "2025-01-02T10:00:00Z"),
+    );
+    let mut tx = ledger.begin_write().unwrap();
+
+    for number in [0, 11] {
+        match tx.mark_used("github", number, at("2025-02-01T00:00:00Z"), None) {
+            Err(LedgerError::NumberOutOfRange { number: n, count }) => {
+                assert_eq!((n, count), (number, 10));
+            }
+            other => panic!("expected NumberOutOfRange, got {other:?}"),
+        }
+    }
+    let record = tx
+        .mark_used("github", 7, at("2025-02-01T12:00:00+01:00"), Some("alice"))
+        .unwrap();
+    tx.mark_used("github", 3, at("2025-02-02T12:00:00Z"), None)
+        .unwrap();
+    assert_eq!(record.remaining(), 9);
+    let again = tx.mark_used("github", 7, at("2025-03-01T00:00:00Z"), None);
+    match again {
+        Err(LedgerError::AlreadyUsed {
+            number,
+            used_at,
+            by,
+        }) => {
+            assert_eq!(number, 7);
+            assert_eq!(used_at, at("2025-02-01T12:00:00+01:00"));
+            assert_eq!(by.as_deref(), Some("alice"));
+        }
+        other => panic!("expected AlreadyUsed, got {other:?}"),
+    }
+    assert!(matches!(
+        tx.mark_used("gitlab", 1, at("2025-03-01T00:00:00Z"), None),
+        Err(LedgerError::UnknownAccount(a)) if a == "gitlab"
+    ));
+    tx.commit().unwrap();
+
+    let current = ledger.history("github").unwrap().remove(0);
+    assert_eq!(current.remaining(), 8);
+    let numbers: Vec<u32> = current.used.iter().map(|u| u.number).collect();
+    assert_eq!(numbers, [3, 7], "used codes come back sorted by number");
+    assert_eq!(current.used[1].by.as_deref(), Some("alice"));
+}
+
+#[test]
+fn revoke_ends_the_current_set() {
+    let dir = TempDir::new().unwrap();
+    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+    record(
+        &mut ledger,
+        &new_gen("github", "7K2Q-M9XA", "2025-01-02T10:00:00Z"),
+    );
+    let mut tx = ledger.begin_write().unwrap();
+    let revoked = tx.revoke("github", at("2025-03-03T08:00:00Z")).unwrap();
+    assert_eq!(revoked.status, Status::Revoked);
+    assert_eq!(revoked.status_changed_at, Some(at("2025-03-03T08:00:00Z")));
+    assert_eq!(revoked.superseded_by, None);
+    assert!(matches!(
+        tx.revoke("github", at("2025-03-04T00:00:00Z")),
+        Err(LedgerError::NoCurrentSet(a)) if a == "github"
+    ));
+    assert!(matches!(
+        tx.mark_used("github", 1, at("2025-03-04T00:00:00Z"), None),
+        Err(LedgerError::NoCurrentSet(_))
+    ));
+    assert!(matches!(
+        tx.revoke("nobody", at("2025-03-04T00:00:00Z")),
+        Err(LedgerError::UnknownAccount(_))
+    ));
+    tx.commit().unwrap();
+    assert_eq!(ledger.history("github").unwrap()[0].status, Status::Revoked);
+}
+
+#[test]
+fn find_set_reports_what_replaced_it() {
+    let dir = TempDir::new().unwrap();
+    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+    record(
+        &mut ledger,
+        &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"),
+    );
+    record(
+        &mut ledger,
+        &new_gen("github", "AAAA-0002", "2025-02-01T00:00:00Z"),
+    );
+
+    let (found, current) = ledger.find_set(&id("aaaa-0002")).unwrap().unwrap();
+    assert_eq!((found.generation, found.status), (2, Status::Current));
+    assert_eq!(current, None);
+
+    let (found, current) = ledger.find_set(&id("AAAA0001")).unwrap().unwrap();
+    assert_eq!((found.generation, found.status), (1, Status::Superseded));
+    let current = current.unwrap();
+    assert_eq!((current.generation, current.set_id), (2, id("AAAA0002")));
+
+    assert_eq!(ledger.find_set(&id("ZZZZ-ZZZZ")).unwrap(), None);
+
+    let mut tx = ledger.begin_write().unwrap();
+    tx.revoke("github", at("2025-03-01T00:00:00Z")).unwrap();
+    tx.commit().unwrap();
+    let (found, current) = ledger.find_set(&id("AAAA0001")).unwrap().unwrap();
+    assert_eq!(found.generation, 1);
+    assert_eq!(current, None, "nothing is current after a revocation");
+}
+
+#[test]
+fn accounts_and_history() {
+    let dir = TempDir::new().unwrap();
+    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+    assert!(ledger.accounts().unwrap().is_empty());
+    record(
+        &mut ledger,
+        &new_gen("zulip", "ZZZZ-0001", "2025-01-01T00:00:00Z"),
+    );
+    record(
+        &mut ledger,
+        &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"),
+    );
+    record(
+        &mut ledger,
+        &new_gen("github", "AAAA-0002", "2025-02-01T00:00:00Z"),
+    );
+    record(
+        &mut ledger,
+        &new_gen("mail", "MMMM-0001", "2025-01-01T00:00:00Z"),
+    );
+    record(
+        &mut ledger,
+        &new_gen("mail", "MMMM-0002", "2025-02-01T00:00:00Z"),
+    );
+    let mut tx = ledger.begin_write().unwrap();
+    tx.revoke("mail", at("2025-03-01T00:00:00Z")).unwrap();
+    tx.commit().unwrap();
+
+    let summary: Vec<(String, u32, Status)> = ledger
+        .accounts()
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.account, r.generation, r.status))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("github".to_owned(), 2, Status::Current),
+            ("mail".to_owned(), 2, Status::Revoked),
+            ("zulip".to_owned(), 1, Status::Current),
+        ]
+    );
+    let generations: Vec<u32> = ledger
+        .history("github")
+        .unwrap()
+        .iter()
+        .map(|r| r.generation)
+        .collect();
+    assert_eq!(generations, [1, 2]);
+    assert!(matches!(
+        ledger.history("gitlab"),
+        Err(LedgerError::UnknownAccount(a)) if a == "gitlab"
+    ));
+}
+
+#[test]
+fn dropping_a_write_rolls_it_back() {
+    let dir = TempDir::new().unwrap();
+    let path = ledger_path(&dir);
+    let mut ledger = SqliteLedger::open(&path).unwrap();
+    {
+        let mut tx = ledger.begin_write().unwrap();
+        tx.record_generation(&new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"))
+            .unwrap();
+    }
+    assert!(ledger.accounts().unwrap().is_empty());
+    assert!(matches!(
+        ledger.history("github"),
+        Err(LedgerError::UnknownAccount(_))
+    ));
+    // The lock was released: another connection can write.
+    let mut other = SqliteLedger::open(&path).unwrap();
+    assert_eq!(
+        record(
+            &mut other,
+            &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z")
+        ),
+        1
+    );
+}
+
+#[test]
+fn a_set_id_is_recorded_once() {
+    let dir = TempDir::new().unwrap();
+    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+    record(
+        &mut ledger,
+        &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"),
+    );
+    let mut tx = ledger.begin_write().unwrap();
+    let err = tx
+        .record_generation(&new_gen("mail", "AAAA-0001", "2025-02-01T00:00:00Z"))
+        .unwrap_err();
+    assert!(matches!(err, LedgerError::DuplicateSetId(s) if s == id("AAAA0001")));
+    drop(tx);
+    assert_eq!(ledger.accounts().unwrap().len(), 1);
+}
+
+#[test]
+fn refuses_a_folder() {
+    let dir = TempDir::new().unwrap();
+    let folder = dir.path().join("ledger.db");
+    fs::create_dir(&folder).unwrap();
+    assert!(matches!(
+        SqliteLedger::open(&folder),
+        Err(LedgerError::IsFolder(p)) if p == folder
+    ));
+    assert!(matches!(
+        SqliteLedger::open_read_only(&folder),
+        Err(LedgerError::IsFolder(_))
+    ));
+    assert!(listing(&folder).is_empty());
+}
+
+#[test]
+fn refuses_a_text_file_without_touching_it() {
+    let dir = TempDir::new().unwrap();
+    for contents in [
+        &b"my backup codes are in the safe\n"[..],
+        b"x",
+        b"SQLite format 2\0",
+    ] {
+        let path = dir.path().join("notes.txt");
+        fs::write(&path, contents).unwrap();
+        unchanged_after(&path, || {
+            assert!(matches!(
+                SqliteLedger::open(&path),
+                Err(LedgerError::NotALedger(p)) if p == path
+            ));
+            assert!(matches!(
+                SqliteLedger::open_read_only(&path),
+                Err(LedgerError::NotALedger(_))
+            ));
+        });
+    }
+}
+
+#[test]
+fn refuses_someone_elses_database_without_touching_it() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("other.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('hi');")
+            .unwrap();
+    }
+    unchanged_after(&path, || {
+        assert!(matches!(
+            SqliteLedger::open(&path),
+            Err(LedgerError::NotALedger(_))
+        ));
+        assert!(matches!(
+            SqliteLedger::open_read_only(&path),
+            Err(LedgerError::NotALedger(_))
+        ));
+    });
+
+    // A database that merely has a user_version, but not our application id.
+    let path = dir.path().join("versioned.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+    }
+    unchanged_after(&path, || {
+        assert!(matches!(
+            SqliteLedger::open(&path),
+            Err(LedgerError::NotALedger(_))
+        ));
+    });
+}
+
+#[test]
+fn refuses_a_newer_schema_without_touching_it() {
+    let dir = TempDir::new().unwrap();
+    let path = ledger_path(&dir);
+    {
+        let mut ledger = SqliteLedger::open(&path).unwrap();
+        record(
+            &mut ledger,
+            &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"),
+        );
+    }
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 3).unwrap();
+    }
+    unchanged_after(&path, || {
+        for result in [
+            SqliteLedger::open(&path),
+            SqliteLedger::open_read_only(&path),
+        ] {
+            match result {
+                Err(LedgerError::TooNew {
+                    found, supported, ..
+                }) => assert_eq!((found, supported), (3, 1)),
+                Err(other) => panic!("expected TooNew, got {other}"),
+                Ok(_) => panic!("expected TooNew, got a ledger"),
+            }
+        }
+    });
+}
+
+#[test]
+fn refuses_to_write_a_read_only_ledger_without_touching_it() {
+    let dir = TempDir::new().unwrap();
+    let path = ledger_path(&dir);
+    {
+        let mut ledger = SqliteLedger::open(&path).unwrap();
+        record(
+            &mut ledger,
+            &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"),
+        );
+    }
+    // Tests may run as root, whom permission bits do not stop: simulate a
+    // read-only file with SQLite's read-only open instead.
+    unchanged_after(&path, || {
+        assert!(matches!(
+            SqliteLedger::open_for_write(&path, OpenFlags::SQLITE_OPEN_READ_ONLY),
+            Err(LedgerError::ReadOnly(p)) if p == path
+        ));
+        // A write attempted on a connection that cannot write says so too.
+        let mut ledger = SqliteLedger::open_read_only(&path).unwrap();
+        let attempt = ledger.begin_write().and_then(|mut tx| {
+            tx.record_generation(&new_gen("github", "AAAA-0002", "2025-02-01T00:00:00Z"))?;
+            tx.commit()
+        });
+        assert!(
+            matches!(attempt, Err(LedgerError::ReadOnly(_))),
+            "{attempt:?}"
+        );
+    });
+
+    let empty = dir.path().join("empty.db");
+    fs::write(&empty, b"").unwrap();
+    unchanged_after(&empty, || {
+        assert!(matches!(
+            SqliteLedger::open_for_write(&empty, OpenFlags::SQLITE_OPEN_READ_ONLY),
+            Err(LedgerError::ReadOnly(_))
+        ));
+    });
+}
+
+/// With real permission bits; only meaningful when not running as root.
+#[cfg(unix)]
+#[test]
+fn refuses_read_only_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("ledger.db");
+    SqliteLedger::open(&path).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o400)).unwrap();
+    if fs::OpenOptions::new().append(true).open(&path).is_ok() {
+        eprintln!("skipped: permission bits do not stop this user (root?)");
+        return;
+    }
+    unchanged_after(&path, || {
+        assert!(matches!(
+            SqliteLedger::open(&path),
+            Err(LedgerError::ReadOnly(_))
+        ));
+    });
+    let folder = dir.path().join("locked");
+    fs::create_dir(&folder).unwrap();
+    fs::set_permissions(&folder, fs::Permissions::from_mode(0o500)).unwrap();
+    assert!(matches!(
+        SqliteLedger::open(&folder.join("ledger.db")),
+        Err(LedgerError::ReadOnly(_))
+    ));
+    fs::set_permissions(&folder, fs::Permissions::from_mode(0o700)).unwrap();
+
+    // A writable file in a read-only folder: SQLite cannot create its journal.
+    let path = folder.join("ledger.db");
+    SqliteLedger::open(&path).unwrap();
+    fs::set_permissions(&folder, fs::Permissions::from_mode(0o500)).unwrap();
+    let mut ledger = SqliteLedger::open(&path).unwrap();
+    unchanged_after(&path, || {
+        let attempt = ledger.begin_write().and_then(|mut tx| {
+            tx.record_generation(&new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"))?;
+            tx.commit()
+        });
+        assert!(
+            matches!(attempt, Err(LedgerError::ReadOnly(_))),
+            "{attempt:?}"
+        );
+    });
+    fs::set_permissions(&folder, fs::Permissions::from_mode(0o700)).unwrap();
+}
+
+#[test]
+fn read_only_open_creates_nothing() {
+    let dir = TempDir::new().unwrap();
+    let path = ledger_path(&dir);
+    assert!(matches!(
+        SqliteLedger::open_read_only(&path),
+        Err(LedgerError::Missing(p)) if p == path
+    ));
+    assert!(listing(dir.path()).is_empty(), "no folder was created");
+
+    let empty = dir.path().join("empty.db");
+    fs::write(&empty, b"").unwrap();
+    unchanged_after(&empty, || {
+        assert!(matches!(
+            SqliteLedger::open_read_only(&empty),
+            Err(LedgerError::Missing(_))
+        ));
+    });
+
+    {
+        let mut ledger = SqliteLedger::open(&path).unwrap();
+        record(
+            &mut ledger,
+            &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"),
+        );
+    }
+    unchanged_after(&path, || {
+        let ledger = SqliteLedger::open_read_only(&path).unwrap();
+        assert_eq!(ledger.accounts().unwrap().len(), 1);
+        assert_eq!(ledger.history("github").unwrap().len(), 1);
+        assert!(ledger.find_set(&id("AAAA0001")).unwrap().is_some());
+    });
+}
+
+#[test]
+fn an_empty_file_is_initialised() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("ledger.db");
+    fs::write(&path, b"").unwrap();
+    let mut ledger = SqliteLedger::open(&path).unwrap();
+    assert_eq!(pragma(&path, "user_version"), i64::from(SCHEMA_VERSION));
+    assert_eq!(
+        record(
+            &mut ledger,
+            &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z")
+        ),
+        1
+    );
+}
+
+#[test]
+fn a_later_migration_step_applies_once_and_keeps_the_data() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("ledger.db");
+    {
+        let mut ledger = SqliteLedger::open(&path).unwrap();
+        record(
+            &mut ledger,
+            &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"),
+        );
+    }
+    // What a future build does: one more entry in the list of steps.
+    let mut future: Vec<&str> = MIGRATIONS.to_vec();
+    future.push("ALTER TABLE generations ADD COLUMN note TEXT;");
+    let mut conn = Connection::open(&path).unwrap();
+    assert!(migrate(&mut conn, &future).is_ok());
+    assert!(
+        migrate(&mut conn, &future).is_ok(),
+        "a second run is a no-op"
+    );
+    drop(conn);
+    assert_eq!(pragma(&path, "user_version"), 2);
+
+    // This build then refuses it, and the data written before is still there.
+    assert!(matches!(
+        SqliteLedger::open(&path),
+        Err(LedgerError::TooNew {
+            found: 2,
+            supported: 1,
+            ..
+        })
+    ));
+    let conn = Connection::open(&path).unwrap();
+    let count: i64 = conn
+        .query_row("SELECT count(*) FROM generations", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(count, 1);
+}
+
+#[test]
+fn concurrent_writers_each_get_their_own_generation() {
+    const WRITERS: u32 = 16;
+    let dir = TempDir::new().unwrap();
+    let path = ledger_path(&dir);
+    let barrier = Barrier::new(WRITERS as usize);
+    let mut given: Vec<u32> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..WRITERS)
+            .map(|i| {
+                let (path, barrier) = (&path, &barrier);
+                scope.spawn(move || {
+                    barrier.wait();
+                    // Every writer also races to create the file and its schema.
+                    let mut ledger = SqliteLedger::open(path).unwrap();
+                    let mut tx = ledger.begin_write().unwrap();
+                    let lineage = tx.lineage("github").unwrap();
+                    let new = new_gen("github", &format!("TEST{i:04}"), "2025-01-01T00:00:00Z");
+                    let generation = tx.record_generation(&new).unwrap();
+                    assert_eq!(generation, lineage.next_generation);
+                    tx.commit().unwrap();
+                    generation
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    given.sort_unstable();
+    assert_eq!(given, (1..=WRITERS).collect::<Vec<_>>());
+
+    let ledger = SqliteLedger::open_read_only(&path).unwrap();
+    let history = ledger.history("github").unwrap();
+    let generations: Vec<u32> = history.iter().map(|r| r.generation).collect();
+    assert_eq!(generations, (1..=WRITERS).collect::<Vec<_>>());
+    let current: Vec<&GenerationRecord> = history
+        .iter()
+        .filter(|r| r.status == Status::Current)
+        .collect();
+    assert_eq!(current.len(), 1);
+    assert_eq!(current[0].generation, WRITERS);
+    for pair in history.windows(2) {
+        assert_eq!(pair[0].status, Status::Superseded);
+        assert_eq!(pair[0].superseded_by.as_ref(), Some(&pair[1].set_id));
+    }
+}
+
+#[test]
+fn the_schema_has_no_place_for_a_code() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("ledger.db");
+    SqliteLedger::open(&path).unwrap();
+    let conn = Connection::open(&path).unwrap();
+    let mut tables = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")
+        .unwrap();
+    let tables: Vec<String> = tables
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(tables, ["generations", "used_codes"]);
+    for table in &tables {
+        let mut columns = conn
+            .prepare("SELECT name FROM pragma_table_info(?1)")
+            .unwrap();
+        let columns: Vec<String> = columns
+            .query_map([table], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(!columns.is_empty());
+        for column in columns {
+            let lower = column.to_lowercase();
+            for word in ["code", "hash", "secret", "digest", "salt"] {
+                assert!(!lower.contains(word), "{table}.{column} looks like {word}");
+            }
+        }
+    }
+}
+
+#[test]
+fn records_serialise_as_the_cli_prints_them() {
+    let dir = TempDir::new().unwrap();
+    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+    record(
+        &mut ledger,
+        &new_gen("github", "7K2Q-M9XA", "2025-01-02T10:00:00+01:00"),
+    );
+    record(
+        &mut ledger,
+        &new_gen("github", "AB12-CD34", "2025-06-01T09:30:00Z"),
+    );
+    let mut tx = ledger.begin_write().unwrap();
+    tx.mark_used("github", 2, at("2025-06-02T08:00:00Z"), None)
+        .unwrap();
+    tx.commit().unwrap();
+    let history = ledger.history("github").unwrap();
+    let old = serde_json::to_value(&history[0]).unwrap();
+    assert_eq!(old["set_id"], "7K2Q-M9XA");
+    assert_eq!(old["issued_at"], "2025-01-02T10:00:00+01:00");
+    assert_eq!(old["status"], "superseded");
+    assert_eq!(old["status_changed_at"], "2025-06-01T09:30:00+00:00");
+    assert_eq!(old["superseded_by"], "AB12-CD34");
+    assert_eq!(old["next_inventory"], "2026-01-01");
+    assert_eq!(old["custodian"], serde_json::Value::Null);
+    let new = serde_json::to_value(&history[1]).unwrap();
+    assert_eq!(new["status"], "current");
+    assert_eq!(new["superseded_by"], serde_json::Value::Null);
+    assert_eq!(new["used"][0]["number"], 2);
+    assert_eq!(new["used"][0]["used_at"], "2025-06-02T08:00:00+00:00");
+    assert_eq!(Status::Revoked.as_str(), "revoked");
+}
+
+#[test]
+fn default_path_follows_xdg() {
+    let path = |xdg: Option<&str>, home: Option<&str>| {
+        super::default_path_from(xdg.map(Into::into), home.map(Into::into))
+    };
+    assert_eq!(
+        path(Some("/data"), Some("/home/a")),
+        Some(PathBuf::from("/data/recovery-sheet/ledger.db"))
+    );
+    for ignored in [None, Some(""), Some("relative/data")] {
+        assert_eq!(
+            path(ignored, Some("/home/a")),
+            Some(PathBuf::from(
+                "/home/a/.local/share/recovery-sheet/ledger.db"
+            ))
+        );
+    }
+    assert_eq!(path(None, None), None);
+    assert_eq!(path(None, Some("")), None);
+}
+
+#[test]
+fn messages_are_lowercase_one_line_and_say_what_to_do() {
+    let p = || PathBuf::from("/x/ledger.db");
+    let errors = [
+        LedgerError::Missing(p()),
+        LedgerError::IsFolder(p()),
+        LedgerError::NotALedger(p()),
+        LedgerError::TooNew {
+            path: p(),
+            found: 3,
+            supported: 1,
+        },
+        LedgerError::Outdated {
+            path: p(),
+            found: 1,
+            supported: 2,
+        },
+        LedgerError::ReadOnly(p()),
+        LedgerError::Busy(p()),
+        LedgerError::UnknownAccount("github".into()),
+        LedgerError::NoCurrentSet("github".into()),
+        LedgerError::NumberOutOfRange {
+            number: 11,
+            count: 10,
+        },
+        LedgerError::AlreadyUsed {
+            number: 3,
+            used_at: at("2025-02-01T12:00:00+01:00"),
+            by: Some("alice".into()),
+        },
+        LedgerError::DuplicateSetId(id("7K2QM9XA")),
+        LedgerError::Io(p(), std::io::Error::other("disk on fire")),
+        LedgerError::Sqlite(p(), rusqlite::Error::QueryReturnedNoRows),
+    ];
+    for err in errors {
+        let text = err.to_string();
+        assert!(text.starts_with(|c: char| !c.is_uppercase()), "{text}");
+        assert!(!text.ends_with('.') && !text.contains('\n'), "{text}");
+        assert!(text.contains(": "), "says what to do: {text}");
+    }
+    assert_eq!(
+        LedgerError::NotALedger(p()).to_string(),
+        "ledger /x/ledger.db is not a recovery-sheet ledger: pass --ledger with another path"
+    );
+    assert_eq!(
+        LedgerError::TooNew {
+            path: p(),
+            found: 3,
+            supported: 1
+        }
+        .to_string(),
+        "ledger /x/ledger.db was written by a newer recovery-sheet (schema 3, this build knows 1): upgrade recovery-sheet"
+    );
+}
+
+const CHILD_LEDGER: &str = "RECOVERY_SHEET_TEST_CHILD_LEDGER";
+const CHILD_INDEX: &str = "RECOVERY_SHEET_TEST_CHILD_INDEX";
+
+/// Separate processes lock through POSIX file locks, unlike threads of one
+/// process: run this test binary again as 16 writers at once.
+#[test]
+fn concurrent_writer_processes_each_get_their_own_generation() {
+    const WRITERS: u32 = 16;
+    let dir = TempDir::new().unwrap();
+    let path = ledger_path(&dir);
+    let exe = std::env::current_exe().unwrap();
+    let children: Vec<_> = (0..WRITERS)
+        .map(|i| {
+            std::process::Command::new(&exe)
+                .args(["--exact", "ledger::tests::child_writer", "--ignored"])
+                .args(["--test-threads=1", "--quiet"])
+                .env(CHILD_LEDGER, &path)
+                .env(CHILD_INDEX, i.to_string())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success(), "a writer process failed");
+    }
+    let ledger = SqliteLedger::open_read_only(&path).unwrap();
+    let history = ledger.history("github").unwrap();
+    let generations: Vec<u32> = history.iter().map(|r| r.generation).collect();
+    assert_eq!(generations, (1..=WRITERS).collect::<Vec<_>>());
+    let current = history.iter().filter(|r| r.status == Status::Current);
+    assert_eq!(current.count(), 1);
+    let set_ids: BTreeSet<&SetId> = history.iter().map(|r| &r.set_id).collect();
+    assert_eq!(set_ids.len(), WRITERS as usize);
+}
+
+/// One writer of the test above; does nothing unless run by it.
+#[test]
+#[ignore = "run as a child process by concurrent_writer_processes_each_get_their_own_generation"]
+fn child_writer() {
+    let (Some(path), Some(index)) = (
+        std::env::var_os(CHILD_LEDGER),
+        std::env::var(CHILD_INDEX).ok(),
+    ) else {
+        return;
+    };
+    let mut ledger = SqliteLedger::open(Path::new(&path)).unwrap();
+    let mut tx = ledger.begin_write().unwrap();
+    let lineage = tx.lineage("github").unwrap();
+    let index: u32 = index.parse().unwrap();
+    let new = new_gen("github", &format!("WRTR{index:04}"), "2025-01-01T00:00:00Z");
+    assert_eq!(tx.record_generation(&new).unwrap(), lineage.next_generation);
+    tx.commit().unwrap();
+}
