@@ -4,3 +4,4 @@ pub mod codes;
 pub mod ledger;
 pub mod sheet;
 pub mod template;
+pub mod verifier;

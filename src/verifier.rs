@@ -1,0 +1,1361 @@
+//! Hashed export of a code set (Argon2id, no code bytes on disk) and single-use checking.
+//!
+//! The paper keeps the codes; the verifier file keeps one Argon2id PHC string
+//! per code and when each was used. A service loads the file, checks a typed
+//! code against it and records the use, atomically and safely across
+//! processes ([`verify_and_burn`]).
+//!
+//! The file's `integrity` field is an unkeyed BLAKE2b-256 digest over the
+//! rest of the content. It catches hand edits and corruption (a cleared
+//! `used_at`, a truncated hash); it does not stop anyone who can write the
+//! file and recompute the digest. Protect the file with its permissions.
+
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::num::NonZeroUsize;
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
+
+use argon2::password_hash;
+use argon2::{Algorithm, Argon2, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use blake2::{Blake2b256, Digest};
+use chrono::{DateTime, FixedOffset};
+use rand::CryptoRng;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::codes::{CodeSet, SetId, normalize_typed};
+
+/// The `schema` value every verifier file carries.
+pub const SCHEMA: &str = "recovery-sheet-verifier";
+/// The file format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// How typed codes are normalised before hashing and checking
+/// ([`normalize_typed`]); recorded so a future change cannot go unnoticed.
+pub const NORMALIZATION: &str = "strip-space-hyphen,uppercase,O0-IL1";
+
+/// Argon2 memory cost bounds in KiB: the OWASP minimum up to 1 GiB.
+pub const M_KIB_RANGE: RangeInclusive<u32> = 19_456..=1_048_576;
+/// Argon2 passes.
+pub const T_RANGE: RangeInclusive<u32> = 2..=10;
+/// Argon2 lanes.
+pub const P_RANGE: RangeInclusive<u32> = 1..=16;
+/// Hash output length in bytes; fixed.
+pub const OUTPUT_LEN: usize = 32;
+/// Salt length written by [`export`].
+pub const SALT_LEN: usize = 16;
+/// Salt lengths accepted when loading (the PHC format stops at 48).
+const SALT_LEN_RANGE: RangeInclusive<usize> = SALT_LEN..=48;
+/// Most codes a verifier file may hold: bounds the hashing one check can cost.
+pub const MAX_CODES: usize = 1000;
+/// Largest verifier file read, so a stray huge file is refused before parsing.
+const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+const INTEGRITY_CONTEXT: &[u8] = b"recovery-sheet-verifier integrity v1\0";
+
+/// Argon2id cost parameters for a new export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifierParams {
+    /// Memory in KiB.
+    pub m_kib: u32,
+    /// Passes over memory.
+    pub t: u32,
+    /// Lanes.
+    pub p: u32,
+}
+
+impl Default for VerifierParams {
+    /// The OWASP minimum for Argon2id: 19 MiB, 2 passes, 1 lane.
+    fn default() -> Self {
+        VerifierParams {
+            m_kib: 19_456,
+            t: 2,
+            p: 1,
+        }
+    }
+}
+
+impl VerifierParams {
+    /// Refuses parameters outside [`M_KIB_RANGE`], [`T_RANGE`], [`P_RANGE`].
+    pub fn validate(&self) -> Result<(), VerifierError> {
+        in_range("m", self.m_kib, &M_KIB_RANGE, None)?;
+        in_range("t", self.t, &T_RANGE, None)?;
+        in_range("p", self.p, &P_RANGE, None)?;
+        Ok(())
+    }
+}
+
+fn in_range<T: Copy + PartialOrd + Into<u64>>(
+    param: &'static str,
+    value: T,
+    range: &RangeInclusive<T>,
+    number: Option<u32>,
+) -> Result<(), VerifierError> {
+    if range.contains(&value) {
+        Ok(())
+    } else {
+        Err(VerifierError::ParamsOutOfRange {
+            number,
+            param,
+            value: value.into(),
+            min: (*range.start()).into(),
+            max: (*range.end()).into(),
+        })
+    }
+}
+
+/// What the verifier file says about the set besides the hashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetMeta {
+    pub account: String,
+    pub set_id: SetId,
+    pub generation: u32,
+    pub issued_at: DateTime<FixedOffset>,
+}
+
+/// Whether [`VerifierFile::write_new`] may replace an existing file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overwrite {
+    /// Fail with [`VerifierError::Exists`] if the path exists.
+    Refuse,
+    /// Replace the file atomically.
+    Replace,
+}
+
+/// Why exporting, loading, checking or recording a code failed.
+#[derive(Debug)]
+pub enum VerifierError {
+    /// Reading or writing a file failed.
+    Io { path: PathBuf, source: io::Error },
+    /// The output path exists and replacing it was not asked for.
+    Exists(PathBuf),
+    /// The file is not JSON, not an object, or not of our schema.
+    NotAVerifier { path: PathBuf, reason: String },
+    /// The file is a verifier of a format version this build does not read.
+    UnsupportedVersion { path: PathBuf, found: String },
+    /// The file is a version 1 verifier but a field or entry is unusable.
+    Malformed { path: PathBuf, reason: String },
+    /// An entry is hashed with something other than Argon2id v=19.
+    UnsupportedAlgorithm {
+        path: PathBuf,
+        number: u32,
+        found: String,
+    },
+    /// An Argon2 parameter (or salt/output length) is outside the accepted bounds.
+    /// `number` names the entry when the value came from a file.
+    ParamsOutOfRange {
+        number: Option<u32>,
+        param: &'static str,
+        value: u64,
+        min: u64,
+        max: u64,
+    },
+    /// The integrity digest does not match the content.
+    Tampered { path: PathBuf },
+    /// Nothing to export.
+    EmptySet,
+    /// More codes than a verifier file may hold.
+    TooManyCodes { count: usize, max: usize },
+    /// The argon2 crate reported an error other than a mismatch.
+    Hashing(password_hash::Error),
+    /// serde_json could not serialise the file content (plain strings and
+    /// integers: not expected to happen).
+    Serialize(serde_json::Error),
+    /// The typed code was empty after normalisation.
+    EmptyCode,
+    /// The typed code matches no code of the set (or not the numbered one).
+    WrongCode,
+    /// The code matches, but it was used before.
+    AlreadyUsed {
+        number: u32,
+        used_at: DateTime<FixedOffset>,
+    },
+    /// There is no code with this number in the set.
+    NumberOutOfRange { number: u32, len: usize },
+    /// The file on disk now holds a different set than the one checked against.
+    SetChanged { path: PathBuf },
+}
+
+impl fmt::Display for VerifierError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VerifierError::Io { path, source } => write!(
+                f,
+                "cannot access {}: {source}: check the path and its permissions",
+                path.display()
+            ),
+            VerifierError::Exists(path) => write!(
+                f,
+                "{} already exists: choose another path or ask to replace it",
+                path.display()
+            ),
+            VerifierError::NotAVerifier { path, reason } => write!(
+                f,
+                "{} is not a recovery-sheet verifier file ({reason}): pass the file the export wrote",
+                path.display()
+            ),
+            VerifierError::UnsupportedVersion { path, found } => write!(
+                f,
+                "{} is verifier format version {found}, this build reads version {FORMAT_VERSION}: use the release that wrote it",
+                path.display()
+            ),
+            VerifierError::Malformed { path, reason } => write!(
+                f,
+                "{} is a damaged verifier file ({reason}): restore it from a backup or issue a new sheet",
+                path.display()
+            ),
+            VerifierError::UnsupportedAlgorithm {
+                path,
+                number,
+                found,
+            } => write!(
+                f,
+                "code {number} in {} is hashed with {found}, only argon2id v=19 is accepted: restore the file from a backup or issue a new sheet",
+                path.display()
+            ),
+            VerifierError::ParamsOutOfRange {
+                number,
+                param,
+                value,
+                min,
+                max,
+            } => {
+                write!(f, "argon2 {param}={value}")?;
+                if let Some(n) = number {
+                    write!(f, " (code {n})")?;
+                }
+                write!(
+                    f,
+                    " is outside {min}..={max}: use parameters within the bounds"
+                )
+            }
+            VerifierError::Tampered { path } => write!(
+                f,
+                "{} was edited or damaged after it was written (integrity digest mismatch): restore it from a backup or issue a new sheet",
+                path.display()
+            ),
+            VerifierError::EmptySet => {
+                write!(f, "the code set is empty: generate at least one code")
+            }
+            VerifierError::TooManyCodes { count, max } => write!(
+                f,
+                "{count} codes is more than the {max} a verifier file holds: issue fewer codes"
+            ),
+            VerifierError::Hashing(e) => {
+                write!(f, "argon2 failed ({e}): this is a bug, please report it")
+            }
+            VerifierError::Serialize(e) => write!(
+                f,
+                "cannot serialise the verifier file ({e}): this is a bug, please report it"
+            ),
+            VerifierError::EmptyCode => {
+                write!(f, "no code was typed: type a code as printed on the sheet")
+            }
+            VerifierError::WrongCode => write!(
+                f,
+                "the code does not match an unused code of this set: check it and type it again"
+            ),
+            VerifierError::AlreadyUsed { number, used_at } => write!(
+                f,
+                "code {number} was already used at {}: use another code from the sheet",
+                used_at.to_rfc3339()
+            ),
+            VerifierError::NumberOutOfRange { number, len } => write!(
+                f,
+                "there is no code {number} in this set (it has codes 1 to {len}): check the number"
+            ),
+            VerifierError::SetChanged { path } => write!(
+                f,
+                "{} now holds a different set than the one checked: check the code again",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for VerifierError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            VerifierError::Io { source, .. } => Some(source),
+            VerifierError::Hashing(e) => Some(e),
+            VerifierError::Serialize(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> VerifierError + '_ {
+    move |source| VerifierError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The file content minus `integrity`, in the order it is written and digested.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Body {
+    schema: String,
+    version: u32,
+    account: String,
+    /// Printed form, `XXXX-XXXX`.
+    set_id: String,
+    generation: u32,
+    /// RFC 3339.
+    issued_at: String,
+    normalization: String,
+    codes: Vec<EntryRepr>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryRepr {
+    number: u32,
+    phc: String,
+    /// RFC 3339, or null while unused.
+    used_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Signed<'a> {
+    #[serde(flatten)]
+    body: &'a Body,
+    integrity: &'a str,
+}
+
+impl Body {
+    /// BLAKE2b-256 over a context string and the compact JSON of the body.
+    /// serde_json writes a struct's fields in declaration order and escapes
+    /// strings one way, so re-serialising a parsed body gives the same bytes.
+    fn integrity(&self) -> Result<String, VerifierError> {
+        let mut hasher = Blake2b256::new();
+        hasher.update(INTEGRITY_CONTEXT);
+        hasher.update(serde_json::to_vec(self).map_err(VerifierError::Serialize)?);
+        Ok(hex(&hasher.finalize()))
+    }
+
+    fn to_json(&self) -> Result<Vec<u8>, VerifierError> {
+        let integrity = self.integrity()?;
+        let mut out = serde_json::to_vec_pretty(&Signed {
+            body: self,
+            integrity: &integrity,
+        })
+        .map_err(VerifierError::Serialize)?;
+        out.push(b'\n');
+        Ok(out)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    s
+}
+
+/// A freshly exported verifier, ready to be written.
+#[derive(Debug, Clone)]
+pub struct VerifierFile {
+    body: Body,
+}
+
+impl VerifierFile {
+    /// The file content as written (pretty JSON with its integrity digest).
+    pub fn to_json(&self) -> Result<String, VerifierError> {
+        let bytes = self.body.to_json()?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Writes the file atomically with mode 0600: a temporary file in the same
+    /// folder, fsync, then rename (no-clobber rename when refusing).
+    pub fn write_new(&self, path: &Path, overwrite: Overwrite) -> Result<(), VerifierError> {
+        // Hold the lock so a replacement cannot interleave with a service
+        // recording a use into the old file (it would rename the old set back).
+        let _lock = PathLock::acquire(path)?;
+        write_atomic(path, &self.body, overwrite)
+    }
+}
+
+/// Hashes every code of `codes` with Argon2id on all available cores.
+pub fn export<R: CryptoRng + ?Sized>(
+    meta: &SetMeta,
+    codes: &CodeSet,
+    params: &VerifierParams,
+    rng: &mut R,
+) -> Result<VerifierFile, VerifierError> {
+    let threads = std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN);
+    export_with_threads(meta, codes, params, rng, threads)
+}
+
+/// [`export`] with a chosen number of hashing threads. Salts are drawn from
+/// `rng` in code order before any hashing, so the result does not depend on
+/// `threads`.
+pub fn export_with_threads<R: CryptoRng + ?Sized>(
+    meta: &SetMeta,
+    codes: &CodeSet,
+    params: &VerifierParams,
+    rng: &mut R,
+    threads: NonZeroUsize,
+) -> Result<VerifierFile, VerifierError> {
+    params.validate()?;
+    if codes.is_empty() {
+        return Err(VerifierError::EmptySet);
+    }
+    if codes.len() > MAX_CODES {
+        return Err(VerifierError::TooManyCodes {
+            count: codes.len(),
+            max: MAX_CODES,
+        });
+    }
+    let salts: Vec<[u8; SALT_LEN]> = codes
+        .codes()
+        .iter()
+        .map(|_| {
+            let mut salt = [0u8; SALT_LEN];
+            rng.fill_bytes(&mut salt);
+            salt
+        })
+        .collect();
+
+    // Every hash costs the same, so equal contiguous chunks keep cores busy.
+    let mut phcs = vec![String::new(); codes.len()];
+    let chunk = codes.len().div_ceil(threads.get());
+    std::thread::scope(|scope| -> Result<(), VerifierError> {
+        let workers: Vec<_> = phcs
+            .chunks_mut(chunk)
+            .zip(codes.codes().chunks(chunk).zip(salts.chunks(chunk)))
+            .map(|(out, (codes, salts))| {
+                scope.spawn(move || -> Result<(), VerifierError> {
+                    for ((slot, code), salt) in out.iter_mut().zip(codes).zip(salts) {
+                        let canonical = normalize_typed(code.expose());
+                        *slot = hash_code(canonical.as_bytes(), salt, params)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for worker in workers {
+            match worker.join() {
+                Ok(result) => result?,
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        Ok(())
+    })?;
+
+    let body = Body {
+        schema: SCHEMA.to_owned(),
+        version: FORMAT_VERSION,
+        account: meta.account.clone(),
+        set_id: meta.set_id.to_string(),
+        generation: meta.generation,
+        issued_at: meta.issued_at.to_rfc3339(),
+        normalization: NORMALIZATION.to_owned(),
+        codes: phcs
+            .into_iter()
+            .zip(1u32..)
+            .map(|(phc, number)| EntryRepr {
+                number,
+                phc,
+                used_at: None,
+            })
+            .collect(),
+    };
+    Ok(VerifierFile { body })
+}
+
+/// One Argon2id v=19 PHC string for a canonical code.
+fn hash_code(code: &[u8], salt: &[u8], params: &VerifierParams) -> Result<String, VerifierError> {
+    let argon_params = argon2::Params::new(params.m_kib, params.t, params.p, Some(OUTPUT_LEN))
+        .map_err(|e| VerifierError::Hashing(e.into()))?;
+    let hash = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params)
+        .hash_password_with_salt(code, salt)
+        .map_err(VerifierError::Hashing)?;
+    Ok(hash.to_string())
+}
+
+/// A loaded verifier file: checks typed codes and records their use.
+#[derive(Debug)]
+pub struct Verifier {
+    path: PathBuf,
+    body: Body,
+    set_id: SetId,
+    issued_at: DateTime<FixedOffset>,
+    hashes: Vec<PasswordHash>,
+    used: Vec<Option<DateTime<FixedOffset>>>,
+    /// Numbers burned in memory and not yet persisted.
+    pending: Vec<u32>,
+}
+
+impl Verifier {
+    /// Reads and validates a verifier file. Everything that bounds the cost of
+    /// a later check (algorithm, m, t, p, salt and output length, number of
+    /// entries) is checked here, before any hashing can happen.
+    pub fn load(path: &Path) -> Result<Verifier, VerifierError> {
+        let not_a_verifier = |reason: &str| VerifierError::NotAVerifier {
+            path: path.to_path_buf(),
+            reason: reason.to_owned(),
+        };
+        let malformed = |reason: String| VerifierError::Malformed {
+            path: path.to_path_buf(),
+            reason,
+        };
+
+        // Read through one handle: the path may be replaced by rename meanwhile.
+        let mut text = String::new();
+        File::open(path)
+            .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_string(&mut text))
+            .map_err(|e| match e.kind() {
+                io::ErrorKind::InvalidData => not_a_verifier("not UTF-8 text"),
+                _ => io_error(path)(e),
+            })?;
+        if text.len() as u64 > MAX_FILE_BYTES {
+            return Err(not_a_verifier("larger than any verifier file"));
+        }
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|_| not_a_verifier("not JSON"))?;
+        let serde_json::Value::Object(mut map) = value else {
+            return Err(not_a_verifier("not a JSON object"));
+        };
+        if map.get("schema").and_then(|s| s.as_str()) != Some(SCHEMA) {
+            return Err(not_a_verifier("no \"schema\": \"recovery-sheet-verifier\""));
+        }
+        match map.get("version") {
+            Some(v) if v.as_u64() == Some(u64::from(FORMAT_VERSION)) => {}
+            other => {
+                return Err(VerifierError::UnsupportedVersion {
+                    path: path.to_path_buf(),
+                    found: other.map_or_else(|| "(none)".to_owned(), |v| v.to_string()),
+                });
+            }
+        }
+        let integrity = match map.remove("integrity") {
+            Some(serde_json::Value::String(s)) => s,
+            _ => return Err(malformed("no integrity digest".to_owned())),
+        };
+        let body: Body = serde_json::from_value(serde_json::Value::Object(map))
+            .map_err(|e| malformed(e.to_string()))?;
+
+        if body.normalization != NORMALIZATION {
+            return Err(malformed(format!(
+                "normalization \"{}\" is not \"{NORMALIZATION}\"",
+                body.normalization
+            )));
+        }
+        if body.codes.is_empty() || body.codes.len() > MAX_CODES {
+            return Err(malformed(format!(
+                "{} codes, expected 1 to {MAX_CODES}",
+                body.codes.len()
+            )));
+        }
+        let mut hashes = Vec::with_capacity(body.codes.len());
+        let mut used = Vec::with_capacity(body.codes.len());
+        for (entry, expected) in body.codes.iter().zip(1u32..) {
+            if entry.number != expected {
+                return Err(malformed(format!(
+                    "entry {expected} is numbered {}: numbers must run 1, 2, 3, ...",
+                    entry.number
+                )));
+            }
+            hashes.push(parse_phc(path, entry)?);
+            used.push(match &entry.used_at {
+                None => None,
+                Some(at) => Some(DateTime::parse_from_rfc3339(at).map_err(|_| {
+                    malformed(format!(
+                        "code {expected} has used_at \"{at}\", not RFC 3339"
+                    ))
+                })?),
+            });
+        }
+        let set_id = SetId::parse(&body.set_id)
+            .map_err(|_| malformed(format!("set_id \"{}\" is not a set ID", body.set_id)))?;
+        let issued_at = DateTime::parse_from_rfc3339(&body.issued_at)
+            .map_err(|_| malformed(format!("issued_at \"{}\" is not RFC 3339", body.issued_at)))?;
+
+        let expected = body.integrity()?;
+        if expected != integrity {
+            return Err(VerifierError::Tampered {
+                path: path.to_path_buf(),
+            });
+        }
+
+        Ok(Verifier {
+            path: path.to_path_buf(),
+            body,
+            set_id,
+            issued_at,
+            hashes,
+            used,
+            pending: Vec::new(),
+        })
+    }
+
+    pub fn account(&self) -> &str {
+        &self.body.account
+    }
+
+    pub fn set_id(&self) -> &SetId {
+        &self.set_id
+    }
+
+    pub fn generation(&self) -> u32 {
+        self.body.generation
+    }
+
+    pub fn issued_at(&self) -> DateTime<FixedOffset> {
+        self.issued_at
+    }
+
+    /// Number of codes in the set.
+    pub fn len(&self) -> usize {
+        self.hashes.len()
+    }
+
+    /// Always false: a loaded verifier has at least one code.
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
+    }
+
+    /// Number of codes not used yet.
+    pub fn remaining(&self) -> usize {
+        self.used.iter().filter(|u| u.is_none()).count()
+    }
+
+    /// When code `number` was used, if it was.
+    pub fn used_at(&self, number: u32) -> Result<Option<DateTime<FixedOffset>>, VerifierError> {
+        Ok(self.used[self.index(number)?])
+    }
+
+    fn index(&self, number: u32) -> Result<usize, VerifierError> {
+        usize::try_from(number)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .filter(|&i| i < self.len())
+            .ok_or(VerifierError::NumberOutOfRange {
+                number,
+                len: self.len(),
+            })
+    }
+
+    /// Checks a typed code, normalised as the sheet prints it. With `number`,
+    /// only that entry is hashed; without, each unused entry is tried, then
+    /// the used ones so a reused code is reported as such. Returns the number
+    /// of the matching code; does not record the use (see [`Verifier::burn`]).
+    ///
+    /// Without `number`, the time taken shows roughly where in the list the
+    /// code matched; it says nothing about the code itself.
+    pub fn check(&self, typed: &str, number: Option<u32>) -> Result<u32, VerifierError> {
+        let code = normalize_typed(typed);
+        if code.is_empty() {
+            return Err(VerifierError::EmptyCode);
+        }
+        let candidates: Vec<usize> = match number {
+            Some(n) => vec![self.index(n)?],
+            None => {
+                let (unused, used): (Vec<usize>, Vec<usize>) =
+                    (0..self.len()).partition(|&i| self.used[i].is_none());
+                unused.into_iter().chain(used).collect()
+            }
+        };
+        for i in candidates {
+            if self.matches(i, &code)? {
+                let number = self.body.codes[i].number;
+                return match self.used[i] {
+                    None => Ok(number),
+                    Some(used_at) => Err(VerifierError::AlreadyUsed { number, used_at }),
+                };
+            }
+        }
+        Err(VerifierError::WrongCode)
+    }
+
+    /// The argon2 crate's own verification: it recomputes the hash with the
+    /// entry's salt and parameters and compares in constant time.
+    fn matches(&self, index: usize, code: &Zeroizing<String>) -> Result<bool, VerifierError> {
+        match Argon2::default().verify_password(code.as_bytes(), &self.hashes[index]) {
+            Ok(()) => Ok(true),
+            Err(password_hash::Error::PasswordInvalid) => Ok(false),
+            Err(e) => Err(VerifierError::Hashing(e)),
+        }
+    }
+
+    /// Marks code `number` used at `at`, in memory; [`Verifier::persist`] records it.
+    pub fn burn(&mut self, number: u32, at: DateTime<FixedOffset>) -> Result<(), VerifierError> {
+        let index = self.index(number)?;
+        if let Some(used_at) = self.used[index] {
+            return Err(VerifierError::AlreadyUsed { number, used_at });
+        }
+        self.used[index] = Some(at);
+        self.body.codes[index].used_at = Some(at.to_rfc3339());
+        self.pending.push(number);
+        Ok(())
+    }
+
+    /// Records the uses burned since loading. Under the lock it re-reads the
+    /// file, so uses recorded meanwhile by other processes are kept; if one of
+    /// ours was recorded meanwhile it fails with [`VerifierError::AlreadyUsed`]
+    /// and writes nothing. Either way `self` then reflects the file on disk.
+    pub fn persist(&mut self) -> Result<(), VerifierError> {
+        let _lock = PathLock::acquire(&self.path)?;
+        let mut disk = Verifier::load(&self.path)?;
+        let same_set = disk.body.set_id == self.body.set_id
+            && disk.body.generation == self.body.generation
+            && disk.body.account == self.body.account
+            && disk.body.codes.len() == self.body.codes.len()
+            && disk
+                .body
+                .codes
+                .iter()
+                .zip(&self.body.codes)
+                .all(|(a, b)| a.phc == b.phc);
+        if !same_set {
+            return Err(VerifierError::SetChanged {
+                path: self.path.clone(),
+            });
+        }
+        let pending = std::mem::take(&mut self.pending);
+        for &number in &pending {
+            if let Some(used_at) = disk.used_at(number)? {
+                *self = disk;
+                return Err(VerifierError::AlreadyUsed { number, used_at });
+            }
+        }
+        for &number in &pending {
+            let at = self.used[self.index(number)?];
+            if let Some(at) = at {
+                disk.burn(number, at)?;
+            }
+        }
+        write_atomic(&self.path, &disk.body, Overwrite::Replace)?;
+        disk.pending.clear();
+        *self = disk;
+        Ok(())
+    }
+}
+
+/// Checks `typed` against the verifier at `path` and records the use, safely
+/// against other processes doing the same: the hashing runs unlocked, then
+/// [`Verifier::persist`] re-reads the file under an exclusive lock and records
+/// the use only if no one recorded it first. Of many processes presenting
+/// the same code, exactly one gets `Ok`.
+pub fn verify_and_burn(
+    path: &Path,
+    typed: &str,
+    number: Option<u32>,
+    now: DateTime<FixedOffset>,
+) -> Result<u32, VerifierError> {
+    let mut verifier = Verifier::load(path)?;
+    let matched = verifier.check(typed, number)?;
+    verifier.burn(matched, now)?;
+    verifier.persist()?;
+    Ok(matched)
+}
+
+fn parse_phc(path: &Path, entry: &EntryRepr) -> Result<PasswordHash, VerifierError> {
+    let number = entry.number;
+    let malformed = |reason: String| VerifierError::Malformed {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let hash = PasswordHash::new(&entry.phc)
+        .map_err(|e| malformed(format!("code {number}: not a PHC hash string ({e})")))?;
+    if hash.algorithm.as_str() != "argon2id" || hash.version != Some(0x13) {
+        return Err(VerifierError::UnsupportedAlgorithm {
+            path: path.to_path_buf(),
+            number,
+            found: format!(
+                "{} v={}",
+                hash.algorithm.as_str(),
+                hash.version
+                    .map_or_else(|| "?".to_owned(), |v| v.to_string())
+            ),
+        });
+    }
+    let (mut m, mut t, mut p) = (None, None, None);
+    for (name, value) in hash.params.iter() {
+        let slot = match name.as_str() {
+            "m" => &mut m,
+            "t" => &mut t,
+            "p" => &mut p,
+            other => {
+                return Err(malformed(format!(
+                    "code {number}: unexpected argon2 parameter \"{other}\""
+                )));
+            }
+        };
+        let decimal = value
+            .decimal()
+            .map_err(|_| malformed(format!("code {number}: parameter is not a number")))?;
+        if slot.replace(decimal).is_some() {
+            return Err(malformed(format!("code {number}: parameter given twice")));
+        }
+    }
+    let (Some(m), Some(t), Some(p)) = (m, t, p) else {
+        return Err(malformed(format!("code {number}: needs m, t and p")));
+    };
+    in_range("m", m, &M_KIB_RANGE, Some(number))?;
+    in_range("t", t, &T_RANGE, Some(number))?;
+    in_range("p", p, &P_RANGE, Some(number))?;
+    let salt_len = hash.salt.map_or(0, |s| s.len());
+    in_range_len("salt length", salt_len, &SALT_LEN_RANGE, number)?;
+    let output_len = hash.hash.map_or(0, |h| h.len());
+    in_range_len(
+        "output length",
+        output_len,
+        &(OUTPUT_LEN..=OUTPUT_LEN),
+        number,
+    )?;
+    Ok(hash)
+}
+
+fn in_range_len(
+    param: &'static str,
+    value: usize,
+    range: &RangeInclusive<usize>,
+    number: u32,
+) -> Result<(), VerifierError> {
+    let widen = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
+    in_range(
+        param,
+        widen(value),
+        &(widen(*range.start())..=widen(*range.end())),
+        Some(number),
+    )
+}
+
+/// An exclusive lock on `<file>.lock` beside the verifier file.
+///
+/// Why a companion file: every write replaces the verifier by rename, so a
+/// lock taken on the verifier itself would guard an inode that is no longer
+/// the file; a waiter would wake up holding a lock on a dead copy. Re-checking
+/// the inode after locking fixes that on Unix only, and locking the folder is
+/// not portable. The companion is created once (empty, mode 0600) and never
+/// renamed or removed by this program, so every process locks the same inode.
+/// Removing it while a service runs would break the exclusion; removing it
+/// between runs is harmless. Dropping the guard closes the file and unlocks.
+struct PathLock {
+    _file: File,
+}
+
+impl PathLock {
+    fn acquire(path: &Path) -> Result<PathLock, VerifierError> {
+        let mut lock_path = path.as_os_str().to_owned();
+        lock_path.push(".lock");
+        let lock_path = PathBuf::from(lock_path);
+        let mut options = OpenOptions::new();
+        options.write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(&lock_path).map_err(io_error(&lock_path))?;
+        file.lock().map_err(io_error(&lock_path))?;
+        Ok(PathLock { _file: file })
+    }
+}
+
+/// Temporary file in the same folder, mode 0600, fsync, rename, fsync folder.
+fn write_atomic(path: &Path, body: &Body, overwrite: Overwrite) -> Result<(), VerifierError> {
+    let json = body.to_json()?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".recovery-sheet-verifier-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io_error(dir))?;
+    // tempfile asks for 0600 at creation, but the umask may take bits away;
+    // set it explicitly so the result is 0600 whatever the umask.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(fs::Permissions::from_mode(0o600))
+            .map_err(io_error(tmp.path()))?;
+    }
+    tmp.write_all(&json).map_err(io_error(path))?;
+    tmp.as_file().sync_all().map_err(io_error(path))?;
+    let persisted = match overwrite {
+        Overwrite::Refuse => tmp.persist_noclobber(path),
+        Overwrite::Replace => tmp.persist(path),
+    };
+    if let Err(e) = persisted {
+        return Err(
+            if overwrite == Overwrite::Refuse && e.error.kind() == io::ErrorKind::AlreadyExists {
+                VerifierError::Exists(path.to_path_buf())
+            } else {
+                VerifierError::Io {
+                    path: path.to_path_buf(),
+                    source: e.error,
+                }
+            },
+        );
+    }
+    // Make the rename itself durable.
+    #[cfg(unix)]
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_error(dir))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codes::{DEFAULT_PATTERN, Format, generate_set};
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    /// Computed independently with argon2-cffi 25.1 (the reference C
+    /// implementation): `argon2.low_level.hash_secret(b"password",
+    /// b"somesaltsomesalt", time_cost=2, memory_cost=19456, parallelism=1,
+    /// hash_len=32, type=Type.ID)`, and the same with parallelism=2.
+    const KAT_P1: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$K13EBUiG7JV+9ZxztmHFTdb7J0WQsnj2V8bZaqyPptE";
+    const KAT_P2: &str = "$argon2id$v=19$m=19456,t=2,p=2$c29tZXNhbHRzb21lc2FsdA$95cJ3H9tHPc45d9jXMA8pp1Vnhm/cIGM6WbjArv6ua8";
+    const USED_AT: &str = "2025-01-02T03:04:05+00:00";
+
+    fn at(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    fn meta(rng: &mut StdRng) -> SetMeta {
+        SetMeta {
+            account: "alice@example.org".to_owned(),
+            set_id: SetId::generate(rng),
+            generation: 3,
+            issued_at: at("2025-06-01T12:00:00+02:00"),
+        }
+    }
+
+    /// A seeded set of `n` default-format codes and its verifier written to a temp dir.
+    fn exported(n: usize) -> (tempfile::TempDir, PathBuf, CodeSet, VerifierFile) {
+        let mut rng = StdRng::seed_from_u64(11);
+        let format = Format::parse_for_generation(DEFAULT_PATTERN).unwrap();
+        let set = generate_set(&mut rng, &format, n).unwrap();
+        let meta = meta(&mut rng);
+        let file = export(&meta, &set, &VerifierParams::default(), &mut rng).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("verifier.json");
+        file.write_new(&path, Overwrite::Refuse).unwrap();
+        (dir, path, set, file)
+    }
+
+    fn printed(set: &CodeSet, number: u32) -> Zeroizing<String> {
+        set.format().display(&set.codes()[number as usize - 1])
+    }
+
+    /// A verifier written by hand from the known-answer hashes: no hashing
+    /// needed to build it. Code 2 is used.
+    fn hand_written() -> (tempfile::TempDir, PathBuf) {
+        let body = Body {
+            schema: SCHEMA.to_owned(),
+            version: FORMAT_VERSION,
+            account: "bob".to_owned(),
+            set_id: "7K2Q-M9XA".to_owned(),
+            generation: 1,
+            issued_at: "2025-01-01T00:00:00+00:00".to_owned(),
+            normalization: NORMALIZATION.to_owned(),
+            codes: vec![
+                EntryRepr {
+                    number: 1,
+                    phc: KAT_P1.to_owned(),
+                    used_at: None,
+                },
+                EntryRepr {
+                    number: 2,
+                    phc: KAT_P2.to_owned(),
+                    used_at: Some(USED_AT.to_owned()),
+                },
+            ],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hand.json");
+        write_atomic(&path, &body, Overwrite::Refuse).unwrap();
+        (dir, path)
+    }
+
+    fn edit(path: &Path, from: &str, to: &str) {
+        let text = fs::read_to_string(path).unwrap();
+        assert!(text.contains(from), "{from} not in {text}");
+        fs::write(path, text.replacen(from, to, 1)).unwrap();
+    }
+
+    #[test]
+    fn round_trip_accepts_printed_bare_and_lower_case_forms() {
+        let (_dir, path, set, file) = exported(3);
+        let v = Verifier::load(&path).unwrap();
+        assert_eq!(v.len(), 3);
+        assert_eq!(v.remaining(), 3);
+        assert_eq!(v.account(), "alice@example.org");
+        assert_eq!(v.generation(), 3);
+        assert_eq!(v.issued_at(), at("2025-06-01T12:00:00+02:00"));
+        let text = file.to_json().unwrap();
+        assert!(text.contains(&format!("\"set_id\": \"{}\"", v.set_id())));
+        assert!(text.contains("$argon2id$v=19$m=19456,t=2,p=1$"));
+        for n in 1..=3 {
+            assert_eq!(v.check(&printed(&set, n), None).unwrap(), n);
+            let bare = printed(&set, n).replace('-', "").to_lowercase();
+            assert_eq!(v.check(&bare, Some(n)).unwrap(), n);
+        }
+    }
+
+    #[test]
+    fn salts_come_from_the_rng_in_order_whatever_the_thread_count() {
+        let format = Format::parse_for_generation(DEFAULT_PATTERN).unwrap();
+        let one_thread = {
+            let mut rng = StdRng::seed_from_u64(5);
+            let set = generate_set(&mut rng, &format, 2).unwrap();
+            let meta = meta(&mut rng);
+            let params = VerifierParams::default();
+            export_with_threads(&meta, &set, &params, &mut rng, NonZeroUsize::MIN).unwrap()
+        };
+        let two_threads = {
+            let mut rng = StdRng::seed_from_u64(5);
+            let set = generate_set(&mut rng, &format, 2).unwrap();
+            let meta = meta(&mut rng);
+            let threads = NonZeroUsize::new(2).unwrap();
+            export_with_threads(&meta, &set, &VerifierParams::default(), &mut rng, threads).unwrap()
+        };
+        assert_eq!(
+            one_thread.to_json().unwrap(),
+            two_threads.to_json().unwrap()
+        );
+        assert_ne!(one_thread.body.codes[0].phc, one_thread.body.codes[1].phc);
+    }
+
+    #[test]
+    fn a_code_is_accepted_once() {
+        let (_dir, path, set, _) = exported(2);
+        let now = at("2025-07-01T09:30:00+02:00");
+        assert_eq!(
+            verify_and_burn(&path, &printed(&set, 1), None, now).unwrap(),
+            1
+        );
+        match verify_and_burn(&path, &printed(&set, 1), None, now) {
+            Err(VerifierError::AlreadyUsed { number, used_at }) => {
+                assert_eq!(number, 1);
+                assert_eq!(used_at, now);
+            }
+            other => panic!("expected AlreadyUsed, got {other:?}"),
+        }
+        let v = Verifier::load(&path).unwrap();
+        assert_eq!(v.remaining(), 1);
+        assert_eq!(v.used_at(1).unwrap(), Some(now));
+        assert!(matches!(
+            v.check(&printed(&set, 1), Some(1)),
+            Err(VerifierError::AlreadyUsed { number: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn wrong_codes_and_numbers_are_refused() {
+        let (_dir, path, set, _) = exported(2);
+        let v = Verifier::load(&path).unwrap();
+        assert!(matches!(
+            v.check("AAAA-BBBB-CCCC-DDDD", None),
+            Err(VerifierError::WrongCode)
+        ));
+        // The right code under the wrong number costs one hash and fails.
+        assert!(matches!(
+            v.check(&printed(&set, 2), Some(1)),
+            Err(VerifierError::WrongCode)
+        ));
+        assert_eq!(v.check(&printed(&set, 2), Some(2)).unwrap(), 2);
+        for n in [0, 3, u32::MAX] {
+            assert!(matches!(
+                v.check(&printed(&set, 1), Some(n)),
+                Err(VerifierError::NumberOutOfRange { len: 2, .. })
+            ));
+        }
+        assert!(matches!(
+            v.check(" - ", None),
+            Err(VerifierError::EmptyCode)
+        ));
+    }
+
+    #[test]
+    fn the_file_holds_no_code_in_any_form() {
+        let (_dir, path, set, _) = exported(3);
+        let text = fs::read_to_string(&path).unwrap();
+        let lower = text.to_lowercase();
+        for n in 1..=3 {
+            let shown = printed(&set, n).to_lowercase();
+            let canonical = set.codes()[n as usize - 1].expose().to_lowercase();
+            for form in [
+                shown.clone(),
+                shown.replace('-', " "),
+                shown.replace('-', ""),
+                canonical,
+            ] {
+                assert!(!lower.contains(&form), "code {n} found in the file");
+            }
+        }
+    }
+
+    #[test]
+    fn our_argon2id_path_matches_the_reference_implementation() {
+        let params = VerifierParams::default();
+        assert_eq!(
+            hash_code(b"password", b"somesaltsomesalt", &params).unwrap(),
+            KAT_P1
+        );
+        let (_dir, path) = hand_written();
+        let v = Verifier::load(&path).unwrap();
+        // The check path verifies a hash made elsewhere, p=2 included.
+        let code = Zeroizing::new("password".to_owned());
+        assert!(v.matches(0, &code).unwrap());
+        assert!(v.matches(1, &code).unwrap());
+        assert!(
+            !v.matches(0, &Zeroizing::new("passw0rd".to_owned()))
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn params_out_of_range_are_refused_before_hashing() {
+        assert!(VerifierParams::default().validate().is_ok());
+        for bad in [
+            VerifierParams {
+                m_kib: 8,
+                ..Default::default()
+            },
+            VerifierParams {
+                t: 1,
+                ..Default::default()
+            },
+            VerifierParams {
+                p: 17,
+                ..Default::default()
+            },
+        ] {
+            assert!(matches!(
+                bad.validate(),
+                Err(VerifierError::ParamsOutOfRange { number: None, .. })
+            ));
+        }
+
+        for (from, to, param) in [
+            ("m=19456,t=2,p=1", "m=10000000,t=2,p=1", "m"),
+            ("m=19456,t=2,p=1", "m=19456,t=1000,p=1", "t"),
+            ("m=19456,t=2,p=1", "m=19456,t=2,p=0", "p"),
+            // 8 bytes of salt ("somesalt").
+            ("$c29tZXNhbHRzb21lc2FsdA$", "$c29tZXNhbHQ$", "salt length"),
+        ] {
+            let (_dir, path) = hand_written();
+            edit(&path, from, to);
+            match Verifier::load(&path) {
+                Err(VerifierError::ParamsOutOfRange {
+                    number, param: p, ..
+                }) => {
+                    assert_eq!((number, p), (Some(1), param));
+                }
+                other => panic!("{to}: expected ParamsOutOfRange, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn other_shapes_are_refused_at_load() {
+        type Expected = fn(&VerifierError) -> bool;
+        let cases: [(&str, &str, Expected); 5] = [
+            (
+                "\"schema\": \"recovery-sheet-verifier\"",
+                "\"schema\": \"x\"",
+                |e| matches!(e, VerifierError::NotAVerifier { .. }),
+            ),
+            ("\"version\": 1", "\"version\": 2", |e| {
+                matches!(e, VerifierError::UnsupportedVersion { .. })
+            }),
+            (
+                "$argon2id$v=19$m=19456,t=2,p=1",
+                "$argon2i$v=19$m=19456,t=2,p=1",
+                |e| matches!(e, VerifierError::UnsupportedAlgorithm { number: 1, .. }),
+            ),
+            ("\"number\": 2", "\"number\": 1", |e| {
+                matches!(e, VerifierError::Malformed { .. })
+            }),
+            (
+                "\"account\": \"bob\"",
+                "\"account\": \"bob\", \"extra\": 1",
+                |e| matches!(e, VerifierError::Malformed { .. }),
+            ),
+        ];
+        for (from, to, expected) in cases {
+            let (_dir, path) = hand_written();
+            edit(&path, from, to);
+            let err = Verifier::load(&path).unwrap_err();
+            assert!(expected(&err), "{to}: got {err:?}");
+        }
+        let (_dir, path) = hand_written();
+        fs::write(&path, "not json").unwrap();
+        assert!(matches!(
+            Verifier::load(&path),
+            Err(VerifierError::NotAVerifier { .. })
+        ));
+    }
+
+    #[test]
+    fn hand_edits_are_detected() {
+        let (_dir, path) = hand_written();
+        assert!(Verifier::load(&path).is_ok());
+        for (from, to) in [
+            (format!("\"{USED_AT}\""), "null".to_owned()),
+            ("K13EBUiG7JV".to_owned(), "L13EBUiG7JV".to_owned()),
+            (
+                "\"generation\": 1".to_owned(),
+                "\"generation\": 2".to_owned(),
+            ),
+        ] {
+            let (_dir, path) = hand_written();
+            edit(&path, &from, &to);
+            assert!(
+                matches!(Verifier::load(&path), Err(VerifierError::Tampered { .. })),
+                "{to}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_existing_file_is_replaced_only_when_asked() {
+        let (_dir, path) = hand_written();
+        let before = fs::read_to_string(&path).unwrap();
+        let mut v = Verifier::load(&path).unwrap();
+        let file = VerifierFile {
+            body: v.body.clone(),
+        };
+        assert!(matches!(
+            file.write_new(&path, Overwrite::Refuse),
+            Err(VerifierError::Exists(p)) if p == path
+        ));
+        assert_eq!(fs::read_to_string(&path).unwrap(), before);
+
+        v.burn(1, at("2025-02-01T00:00:00Z")).unwrap();
+        let burned = VerifierFile {
+            body: v.body.clone(),
+        };
+        burned.write_new(&path, Overwrite::Replace).unwrap();
+        assert_eq!(Verifier::load(&path).unwrap().remaining(), 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_are_mode_0600_after_writing_and_recording() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let (_dir, path) = hand_written();
+        assert_eq!(mode(&path), 0o600);
+        // Loosen it by hand: the next atomic write must not inherit it.
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        let mut v = Verifier::load(&path).unwrap();
+        v.burn(1, at("2025-02-01T00:00:00Z")).unwrap();
+        v.persist().unwrap();
+        assert_eq!(mode(&path), 0o600);
+        let mut lock = path.as_os_str().to_owned();
+        lock.push(".lock");
+        assert_eq!(mode(Path::new(&lock)), 0o600);
+    }
+
+    #[test]
+    fn persist_refuses_a_use_recorded_meanwhile_and_keeps_others() {
+        let (_dir, path) = hand_written();
+        let mut first = Verifier::load(&path).unwrap();
+        let mut second = Verifier::load(&path).unwrap();
+        first.burn(1, at("2025-02-01T00:00:00Z")).unwrap();
+        second.burn(1, at("2025-02-01T00:00:01Z")).unwrap();
+        first.persist().unwrap();
+        assert!(matches!(
+            second.persist(),
+            Err(VerifierError::AlreadyUsed { number: 1, used_at })
+                if used_at == at("2025-02-01T00:00:00Z")
+        ));
+        assert_eq!(second.remaining(), 0);
+        assert_eq!(Verifier::load(&path).unwrap().remaining(), 0);
+    }
+
+    #[test]
+    fn the_same_code_from_30_threads_succeeds_once() {
+        let (_dir, path, set, _) = exported(2);
+        let code = printed(&set, 1);
+        let now = at("2025-07-01T09:30:00Z");
+        let results: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..30)
+                .map(|_| s.spawn(|| verify_and_burn(&path, &code, Some(1), now)))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+        assert!(
+            results
+                .iter()
+                .all(|r| matches!(r, Ok(1) | Err(VerifierError::AlreadyUsed { number: 1, .. })))
+        );
+        assert_eq!(Verifier::load(&path).unwrap().remaining(), 1);
+    }
+
+    #[test]
+    fn two_codes_at_once_are_both_recorded() {
+        let (_dir, path, set, _) = exported(3);
+        let now = at("2025-07-01T09:30:00Z");
+        let (a, b) = (printed(&set, 2), printed(&set, 3));
+        let (ra, rb) = std::thread::scope(|s| {
+            let ha = s.spawn(|| verify_and_burn(&path, &a, Some(2), now));
+            let hb = s.spawn(|| verify_and_burn(&path, &b, Some(3), now));
+            (ha.join().unwrap(), hb.join().unwrap())
+        });
+        assert_eq!((ra.unwrap(), rb.unwrap()), (2, 3));
+        let v = Verifier::load(&path).unwrap();
+        assert_eq!(v.remaining(), 1);
+        assert_eq!(v.used_at(2).unwrap(), Some(now));
+        assert_eq!(v.used_at(3).unwrap(), Some(now));
+        assert_eq!(v.used_at(1).unwrap(), None);
+    }
+
+    #[test]
+    fn an_empty_set_is_not_exported() {
+        let mut rng = StdRng::seed_from_u64(1);
+        let format = Format::parse_for_generation(DEFAULT_PATTERN).unwrap();
+        let empty = CodeSet::from_codes(format, Vec::new());
+        assert!(matches!(
+            export(
+                &meta(&mut rng),
+                &empty,
+                &VerifierParams::default(),
+                &mut rng
+            ),
+            Err(VerifierError::EmptySet)
+        ));
+    }
+
+    #[test]
+    fn errors_read_as_one_lowercase_line() {
+        let errors = [
+            VerifierError::WrongCode,
+            VerifierError::Tampered {
+                path: PathBuf::from("v.json"),
+            },
+            VerifierError::AlreadyUsed {
+                number: 4,
+                used_at: at(USED_AT),
+            },
+            VerifierError::ParamsOutOfRange {
+                number: Some(1),
+                param: "m",
+                value: 10_000_000,
+                min: 19_456,
+                max: 1_048_576,
+            },
+        ];
+        for e in errors {
+            let s = e.to_string();
+            assert!(!s.contains('\n') && !s.ends_with('.'), "{s}");
+            assert!(s.starts_with(|c: char| !c.is_uppercase()), "{s}");
+        }
+    }
+}
