@@ -108,7 +108,9 @@ pub struct Preset {
     /// More codes than this are refused.
     pub max_count: u32,
     pub lengths: LengthRule,
-    /// The symbols the service uses, after case folding.
+    /// The symbols the service uses, after case folding. Hex codes are stored
+    /// lower case as GitHub and GitLab show them, which [`SymbolClass::Hex`]
+    /// (upper case) does not accept: this module checks symbols itself.
     pub class: SymbolClass,
     /// Symbols per printed group, as the service shows them; 0 prints codes ungrouped.
     pub group: usize,
@@ -973,6 +975,26 @@ mod tests {
         assert_eq!(
             error("google", &twelve),
             "found 12 codes; Google issues at most 10 per set"
+        );
+    }
+
+    #[test]
+    fn words_that_do_not_fill_whole_codes_are_shown_together() {
+        assert_eq!(
+            error(
+                "google",
+                "1234 567 8765 4321
+"
+            ),
+            "line 1: `1234 567 8765 4321` has 15 digits; Google codes have 8"
+        );
+        assert_eq!(
+            error(
+                "keycloak",
+                "Your code: ABCD-EFGH-JKLM
+"
+            ),
+            "line 1: something like a code stands among words: put each code on a line of its own or delete the text"
         );
     }
 
