@@ -301,8 +301,9 @@ pub fn normalize_typed(input: &str) -> Zeroizing<String> {
     let mut out = Zeroizing::new(String::with_capacity(input.len()));
     for c in input.chars() {
         match c {
-            ' ' | '-' | '\t' | '\u{3000}' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}'
-            | '\u{2212}' | '\u{30FC}' | '\u{FF0D}' => {}
+            c if c.is_whitespace() => {}
+            '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2212}' | '\u{30FC}'
+            | '\u{FF0D}' => {}
             'O' | 'o' => out.push('0'),
             'I' | 'i' | 'L' | 'l' => out.push('1'),
             // Full-width digits and letters, as Japanese input methods type them.

@@ -1,8 +1,15 @@
 //! recovery-sheet: printable recovery sheets for two-factor backup codes.
 
+pub mod app;
+pub mod cli;
 pub mod codes;
+pub mod config;
+pub mod error;
 pub mod import;
 pub mod ledger;
+pub mod messages;
+pub mod output;
+pub mod scan;
 pub mod sheet;
 pub mod template;
 pub mod verifier;

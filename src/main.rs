@@ -1,3 +1,82 @@
 //! Command-line entry point: parse, run, map errors to exit codes.
 
-fn main() {}
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use recovery_sheet::app::{self, Context, Verbosity};
+use recovery_sheet::cli::{Cli, Command, ConfigCommand};
+use recovery_sheet::config::{self, ConfigLocation};
+use recovery_sheet::error::{Error, exit};
+use recovery_sheet::messages::Messages;
+use recovery_sheet::template::Lang;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let messages = Messages::new(Lang::from_env());
+    match run(cli, messages.clone()) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("recovery-sheet: {}: {e}", messages.text("error"));
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run(cli: Cli, messages: Messages) -> Result<u8, Error> {
+    // Commands that need no config or ledger.
+    match &cli.command {
+        Command::Completions(args) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(
+                args.shell,
+                &mut cmd,
+                "recovery-sheet",
+                &mut std::io::stdout(),
+            );
+            return Ok(exit::OK);
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(|source| Error::Io {
+                    path: "<stdout>".into(),
+                    source,
+                })?;
+            return Ok(exit::OK);
+        }
+        _ => {}
+    }
+    let config_location = ConfigLocation::resolve(cli.config.clone());
+    let config = config::load(&config_location)?;
+    let verbosity = if cli.quiet {
+        Verbosity::Quiet
+    } else if cli.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    let ctx = Context {
+        ledger_flag: cli.ledger.clone(),
+        config_location,
+        config,
+        verbosity,
+        messages,
+    };
+    match &cli.command {
+        Command::Generate(args) => app::settings::generate(&ctx, args)?,
+        Command::Import(args) => app::settings::import(&ctx, args)?,
+        Command::List(args) => app::records::list(&ctx, args)?,
+        Command::Show(args) => app::records::show(&ctx, args)?,
+        Command::Check(args) => return app::records::check(&ctx, args),
+        Command::MarkUsed(args) => app::records::mark_used(&ctx, args)?,
+        Command::Revoke(args) => app::records::revoke(&ctx, args)?,
+        Command::Verify(args) => app::verify::verify(&ctx, args)?,
+        Command::Batch(args) => app::batch::run(&ctx, args)?,
+        Command::Config(args) => match &args.command {
+            ConfigCommand::Show { json } => app::settings::show_config(&ctx, *json)?,
+        },
+        Command::Completions(_) | Command::Man => {}
+    }
+    Ok(exit::OK)
+}

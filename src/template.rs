@@ -74,6 +74,7 @@ keys! {
     Title => "title" [],
     LabelAccount => "label_account" [],
     LabelService => "label_service" [],
+    LabelOrganisation => "label_organisation" [],
     LabelIssued => "label_issued" [],
     LabelGeneration => "label_generation" [],
     LabelSetId => "label_set_id" [],

@@ -167,6 +167,9 @@ fn text(items: &mut Vec<Item>, x: f64, y: f64, size: f64, face: Face, s: &str, c
 }
 
 /// Writes wrapped lines from `y` (top of the first line); returns the y below them.
+// Geometry helpers take position, width and style as plain numbers, which
+// reads better at the call sites than a builder would.
+#[allow(clippy::too_many_arguments)]
 fn paragraph(
     items: &mut Vec<Item>,
     m: &dyn Measure,
@@ -286,6 +289,19 @@ fn first_page_top(
             left_w,
             t.text(Key::LabelService),
             service,
+            11.0,
+        );
+    }
+
+    if let Some(organisation) = content.organisation {
+        y = labelled(
+            &mut items,
+            m,
+            MARGIN,
+            y,
+            left_w,
+            t.text(Key::LabelOrganisation),
+            organisation,
             11.0,
         );
     }
@@ -413,6 +429,9 @@ fn continuation_top(content: &SheetContent<'_>, m: &dyn Measure, g: &Geometry, c
     }
 }
 
+// Geometry helpers take position, width and style as plain numbers, which
+// reads better at the call sites than a builder would.
+#[allow(clippy::too_many_arguments)]
 fn labelled(
     items: &mut Vec<Item>,
     m: &dyn Measure,
@@ -655,7 +674,7 @@ fn code_rows(
     for (i, shown) in shown.iter().enumerate() {
         let number = start + i + 1;
         let y = top + i as f64 * row_h;
-        if number % 2 == 0 {
+        if number.is_multiple_of(2) {
             items.push(Item::Rect {
                 x: MARGIN,
                 y,

@@ -53,6 +53,8 @@ pub struct SheetContent<'a> {
     pub account: &'a str,
     /// Display name of the service that issued imported codes.
     pub service: Option<&'a str>,
+    /// The office or company the account belongs to (from the config file).
+    pub organisation: Option<&'a str>,
     pub issued_at: DateTime<FixedOffset>,
     pub generation: u32,
     pub set_id: &'a SetId,
@@ -135,6 +137,11 @@ fn check_coverage(content: &SheetContent<'_>, fonts: &Fonts) -> Result<(), Sheet
             "service name".into(),
             Face::Text,
             content.service.unwrap_or(""),
+        ),
+        (
+            "organisation".into(),
+            Face::Text,
+            content.organisation.unwrap_or(""),
         ),
         (
             "storage location".into(),

@@ -1,0 +1,170 @@
+//! The commands: raw flags become validated specs here, then each command runs on its spec.
+
+pub mod batch;
+pub mod issue;
+pub mod records;
+pub mod settings;
+pub mod verify;
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, FixedOffset, Timelike};
+
+use crate::config::{self, ConfigLocation};
+use crate::error::Error;
+use crate::ledger::{self, LedgerError, SqliteLedger};
+use crate::messages::Messages;
+
+/// The most codes one set may hold (five pages of a sheet).
+pub const MAX_COUNT: u32 = 100;
+/// The most copies one run prints.
+pub const MAX_COPIES: u32 = 10;
+/// The longest account label, location or custodian, in characters.
+pub const MAX_LABEL_CHARS: usize = 200;
+
+/// How much the command tells the person running it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+/// What every command may need: where the ledger is, the config in force,
+/// how chatty to be, and the message catalogue.
+pub struct Context {
+    pub ledger_flag: Option<PathBuf>,
+    pub config_location: ConfigLocation,
+    pub config: config::Loaded,
+    pub verbosity: Verbosity,
+    pub messages: Messages,
+}
+
+impl Context {
+    /// The ledger path from `--ledger`/`RECOVERY_SHEET_LEDGER`, else the XDG default.
+    pub fn ledger_path(&self) -> Result<PathBuf, Error> {
+        match &self.ledger_flag {
+            Some(p) => Ok(p.clone()),
+            None => ledger::default_path().ok_or_else(|| {
+                Error::InvalidValue(
+                    "no home folder to keep the ledger in: pass --ledger PATH or set RECOVERY_SHEET_LEDGER".into(),
+                )
+            }),
+        }
+    }
+
+    /// Opens the ledger for writing, creating it on first use.
+    pub fn open_ledger(&self) -> Result<SqliteLedger, Error> {
+        Ok(SqliteLedger::open(&self.ledger_path()?)?)
+    }
+
+    /// Opens an existing ledger for reading; `None` when there is none yet.
+    pub fn read_ledger(&self) -> Result<Option<SqliteLedger>, Error> {
+        match SqliteLedger::open_read_only(&self.ledger_path()?) {
+            Ok(l) => Ok(Some(l)),
+            Err(LedgerError::Missing(_)) => Ok(None),
+            // An older schema is upgraded by a writing open; reading commands
+            // should not fail on a ledger the next write would fix.
+            Err(LedgerError::Outdated { .. }) => Ok(Some(self.open_ledger()?)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Opens an existing ledger for writing; an absent ledger means the
+    /// account is unknown (nothing is created for a command that only updates).
+    pub fn existing_ledger(&self, account: &str) -> Result<SqliteLedger, Error> {
+        match self.read_ledger()? {
+            Some(_) => self.open_ledger(),
+            None => Err(LedgerError::UnknownAccount(account.to_owned()).into()),
+        }
+    }
+
+    /// A progress or result line for people (stderr), unless --quiet.
+    pub fn say(&self, line: &str) {
+        if self.verbosity >= Verbosity::Normal {
+            eprintln!("{line}");
+        }
+    }
+
+    /// A warning (stderr), unless --quiet.
+    pub fn warn(&self, line: &str) {
+        if self.verbosity >= Verbosity::Normal {
+            eprintln!("{}: {line}", self.messages.text("warning"));
+        }
+    }
+
+    /// Detail for --verbose (stderr).
+    pub fn detail(&self, line: &str) {
+        if self.verbosity >= Verbosity::Verbose {
+            eprintln!("{line}");
+        }
+    }
+}
+
+/// The current time with the local UTC offset (UTC when the zone is unknown).
+pub fn now() -> DateTime<FixedOffset> {
+    // Whole seconds: the sheet shows minutes, the ledger and QR need no more.
+    let now = chrono::Local::now().fixed_offset();
+    now.with_nanosecond(0).unwrap_or(now)
+}
+
+/// Trims a label and checks it is printable: no control characters, not too long.
+/// `None` when blank.
+pub fn optional_label(what: &str, raw: Option<&str>) -> Result<Option<String>, Error> {
+    let Some(raw) = raw else { return Ok(None) };
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    check_label(what, trimmed)?;
+    Ok(Some(trimmed.to_owned()))
+}
+
+/// The account label: required, trimmed, printable, at most [`MAX_LABEL_CHARS`].
+pub fn account_label(raw: &str) -> Result<String, Error> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err(Error::InvalidValue(
+            "the account is empty: give the label to print, e.g. --account shop@example.com".into(),
+        ));
+    }
+    check_label("account", trimmed)?;
+    Ok(trimmed.to_owned())
+}
+
+fn check_label(what: &str, text: &str) -> Result<(), Error> {
+    if let Some((i, c)) = text.chars().enumerate().find(|(_, c)| c.is_control()) {
+        return Err(Error::InvalidValue(format!(
+            "the {what} has a control character (U+{:04X}) at position {}: remove it",
+            c as u32,
+            i + 1
+        )));
+    }
+    let n = text.chars().count();
+    if n > MAX_LABEL_CHARS {
+        return Err(Error::InvalidValue(format!(
+            "the {what} is {n} characters long: at most {MAX_LABEL_CHARS} fit on the sheet"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_are_trimmed_and_checked() {
+        assert_eq!(account_label("  a@b.c ").unwrap(), "a@b.c");
+        assert!(account_label("   ").is_err());
+        assert!(account_label("a\u{7}b").is_err());
+        assert!(account_label(&"x".repeat(201)).is_err());
+        assert!(account_label(&"株".repeat(200)).is_ok());
+    }
+
+    #[test]
+    fn blank_optional_labels_are_absent() {
+        assert_eq!(optional_label("location", Some("  ")).unwrap(), None);
+        assert!(optional_label("location", Some("a\nb")).is_err());
+    }
+}

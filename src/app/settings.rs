@@ -1,0 +1,449 @@
+//! `generate`, `import` and `config show`: flags over config over built-in defaults, turned into a spec.
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use super::issue::{
+    self, CodeSource, Destination, Issued, NextInventory, SheetSpec, Supersede, VerifierSpec,
+};
+use super::{Context, MAX_COPIES, MAX_COUNT, account_label, optional_label};
+use crate::cli::{GenerateArgs, ImportArgs, SheetArgs};
+use crate::codes::{DEFAULT_PATTERN, Format, RECOMMENDED_BITS};
+use crate::config::{Source, pick};
+use crate::error::Error;
+use crate::import;
+use crate::output::{self, Overwrite};
+use crate::sheet::Paper;
+use crate::sheet::fonts::Fonts;
+use crate::template::{Lang, Template};
+use crate::verifier::VerifierParams;
+
+/// The most bytes of pasted codes read (a service's page is a few hundred).
+const MAX_IMPORT_BYTES: u64 = 1 << 20;
+
+/// Default months from issue to the next inventory (the domain notes say 6 to 12).
+pub const DEFAULT_INVENTORY_MONTHS: u32 = 6;
+
+fn lang_name(lang: Lang) -> &'static str {
+    lang.code()
+}
+
+fn parse_lang(s: &str) -> Option<Lang> {
+    match s {
+        "ja" => Some(Lang::Ja),
+        "en" => Some(Lang::En),
+        _ => None,
+    }
+}
+
+fn parse_paper(s: &str) -> Option<Paper> {
+    match s {
+        "a4" => Some(Paper::A4),
+        "letter" => Some(Paper::Letter),
+        _ => None,
+    }
+}
+
+fn paper_name(p: Paper) -> &'static str {
+    match p {
+        Paper::A4 => "a4",
+        Paper::Letter => "letter",
+    }
+}
+
+/// The locale's language when it names one we ship, else English.
+fn locale_lang() -> (Lang, Source) {
+    let named = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.is_empty());
+    match named.as_deref().and_then(Lang::from_locale) {
+        Some(lang) => (lang, Source::Locale),
+        None => (Lang::En, Source::BuiltIn),
+    }
+}
+
+/// Every setting with its source, as `config show` prints it.
+pub struct Resolved {
+    pub lang: (Lang, Source),
+    pub paper: (Paper, Source),
+    pub organisation: (Option<String>, Source),
+    pub location: (Option<String>, Source),
+    pub custodian: (Option<String>, Source),
+    pub copies: (u32, Source),
+    pub format: (String, Source),
+    pub count: (u32, Source),
+    pub inventory_months: (u32, Source),
+}
+
+/// Combines flags (those given), the config file and built-in defaults.
+pub fn resolve(
+    ctx: &Context,
+    sheet: Option<&SheetArgs>,
+    format: Option<&str>,
+    count: Option<u32>,
+) -> Resolved {
+    let file = &ctx.config.file;
+    let path = ctx.config.path.as_deref();
+    let flag_lang = sheet.and_then(|s| s.lang).map(Lang::from);
+    let flag_paper = sheet.and_then(|s| s.paper).map(Paper::from);
+    let some = |v: Option<String>| v.map(Some);
+    Resolved {
+        lang: pick(
+            flag_lang,
+            file.lang.as_deref().and_then(parse_lang),
+            path,
+            locale_lang(),
+        ),
+        paper: pick(
+            flag_paper,
+            file.paper.as_deref().and_then(parse_paper),
+            path,
+            (Paper::A4, Source::BuiltIn),
+        ),
+        organisation: pick(
+            None,
+            some(file.organisation.clone()),
+            path,
+            (None, Source::BuiltIn),
+        ),
+        location: pick(
+            some(sheet.and_then(|s| s.location.clone())),
+            some(file.location.clone()),
+            path,
+            (None, Source::BuiltIn),
+        ),
+        custodian: pick(
+            some(sheet.and_then(|s| s.custodian.clone())),
+            some(file.custodian.clone()),
+            path,
+            (None, Source::BuiltIn),
+        ),
+        copies: pick(
+            sheet.and_then(|s| s.copies),
+            file.copies,
+            path,
+            (1, Source::BuiltIn),
+        ),
+        format: pick(
+            format.map(str::to_owned),
+            file.format.clone(),
+            path,
+            (DEFAULT_PATTERN.to_owned(), Source::BuiltIn),
+        ),
+        count: pick(count, file.count, path, (10, Source::BuiltIn)),
+        inventory_months: pick(
+            None,
+            file.inventory_months,
+            path,
+            (DEFAULT_INVENTORY_MONTHS, Source::BuiltIn),
+        ),
+    }
+}
+
+/// Turns the sheet flags into a validated spec.
+pub fn sheet_spec(
+    ctx: &Context,
+    args: &SheetArgs,
+    resolved: &Resolved,
+) -> Result<SheetSpec, Error> {
+    let account = account_label(&args.account)?;
+    let copies = resolved.copies.0;
+    if !(1..=MAX_COPIES).contains(&copies) {
+        return Err(Error::InvalidValue(format!(
+            "--copies {copies} is out of range: print 1 to {MAX_COPIES} copies"
+        )));
+    }
+    let template = match &args.template {
+        Some(path) => Template::load(path)?,
+        None => Template::embedded(resolved.lang.0),
+    };
+    let next_inventory = match &args.next_inventory {
+        Some(raw) => NextInventory::On(NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
+            Error::InvalidValue(format!(
+                "--next-inventory `{raw}` is not a date: write it as YYYY-MM-DD, e.g. 2027-05-31"
+            ))
+        })?),
+        None => NextInventory::MonthsAfterIssue(resolved.inventory_months.0),
+    };
+    let destination = match &args.output {
+        Some(p) if p.as_os_str() == "-" => {
+            output::checked_stdout()?;
+            Destination::Stdout
+        }
+        Some(p) => Destination::File(p.clone()),
+        None => Destination::DefaultNameIn(PathBuf::new()),
+    };
+    let _ = ctx;
+    Ok(SheetSpec {
+        account,
+        template,
+        paper: resolved.paper.0,
+        organisation: optional_label("organisation", resolved.organisation.0.as_deref())?,
+        location: optional_label("storage location", resolved.location.0.as_deref())?,
+        custodian: optional_label("custodian", resolved.custodian.0.as_deref())?,
+        copies,
+        next_inventory,
+        destination,
+        overwrite: if args.force {
+            Overwrite::Replace
+        } else {
+            Overwrite::Refuse
+        },
+        supersede: if args.regenerate {
+            Supersede::Allow
+        } else {
+            Supersede::Refuse
+        },
+    })
+}
+
+/// Checks a code count against the sheet's limit.
+pub fn checked_count(count: u32) -> Result<usize, Error> {
+    if !(1..=MAX_COUNT).contains(&count) {
+        return Err(Error::InvalidValue(format!(
+            "--count {count} is out of range: a sheet holds 1 to {MAX_COUNT} codes"
+        )));
+    }
+    Ok(count as usize)
+}
+
+/// Parses a generation format and warns when it is under the recommended strength.
+pub fn checked_format(ctx: &Context, pattern: &str) -> Result<Format, Error> {
+    let format = Format::parse_for_generation(pattern)?;
+    if format.bits() < RECOMMENDED_BITS {
+        ctx.warn(&ctx.messages.fill(
+            "weak_format",
+            &[
+                ("bits", &format!("{:.1}", format.bits())),
+                ("recommended", &format!("{RECOMMENDED_BITS:.0}")),
+            ],
+        ));
+    }
+    Ok(format)
+}
+
+pub fn generate(ctx: &Context, args: &GenerateArgs) -> Result<(), Error> {
+    let resolved = resolve(ctx, Some(&args.sheet), args.format.as_deref(), args.count);
+    let spec = sheet_spec(ctx, &args.sheet, &resolved)?;
+    let count = checked_count(resolved.count.0)?;
+    let format = checked_format(ctx, &resolved.format.0)?;
+    let verifier = match &args.verifier {
+        Some(path) => {
+            let defaults = VerifierParams::default();
+            let params = VerifierParams {
+                m_kib: args.verifier_memory.unwrap_or(defaults.m_kib),
+                t: args.verifier_passes.unwrap_or(defaults.t),
+                ..defaults
+            };
+            params.validate()?;
+            Some(VerifierSpec {
+                path: path.clone(),
+                params,
+                overwrite: spec.overwrite,
+            })
+        }
+        None => None,
+    };
+    let source = CodeSource::Generate { format, count };
+    run_issue(ctx, &spec, source, verifier.as_ref())
+}
+
+pub fn import(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
+    let preset = import::preset(&args.service).ok_or_else(|| {
+        let names: Vec<&str> = import::presets().iter().map(|p| p.name).collect();
+        Error::InvalidValue(format!(
+            "unknown service `{}`: use one of {}",
+            args.service,
+            names.join(", ")
+        ))
+    })?;
+    let resolved = resolve(ctx, Some(&args.sheet), None, None);
+    let spec = sheet_spec(ctx, &args.sheet, &resolved)?;
+    let bytes = read_codes(ctx, args.from.as_deref())?;
+    let imported = import::parse(preset, &bytes)?;
+    for w in &imported.warnings {
+        ctx.warn(w);
+    }
+    let source = CodeSource::Import {
+        preset,
+        set: imported.set,
+    };
+    run_issue(ctx, &spec, source, None)
+}
+
+/// Reads pasted codes from `--from FILE` or stdin (a terminal gets a prompt).
+fn read_codes(ctx: &Context, from: Option<&Path>) -> Result<Vec<u8>, Error> {
+    let mut bytes = Vec::new();
+    match from {
+        Some(path) => {
+            let file = std::fs::File::open(path).map_err(|source| Error::ImportInput {
+                what: path.display().to_string(),
+                source,
+            })?;
+            file.take(MAX_IMPORT_BYTES)
+                .read_to_end(&mut bytes)
+                .map_err(|source| Error::ImportInput {
+                    what: path.display().to_string(),
+                    source,
+                })?;
+        }
+        None => {
+            let stdin = std::io::stdin();
+            let terminal = stdin.is_terminal();
+            if terminal {
+                eprintln!("{}", ctx.messages.text("import_prompt"));
+            }
+            stdin
+                .lock()
+                .take(MAX_IMPORT_BYTES)
+                .read_to_end(&mut bytes)
+                .map_err(|source| Error::ImportInput {
+                    what: "stdin".into(),
+                    source,
+                })?;
+            if terminal && bytes.iter().all(u8::is_ascii_whitespace) {
+                return Err(Error::StdinIsTerminal(
+                    "no codes were typed: pipe them in (e.g. `pbpaste | recovery-sheet import ...`, `recovery-sheet import ... < codes.txt`) or pass --from FILE",
+                ));
+            }
+        }
+    }
+    Ok(bytes)
+}
+
+fn run_issue(
+    ctx: &Context,
+    spec: &SheetSpec,
+    source: CodeSource,
+    verifier: Option<&VerifierSpec>,
+) -> Result<(), Error> {
+    let started = std::time::Instant::now();
+    let fonts = Fonts::load();
+    ctx.detail(&format!("fonts loaded in {:.1?}", started.elapsed()));
+    let mut ledger = ctx.open_ledger()?;
+    let mut rng = rand::rand_core::UnwrapErr(rand::rngs::SysRng);
+    let issued = issue::issue(
+        &mut ledger,
+        spec,
+        source,
+        verifier,
+        &fonts,
+        &mut rng,
+        super::now(),
+        &mut issue::write_stdout,
+    )?;
+    report(ctx, &issued);
+    ctx.detail(&format!(
+        "ledger {}; done in {:.1?}",
+        ledger.path().display(),
+        started.elapsed()
+    ));
+    Ok(())
+}
+
+/// Tells where the sheet went and what it is (never a code).
+pub fn report(ctx: &Context, issued: &Issued) {
+    let m = &ctx.messages;
+    let generation = issued.generation.to_string();
+    let set_id = issued.set_id.to_string();
+    let count = issued.count.to_string();
+    let bits = format!("{:.0}", issued.bits.floor());
+    let values = [
+        ("account", issued.account.as_str()),
+        ("generation", generation.as_str()),
+        ("set_id", set_id.as_str()),
+        ("count", count.as_str()),
+        ("bits", bits.as_str()),
+    ];
+    match &issued.path {
+        Some(path) => {
+            let path = path.display().to_string();
+            let mut v = values.to_vec();
+            v.push(("path", &path));
+            ctx.say(&m.fill("sheet_written", &v));
+        }
+        None => ctx.say(&m.fill("sheet_to_stdout", &values)),
+    }
+    if let Some(old) = &issued.replaced {
+        let old_gen = old.generation.to_string();
+        let old_set = old.set_id.to_string();
+        let issued_at = old.issued_at.format("%Y-%m-%d %H:%M").to_string();
+        ctx.say(&m.fill(
+            "destroy_old",
+            &[
+                ("generation", &old_gen),
+                ("set_id", &old_set),
+                ("issued", &issued_at),
+            ],
+        ));
+    }
+    if let Some(v) = &issued.verifier {
+        ctx.say(&m.fill("verifier_written", &[("path", &v.display().to_string())]));
+    }
+}
+
+/// `config show`: each setting, its value and where it came from.
+pub fn show_config(ctx: &Context, json: bool) -> Result<(), Error> {
+    let r = resolve(ctx, None, None, None);
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let rows: Vec<(&str, String, &Source)> = vec![
+        ("lang", lang_name(r.lang.0).to_owned(), &r.lang.1),
+        ("paper", paper_name(r.paper.0).to_owned(), &r.paper.1),
+        ("organisation", opt(&r.organisation.0), &r.organisation.1),
+        ("location", opt(&r.location.0), &r.location.1),
+        ("custodian", opt(&r.custodian.0), &r.custodian.1),
+        ("copies", r.copies.0.to_string(), &r.copies.1),
+        ("format", r.format.0.clone(), &r.format.1),
+        ("count", r.count.0.to_string(), &r.count.1),
+        (
+            "inventory_months",
+            r.inventory_months.0.to_string(),
+            &r.inventory_months.1,
+        ),
+    ];
+    let config_path = ctx
+        .config_location
+        .path()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let ledger_path = ctx
+        .ledger_path()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    if json {
+        let mut settings = serde_json::Map::new();
+        for (name, value, source) in &rows {
+            settings.insert(
+                (*name).to_owned(),
+                serde_json::json!({ "value": value, "source": source.to_string() }),
+            );
+        }
+        let doc = serde_json::json!({
+            "config_file": config_path,
+            "config_file_found": ctx.config.path.is_some(),
+            "ledger": ledger_path,
+            "settings": settings,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return Ok(());
+    }
+    let found = if ctx.config.path.is_some() {
+        ""
+    } else {
+        " (not found; built-in defaults)"
+    };
+    println!("config file: {config_path}{found}");
+    println!("ledger: {ledger_path}");
+    for (name, value, source) in rows {
+        let value = if value.is_empty() {
+            "(blank lines on the sheet)".to_owned()
+        } else {
+            value
+        };
+        println!("{name} = {value}    # {source}");
+    }
+    Ok(())
+}

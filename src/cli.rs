@@ -1,0 +1,393 @@
+//! Command-line types (clap derive) only; `app` turns them into validated specs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0   success (check: the sheet is current)
+  2   usage error: a bad flag or value
+  3   check: the sheet is superseded by a newer generation (destroy it)
+  4   check: the sheet's set was revoked
+  5   check: the set ID is unknown to this ledger
+  6   verify: the code is wrong
+  7   verify: the code was already used
+  8   verify: the verifier's set is superseded or revoked in the ledger
+  9   batch: some rows failed (the others were printed)
+  65  bad input data (template, imported codes, image, verifier file, ledger content)
+  66  an input file is missing or unreadable
+  73  the output cannot be created (exists, folder missing or not writable)
+  74  input/output error while writing
+  75  the ledger is busy: try again
+  130 interrupted";
+
+/// Printable recovery sheets for two-factor backup codes.
+///
+/// Generates a code set (or prints codes a service issued) on a PDF sheet
+/// with a checkbox and "used on / by" line per code, and records each
+/// generation (never the codes) in a ledger so a found sheet can be
+/// checked and old sheets are named for destruction.
+#[derive(Debug, Parser)]
+#[command(name = "recovery-sheet", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// The ledger of generations (default: $XDG_DATA_HOME/recovery-sheet/ledger.db).
+    #[arg(
+        long,
+        global = true,
+        env = "RECOVERY_SHEET_LEDGER",
+        value_name = "PATH"
+    )]
+    pub ledger: Option<PathBuf>,
+
+    /// The config file (default: $XDG_CONFIG_HOME/recovery-sheet/config.toml).
+    #[arg(
+        long,
+        global = true,
+        env = "RECOVERY_SHEET_CONFIG",
+        value_name = "PATH"
+    )]
+    pub config: Option<PathBuf>,
+
+    /// Print only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more about what is done (paths, timings).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a new code set and print it on a sheet.
+    #[command(after_help = "\
+Examples:
+  recovery-sheet generate --account shop@example.com
+  recovery-sheet generate --account intranet-admin --format 'XXXX-XXXX-XXXX' --count 12 --lang ja
+  recovery-sheet generate --account shop@example.com --regenerate --location 'Safe, 2F' --custodian 'K. Sato'
+  recovery-sheet generate --account intranet-admin --verifier admin.verifier.json
+
+Format patterns:
+  X  a symbol of Crockford base32 (0-9, A-Z without I, L, O, U): 5 bits
+  9  a decimal digit: 3.3 bits
+  F  a hexadecimal digit: 4 bits
+  -  or a space: a separator between groups (printed, never needed when typing)
+  The default XXXX-XXXX-XXXX-XXXX gives 80 bits. Under 20 bits is refused;
+  under 64 bits (NIST SP 800-63B rev. 4) prints a warning.")]
+    Generate(GenerateArgs),
+
+    /// Print the codes a service issued (read from stdin or --from).
+    #[command(after_help = "\
+Examples:
+  pbpaste | recovery-sheet import --account shop@gmail.com --service google
+  recovery-sheet import --account shop-x --service x --from backup-codes.txt
+  recovery-sheet import --account shop-x --service x --from new-codes.txt --regenerate
+
+Services: google, instagram, freee, x, github, gitlab, keycloak, nextcloud,
+playstation, generic (any codes). Codes are never taken from arguments,
+which would end up in the shell history.")]
+    Import(ImportArgs),
+
+    /// One line per account: current generation, set ID, codes left.
+    List(ListArgs),
+
+    /// The whole history of one account.
+    Show(ShowArgs),
+
+    /// Check whether a found sheet is current, by its set ID or a photo of its QR.
+    #[command(after_help = "\
+Examples:
+  recovery-sheet check 7K2Q-M9XA
+  recovery-sheet check --scan photo-of-sheet.jpg
+
+Exit 0 only when the sheet is current; 3 superseded, 4 revoked, 5 unknown.")]
+    Check(CheckArgs),
+
+    /// Record that code number N of an account's current set was used.
+    #[command(after_help = "\
+Example:
+  recovery-sheet mark-used shop@example.com 3 --by 'K. Sato'")]
+    MarkUsed(MarkUsedArgs),
+
+    /// Void the account's current set (two-factor was turned off at the service).
+    Revoke(RevokeArgs),
+
+    /// Check one code (read from stdin) against a verifier file and burn it.
+    #[command(after_help = "\
+Examples:
+  echo 'ABCD-EFGH-JKMN-PQRS' | recovery-sheet verify --verifier admin.verifier.json
+  recovery-sheet verify --verifier admin.verifier.json --number 4 < typed-code.txt")]
+    Verify(VerifyArgs),
+
+    /// Print a sheet for every row of a CSV file.
+    #[command(after_help = "\
+Example:
+  recovery-sheet batch accounts.csv --out-dir sheets/ --verifier-dir verifiers/
+
+The CSV has a header; `account` is required, and `format`, `count`, `lang`,
+`paper`, `location`, `custodian`, `copies` are optional columns.")]
+    Batch(BatchArgs),
+
+    /// Show the settings in force and where each came from.
+    Config(ConfigArgs),
+
+    /// Print a shell completion script.
+    #[command(after_help = "\
+Example:
+  recovery-sheet completions bash > ~/.local/share/bash-completion/completions/recovery-sheet")]
+    Completions(CompletionsArgs),
+
+    /// Print the man page (roff) to stdout.
+    #[command(after_help = "\
+Example:
+  recovery-sheet man > ~/.local/share/man/man1/recovery-sheet.1")]
+    Man,
+}
+
+/// Options that shape a sheet, shared by `generate` and `import`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SheetArgs {
+    /// The account the codes unlock, as printed on the sheet (e.g. an e-mail address).
+    #[arg(long, value_name = "LABEL")]
+    pub account: String,
+
+    /// Sheet language (default: from the config, else the locale).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+
+    /// Paper size (default: from the config, else a4).
+    #[arg(long, value_enum)]
+    pub paper: Option<PaperArg>,
+
+    /// Where the sheet is kept; printed on it (blank lines to fill in otherwise).
+    #[arg(long, value_name = "TEXT")]
+    pub location: Option<String>,
+
+    /// Who looks after the sheet; printed on it (blank lines otherwise).
+    #[arg(long, value_name = "TEXT")]
+    pub custodian: Option<String>,
+
+    /// Print N copies, each page marked "copy k of N" (1 to 10).
+    #[arg(long, value_name = "N")]
+    pub copies: Option<u32>,
+
+    /// Date of the next inventory, YYYY-MM-DD (default: six months from today).
+    #[arg(long, value_name = "DATE")]
+    pub next_inventory: Option<String>,
+
+    /// Your own sheet wording (a copy of templates/en.toml or ja.toml).
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+
+    /// Where to write the PDF; `-` for stdout (default: <account>-gen<N>-<set id>.pdf).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Replace the output file (and verifier file) if they exist.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Supersede the account's current set: the new sheet names the old one to destroy.
+    #[arg(long)]
+    pub regenerate: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub sheet: SheetArgs,
+
+    /// Code pattern: X base32 symbol, 9 digit, F hex digit, - or space between groups.
+    #[arg(long, value_name = "PATTERN")]
+    pub format: Option<String>,
+
+    /// How many codes (default 10).
+    #[arg(long, value_name = "N")]
+    pub count: Option<u32>,
+
+    /// Also write an Argon2id verifier file (hashes only) for an in-house service.
+    #[arg(long, value_name = "FILE")]
+    pub verifier: Option<PathBuf>,
+
+    /// Argon2id memory in KiB for the verifier (default 19456, the OWASP minimum).
+    #[arg(long, value_name = "KIB", requires = "verifier")]
+    pub verifier_memory: Option<u32>,
+
+    /// Argon2id passes for the verifier (default 2).
+    #[arg(long, value_name = "N", requires = "verifier")]
+    pub verifier_passes: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub sheet: SheetArgs,
+
+    /// The service that issued the codes (google, instagram, freee, x, github,
+    /// gitlab, keycloak, nextcloud, playstation, generic).
+    #[arg(long, value_name = "NAME")]
+    pub service: String,
+
+    /// Read the codes from this file instead of stdin.
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// An array of objects for scripts (account, generation, set_id, issued_at, status, count, used).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The account, as given to generate or import.
+    pub account: String,
+    /// The history as a JSON array, oldest first.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The set ID printed on the sheet (e.g. 7K2Q-M9XA).
+    #[arg(
+        value_name = "SET-ID",
+        required_unless_present = "scan",
+        conflicts_with = "scan"
+    )]
+    pub set_id: Option<String>,
+
+    /// A photo or scan of the sheet (PNG or JPEG); its QR is read.
+    #[arg(long, value_name = "IMAGE")]
+    pub scan: Option<PathBuf>,
+
+    /// The result as a JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MarkUsedArgs {
+    /// The account, as given to generate or import.
+    pub account: String,
+    /// The code's number on the sheet.
+    pub number: u32,
+    /// Who used it.
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The account, as given to generate or import.
+    pub account: String,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The verifier file written by `generate --verifier`.
+    #[arg(long, value_name = "FILE")]
+    pub verifier: PathBuf,
+    /// Check only the code with this number (one hash per attempt).
+    #[arg(long, value_name = "N")]
+    pub number: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// The CSV of accounts (header row; `account` required).
+    #[arg(value_name = "ACCOUNTS.csv")]
+    pub csv: PathBuf,
+    /// Folder for the sheets (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
+    /// Also write a verifier file per sheet into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub verifier_dir: Option<PathBuf>,
+    /// Supersede accounts that already have a current set.
+    #[arg(long)]
+    pub regenerate: bool,
+    /// Replace sheet files that exist.
+    #[arg(long)]
+    pub force: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// A JSON summary on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub command: ConfigCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print each setting in force and where it came from.
+    Show {
+        /// As a JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// Japanese.
+    Ja,
+    /// English.
+    En,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PaperArg {
+    /// ISO A4, 210 x 297 mm.
+    A4,
+    /// US Letter, 8.5 x 11 in.
+    Letter,
+}
+
+impl From<LangArg> for crate::template::Lang {
+    fn from(lang: LangArg) -> Self {
+        match lang {
+            LangArg::Ja => crate::template::Lang::Ja,
+            LangArg::En => crate::template::Lang::En,
+        }
+    }
+}
+
+impl From<PaperArg> for crate::sheet::Paper {
+    fn from(paper: PaperArg) -> Self {
+        match paper {
+            PaperArg::A4 => crate::sheet::Paper::A4,
+            PaperArg::Letter => crate::sheet::Paper::Letter,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,299 @@
+//! The office's defaults from `config.toml`, and which source each setting in force came from.
+
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// What a config file may set. Every key is optional; unknown keys are refused.
+#[derive(Debug, Default, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// `ja` or `en`.
+    pub lang: Option<String>,
+    /// `a4` or `letter`.
+    pub paper: Option<String>,
+    /// Printed on every sheet.
+    pub organisation: Option<String>,
+    pub location: Option<String>,
+    pub custodian: Option<String>,
+    pub copies: Option<u32>,
+    /// Default code pattern for `generate`.
+    pub format: Option<String>,
+    /// Default number of codes for `generate`.
+    pub count: Option<u32>,
+    /// Months from issue to the next inventory (default 6).
+    pub inventory_months: Option<u32>,
+}
+
+/// Why the config file was refused.
+#[derive(Debug)]
+pub enum ConfigError {
+    Unreadable {
+        path: PathBuf,
+        source: io::Error,
+    },
+    Invalid {
+        path: PathBuf,
+        line: Option<usize>,
+        message: String,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::Unreadable { path, source } => write!(
+                f,
+                "cannot read config {}: {source}: fix its permissions or pass --config",
+                path.display()
+            ),
+            ConfigError::Invalid {
+                path,
+                line: Some(line),
+                message,
+            } => write!(
+                f,
+                "config {} line {line}: {message}: fix the file (see `recovery-sheet config show`)",
+                path.display()
+            ),
+            ConfigError::Invalid {
+                path,
+                line: None,
+                message,
+            } => write!(f, "config {}: {message}: fix the file", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Where a config file is looked for, and whether it must exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigLocation {
+    /// Named with `--config` or `RECOVERY_SHEET_CONFIG`: must exist.
+    Explicit(PathBuf),
+    /// The XDG default: optional.
+    Default(PathBuf),
+    /// No home folder to look in.
+    None,
+}
+
+impl ConfigLocation {
+    pub fn resolve(explicit: Option<PathBuf>) -> ConfigLocation {
+        if let Some(path) = explicit {
+            return ConfigLocation::Explicit(path);
+        }
+        match default_path(
+            std::env::var_os("XDG_CONFIG_HOME"),
+            std::env::var_os("HOME"),
+        ) {
+            Some(path) => ConfigLocation::Default(path),
+            None => ConfigLocation::None,
+        }
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            ConfigLocation::Explicit(p) | ConfigLocation::Default(p) => Some(p),
+            ConfigLocation::None => None,
+        }
+    }
+}
+
+fn default_path(
+    xdg_config_home: Option<std::ffi::OsString>,
+    home: Option<std::ffi::OsString>,
+) -> Option<PathBuf> {
+    let base = match xdg_config_home.map(PathBuf::from) {
+        Some(dir) if dir.is_absolute() => dir,
+        _ => PathBuf::from(home.filter(|h| !h.is_empty())?).join(".config"),
+    };
+    Some(base.join("recovery-sheet").join("config.toml"))
+}
+
+/// A config as loaded, with the file it came from (if one was read).
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub file: ConfigFile,
+    pub path: Option<PathBuf>,
+}
+
+/// Reads and checks the config. A missing default file is an empty config.
+pub fn load(location: &ConfigLocation) -> Result<Loaded, ConfigError> {
+    let path = match location {
+        ConfigLocation::None => return Ok(Loaded::default()),
+        ConfigLocation::Explicit(p) | ConfigLocation::Default(p) => p,
+    };
+    let text = match fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e)
+            if e.kind() == io::ErrorKind::NotFound
+                && matches!(location, ConfigLocation::Default(_)) =>
+        {
+            return Ok(Loaded::default());
+        }
+        Err(source) => {
+            return Err(ConfigError::Unreadable {
+                path: path.clone(),
+                source,
+            });
+        }
+    };
+    let file = parse(&text, path)?;
+    Ok(Loaded {
+        file,
+        path: Some(path.clone()),
+    })
+}
+
+/// Parses config text; errors name the line.
+pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
+    let invalid = |line: Option<usize>, message: String| ConfigError::Invalid {
+        path: path.to_owned(),
+        line,
+        message,
+    };
+    let file: ConfigFile = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+        invalid(line, e.message().trim().replace('\n', " "))
+    })?;
+    let line_of = |key: &str| {
+        text.lines()
+            .position(|l| l.trim_start().starts_with(key))
+            .map(|i| i + 1)
+    };
+    if let Some(lang) = &file.lang
+        && !matches!(lang.as_str(), "ja" | "en")
+    {
+        return Err(invalid(
+            line_of("lang"),
+            format!("lang = \"{lang}\" is not a sheet language (ja or en)"),
+        ));
+    }
+    if let Some(paper) = &file.paper
+        && !matches!(paper.as_str(), "a4" | "letter")
+    {
+        return Err(invalid(
+            line_of("paper"),
+            format!("paper = \"{paper}\" is not a paper size (a4 or letter)"),
+        ));
+    }
+    if let Some(copies) = file.copies
+        && !(1..=crate::app::MAX_COPIES).contains(&copies)
+    {
+        return Err(invalid(
+            line_of("copies"),
+            format!(
+                "copies = {copies} is out of range (1 to {})",
+                crate::app::MAX_COPIES
+            ),
+        ));
+    }
+    if let Some(count) = file.count
+        && !(1..=crate::app::MAX_COUNT).contains(&count)
+    {
+        return Err(invalid(
+            line_of("count"),
+            format!(
+                "count = {count} is out of range (1 to {})",
+                crate::app::MAX_COUNT
+            ),
+        ));
+    }
+    if let Some(months) = file.inventory_months
+        && !(1..=36).contains(&months)
+    {
+        return Err(invalid(
+            line_of("inventory_months"),
+            format!("inventory_months = {months} is out of range (1 to 36)"),
+        ));
+    }
+    if let Some(format) = &file.format
+        && let Err(e) = crate::codes::Format::parse_for_generation(format)
+    {
+        return Err(invalid(line_of("format"), format!("format: {e}")));
+    }
+    Ok(file)
+}
+
+/// Where a setting in force came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Flag,
+    ConfigFile(PathBuf),
+    Locale,
+    BuiltIn,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Flag => f.write_str("command line"),
+            Source::ConfigFile(p) => write!(f, "{}", p.display()),
+            Source::Locale => f.write_str("locale"),
+            Source::BuiltIn => f.write_str("built-in default"),
+        }
+    }
+}
+
+/// Picks the flag, else the config value, else the fallback, and says which.
+pub fn pick<T: Clone>(
+    flag: Option<T>,
+    config: Option<T>,
+    config_path: Option<&Path>,
+    fallback: (T, Source),
+) -> (T, Source) {
+    if let Some(v) = flag {
+        return (v, Source::Flag);
+    }
+    if let (Some(v), Some(path)) = (config, config_path) {
+        return (v, Source::ConfigFile(path.to_owned()));
+    }
+    fallback
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_line_of_a_bad_value() {
+        let err = parse("lang = \"ja\"\npaper = \"a3\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("line 2"), "{err}");
+        assert!(err.to_string().contains("a3"), "{err}");
+    }
+
+    #[test]
+    fn names_the_line_of_an_unknown_key() {
+        let err = parse("lang = \"ja\"\n\ncolour = 1\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("line 3"), "{err}");
+        assert!(err.to_string().contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn flags_beat_config_beats_fallback() {
+        let p = Path::new("c.toml");
+        assert_eq!(
+            pick(Some(1), Some(2), Some(p), (3, Source::BuiltIn)).1,
+            Source::Flag
+        );
+        assert_eq!(
+            pick(None, Some(2), Some(p), (3, Source::BuiltIn)),
+            (2, Source::ConfigFile(p.to_owned()))
+        );
+        assert_eq!(pick::<u32>(None, None, Some(p), (3, Source::BuiltIn)).0, 3);
+    }
+
+    #[test]
+    fn xdg_config_home_must_be_absolute() {
+        assert_eq!(
+            default_path(Some("rel".into()), Some("/home/a".into())).unwrap(),
+            PathBuf::from("/home/a/.config/recovery-sheet/config.toml")
+        );
+    }
+}

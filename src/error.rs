@@ -1,0 +1,208 @@
+//! The one error type of the command line and its exit-code table.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use crate::codes::{FormatError, SetIdError};
+use crate::config::ConfigError;
+use crate::import::ImportError;
+use crate::ledger::LedgerError;
+use crate::output::OutputError;
+use crate::scan::ScanError;
+use crate::sheet::SheetError;
+use crate::template::TemplateError;
+use crate::verifier::VerifierError;
+
+/// Exit codes, one table for every command (documented in `--help` and README).
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// clap's code for usage errors; also used for values that fail validation.
+    pub const USAGE: u8 = 2;
+    pub const SUPERSEDED: u8 = 3;
+    pub const REVOKED: u8 = 4;
+    pub const UNKNOWN_SET: u8 = 5;
+    pub const WRONG_CODE: u8 = 6;
+    pub const CODE_USED: u8 = 7;
+    pub const STALE_VERIFIER: u8 = 8;
+    pub const SOME_ROWS_FAILED: u8 = 9;
+    pub const DATAERR: u8 = 65;
+    pub const NOINPUT: u8 = 66;
+    pub const CANTCREAT: u8 = 73;
+    pub const IOERR: u8 = 74;
+    pub const TEMPFAIL: u8 = 75;
+    pub const CONFIG: u8 = 78;
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// Everything that can stop a command, each variant named for the situation.
+#[derive(Debug)]
+pub enum Error {
+    /// A flag value that clap accepted but the spec does not (e.g. a blank account).
+    InvalidValue(String),
+    Format(FormatError),
+    SetId(SetIdError),
+    Template(TemplateError),
+    Sheet(SheetError),
+    Import(ImportError),
+    /// `--from FILE` or stdin could not be read.
+    ImportInput {
+        what: String,
+        source: io::Error,
+    },
+    /// Stdin is a terminal and nothing was piped in.
+    StdinIsTerminal(&'static str),
+    Output(OutputError),
+    Ledger(LedgerError),
+    Verifier(VerifierError),
+    /// `generate`/`import` without `--regenerate` for an account that has a current set.
+    CurrentSetExists {
+        account: String,
+        generation: u32,
+        set_id: String,
+        issued: String,
+    },
+    /// The verifier's set is no longer current in the ledger.
+    StaleVerifier(String),
+    Scan(ScanError),
+    Config(ConfigError),
+    /// Batch: some rows failed; they were reported one by one.
+    RowsFailed {
+        failed: usize,
+        total: usize,
+    },
+    Interrupted,
+    /// Any other failure reading or writing a named file.
+    Io {
+        path: PathBuf,
+        source: io::Error,
+    },
+}
+
+impl Error {
+    /// The process exit code for this error, from the table in [`exit`].
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::InvalidValue(_) | Error::Format(_) | Error::SetId(_) => exit::USAGE,
+            Error::StdinIsTerminal(_) => exit::USAGE,
+            Error::Template(TemplateError::Unreadable { .. }) => exit::NOINPUT,
+            Error::Template(_) | Error::Sheet(_) | Error::Import(_) => exit::DATAERR,
+            Error::ImportInput { .. } => exit::NOINPUT,
+            Error::Output(e) => e.exit_code(),
+            Error::Ledger(e) => ledger_exit_code(e),
+            Error::Verifier(e) => verifier_exit_code(e),
+            Error::CurrentSetExists { .. } => exit::DATAERR,
+            Error::StaleVerifier(_) => exit::STALE_VERIFIER,
+            Error::Scan(e) => e.exit_code(),
+            Error::Config(_) => exit::CONFIG,
+            Error::RowsFailed { .. } => exit::SOME_ROWS_FAILED,
+            Error::Interrupted => exit::INTERRUPTED,
+            Error::Io { source, .. } if source.kind() == io::ErrorKind::NotFound => exit::NOINPUT,
+            Error::Io { .. } => exit::IOERR,
+        }
+    }
+}
+
+fn ledger_exit_code(e: &LedgerError) -> u8 {
+    match e {
+        LedgerError::Missing(_) | LedgerError::IsFolder(_) => exit::NOINPUT,
+        LedgerError::NotALedger(_) | LedgerError::TooNew { .. } | LedgerError::Outdated { .. } => {
+            exit::DATAERR
+        }
+        LedgerError::ReadOnly(_) => exit::CANTCREAT,
+        LedgerError::Busy(_) | LedgerError::DuplicateSetId(_) => exit::TEMPFAIL,
+        LedgerError::UnknownAccount(_)
+        | LedgerError::NoCurrentSet(_)
+        | LedgerError::NumberOutOfRange { .. }
+        | LedgerError::AlreadyUsed { .. } => exit::DATAERR,
+        LedgerError::Io(..) | LedgerError::Sqlite(..) => exit::IOERR,
+    }
+}
+
+fn verifier_exit_code(e: &VerifierError) -> u8 {
+    match e {
+        VerifierError::WrongCode | VerifierError::EmptyCode => exit::WRONG_CODE,
+        VerifierError::AlreadyUsed { .. } => exit::CODE_USED,
+        VerifierError::Exists(_) => exit::CANTCREAT,
+        VerifierError::Io { source, .. } if source.kind() == io::ErrorKind::NotFound => {
+            exit::NOINPUT
+        }
+        VerifierError::Io { .. } | VerifierError::Serialize(_) | VerifierError::Hashing(_) => {
+            exit::IOERR
+        }
+        VerifierError::SetChanged { .. } => exit::TEMPFAIL,
+        VerifierError::NotAVerifier { .. }
+        | VerifierError::UnsupportedVersion { .. }
+        | VerifierError::Malformed { .. }
+        | VerifierError::UnsupportedAlgorithm { .. }
+        | VerifierError::ParamsOutOfRange { .. }
+        | VerifierError::Tampered { .. }
+        | VerifierError::EmptySet
+        | VerifierError::TooManyCodes { .. }
+        | VerifierError::NumberOutOfRange { .. } => exit::DATAERR,
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidValue(msg) => f.write_str(msg),
+            Error::Format(e) => write!(f, "{e}"),
+            Error::SetId(e) => write!(f, "{e}"),
+            Error::Template(e) => write!(f, "{e}"),
+            Error::Sheet(e) => write!(f, "{e}"),
+            Error::Import(e) => write!(f, "{e}"),
+            Error::ImportInput { what, source } => {
+                write!(f, "cannot read the codes from {what}: {source}")
+            }
+            Error::StdinIsTerminal(how) => f.write_str(how),
+            Error::Output(e) => write!(f, "{e}"),
+            Error::Ledger(e) => write!(f, "{e}"),
+            Error::Verifier(e) => write!(f, "{e}"),
+            Error::CurrentSetExists {
+                account,
+                generation,
+                set_id,
+                issued,
+            } => write!(
+                f,
+                "{account} already has a current set (generation {generation}, set {set_id}, issued {issued}): pass --regenerate to replace it, then destroy the old sheet"
+            ),
+            Error::StaleVerifier(msg) => f.write_str(msg),
+            Error::Scan(e) => write!(f, "{e}"),
+            Error::Config(e) => write!(f, "{e}"),
+            Error::RowsFailed { failed, total } => {
+                write!(f, "{failed} of {total} rows failed (see above)")
+            }
+            Error::Interrupted => f.write_str(
+                "interrupted: finished sheets are recorded, the one in progress was discarded",
+            ),
+            Error::Io { path, source } => write!(f, "cannot access {}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+macro_rules! from {
+    ($($t:ty => $v:ident),* $(,)?) => {
+        $(impl From<$t> for Error {
+            fn from(e: $t) -> Self {
+                Error::$v(e)
+            }
+        })*
+    };
+}
+
+from! {
+    FormatError => Format,
+    SetIdError => SetId,
+    TemplateError => Template,
+    SheetError => Sheet,
+    ImportError => Import,
+    OutputError => Output,
+    LedgerError => Ledger,
+    VerifierError => Verifier,
+    ScanError => Scan,
+    ConfigError => Config,
+}

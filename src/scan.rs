@@ -1,0 +1,115 @@
+//! Reading a sheet's QR mark back from a photo or scan (PNG or JPEG).
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::error::exit;
+use crate::sheet::qr::{MarkError, SheetMark};
+
+/// Photos larger than this on their long side are scaled down before the QR
+/// search: a phone photo is 4000 px, and the mark stays 300+ px at this size.
+const MAX_SIDE: u32 = 2000;
+
+/// Why no sheet mark could be read from an image.
+#[derive(Debug)]
+pub enum ScanError {
+    Unreadable {
+        path: PathBuf,
+        source: io::Error,
+    },
+    NotAnImage {
+        path: PathBuf,
+        reason: String,
+    },
+    NoQr(PathBuf),
+    /// QR codes were found, but none is a recovery-sheet mark.
+    NotOurs {
+        path: PathBuf,
+        reason: MarkError,
+    },
+}
+
+impl ScanError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ScanError::Unreadable { .. } => exit::NOINPUT,
+            _ => exit::DATAERR,
+        }
+    }
+}
+
+impl fmt::Display for ScanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScanError::Unreadable { path, source } => {
+                write!(f, "cannot read {}: {source}", path.display())
+            }
+            ScanError::NotAnImage { path, reason } => write!(
+                f,
+                "{} is not a PNG or JPEG image ({reason}): take the photo again or type the set ID",
+                path.display()
+            ),
+            ScanError::NoQr(path) => write!(
+                f,
+                "no QR code found in {}: photograph the top right corner of the sheet, flat and in focus, or type the set ID",
+                path.display()
+            ),
+            ScanError::NotOurs { path, reason } => write!(
+                f,
+                "{} holds a QR code, but {reason}: is this a recovery sheet? type its set ID instead",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ScanError {}
+
+/// Decodes the image at `path` and returns the first recovery-sheet mark in it.
+pub fn scan_file(path: &Path) -> Result<SheetMark, ScanError> {
+    let bytes = std::fs::read(path).map_err(|source| ScanError::Unreadable {
+        path: path.to_owned(),
+        source,
+    })?;
+    let image = image::load_from_memory(&bytes).map_err(|e| ScanError::NotAnImage {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })?;
+    let mut grey = image.into_luma8();
+    if grey.width().max(grey.height()) > MAX_SIDE {
+        let scale = f64::from(MAX_SIDE) / f64::from(grey.width().max(grey.height()));
+        let (w, h) = (
+            (f64::from(grey.width()) * scale).round().max(1.0) as u32,
+            (f64::from(grey.height()) * scale).round().max(1.0) as u32,
+        );
+        grey = image::imageops::resize(&grey, w, h, image::imageops::FilterType::Triangle);
+    }
+    find_mark(&grey).map_err(|e| match e {
+        Found::Nothing => ScanError::NoQr(path.to_owned()),
+        Found::Foreign(reason) => ScanError::NotOurs {
+            path: path.to_owned(),
+            reason,
+        },
+    })
+}
+
+enum Found {
+    Nothing,
+    Foreign(MarkError),
+}
+
+fn find_mark(grey: &image::GrayImage) -> Result<SheetMark, Found> {
+    let mut prepared = rqrr::PreparedImage::prepare(grey.clone());
+    let mut last = Found::Nothing;
+    for grid in prepared.detect_grids() {
+        let Ok((_meta, text)) = grid.decode() else {
+            continue;
+        };
+        match SheetMark::parse(&text) {
+            Ok(mark) => return Ok(mark),
+            Err(reason) => last = Found::Foreign(reason),
+        }
+    }
+    Err(last)
+}
