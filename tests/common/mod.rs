@@ -1,0 +1,210 @@
+//! Test harness: an isolated environment per test, and ways to read a sheet back (text, QR, raster).
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+/// A private home, working folder, config and ledger for one test, so tests
+/// never see each other, the developer's files or their locale.
+pub struct Env {
+    pub root: TempDir,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let root = tempfile::tempdir().expect("temp dir");
+        for dir in ["home", "work", "data", "config"] {
+            fs::create_dir_all(root.path().join(dir)).expect("mkdir");
+        }
+        Env { root }
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.root.path().join("home")
+    }
+
+    /// The folder commands run in; default-named sheets land here.
+    pub fn work(&self) -> PathBuf {
+        self.root.path().join("work")
+    }
+
+    /// The ledger every command of this environment uses.
+    pub fn ledger(&self) -> PathBuf {
+        self.root.path().join("data").join("ledger.db")
+    }
+
+    /// The config file location (absent unless a test writes it).
+    pub fn config(&self) -> PathBuf {
+        self.root
+            .path()
+            .join("config")
+            .join("recovery-sheet")
+            .join("config.toml")
+    }
+
+    /// The binary with a clean environment: English locale, private XDG
+    /// folders and ledger, run in [`Env::work`].
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("recovery-sheet").expect("binary");
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home())
+            .env("XDG_DATA_HOME", self.root.path().join("data-xdg"))
+            .env("XDG_CONFIG_HOME", self.root.path().join("config"))
+            .env("LANG", "C.UTF-8")
+            .env("TZ", "Asia/Tokyo")
+            .env("RECOVERY_SHEET_LEDGER", self.ledger())
+            .current_dir(self.work());
+        cmd
+    }
+
+    /// Every file in the working folder, sorted (temporary files included).
+    pub fn work_files(&self) -> Vec<String> {
+        files_in(&self.work())
+    }
+
+    /// The only PDF in the working folder.
+    pub fn only_pdf(&self) -> PathBuf {
+        let pdfs: Vec<String> = self
+            .work_files()
+            .into_iter()
+            .filter(|f| f.ends_with(".pdf"))
+            .collect();
+        assert_eq!(pdfs.len(), 1, "expected one PDF, found {pdfs:?}");
+        self.work().join(&pdfs[0])
+    }
+}
+
+/// File names in a folder, sorted.
+pub fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = match fs::read_dir(dir) {
+        Ok(entries) => entries
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort();
+    names
+}
+
+/// The text of every page, as a PDF reader extracts it.
+pub fn pdf_text(bytes: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(bytes).expect("a PDF lopdf can parse");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    doc.extract_text(&pages).expect("extractable text")
+}
+
+pub fn pdf_page_count(bytes: &[u8]) -> usize {
+    lopdf::Document::load_mem(bytes)
+        .expect("PDF")
+        .get_pages()
+        .len()
+}
+
+/// The codes on a sheet: every token of four-symbol groups joined by `-` or
+/// a space in the monospace lines, as a person would copy them off the paper.
+pub fn codes_in(text: &str, pattern: &str) -> Vec<String> {
+    let shape: Vec<char> = pattern.chars().collect();
+    text.lines()
+        .map(str::trim)
+        .filter(|line| {
+            line.chars().count() == shape.len()
+                && line.chars().zip(&shape).all(|(c, p)| match p {
+                    'X' => c.is_ascii_digit() || c.is_ascii_uppercase(),
+                    '9' => c.is_ascii_digit(),
+                    'F' => c.is_ascii_hexdigit(),
+                    'A' => c.is_ascii_alphanumeric(),
+                    sep => c == *sep,
+                })
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Page 1 drawn at `px_per_pt` pixels per point: only the dark filled
+/// rectangles (the QR modules, check boxes' fills, the black band), which is
+/// all a QR decoder needs. White paper, black ink, with a quiet zone.
+pub fn rasterize_page1(bytes: &[u8], px_per_pt: f64) -> image::GrayImage {
+    let doc = lopdf::Document::load_mem(bytes).expect("PDF");
+    let (_, page) = doc.get_pages().into_iter().next().expect("a page");
+    let content = doc.get_and_decode_page_content(page).expect("content");
+    let media = doc
+        .get_dictionary(page)
+        .and_then(|d| d.get(b"MediaBox"))
+        .and_then(|m| m.as_array())
+        .map(|a| {
+            a.iter()
+                .map(|v| v.as_float().unwrap_or(0.0))
+                .collect::<Vec<_>>()
+        })
+        .expect("MediaBox");
+    let (w_pt, h_pt) = (media[2] as f64, media[3] as f64);
+    let (w, h) = ((w_pt * px_per_pt) as u32, (h_pt * px_per_pt) as u32);
+    let mut img = image::GrayImage::from_pixel(w, h, image::Luma([255]));
+    let mut grey = 0.0f64;
+    let mut pending: Vec<[f64; 4]> = Vec::new();
+    let num = |o: &lopdf::Object| o.as_float().map(f64::from).unwrap_or(0.0);
+    for op in &content.operations {
+        match op.operator.as_str() {
+            "g" => grey = num(&op.operands[0]),
+            "re" => pending.push([
+                num(&op.operands[0]),
+                num(&op.operands[1]),
+                num(&op.operands[2]),
+                num(&op.operands[3]),
+            ]),
+            "f" | "F" | "f*" => {
+                if grey < 0.5 {
+                    for [x, y, rw, rh] in pending.drain(..) {
+                        let x0 = (x * px_per_pt).round() as i64;
+                        let x1 = ((x + rw) * px_per_pt).round() as i64;
+                        let y0 = ((h_pt - (y + rh)) * px_per_pt).round() as i64;
+                        let y1 = ((h_pt - y) * px_per_pt).round() as i64;
+                        for py in y0.max(0)..y1.min(h as i64) {
+                            for px in x0.max(0)..x1.min(w as i64) {
+                                img.put_pixel(px as u32, py as u32, image::Luma([0]));
+                            }
+                        }
+                    }
+                }
+                pending.clear();
+            }
+            "n" | "S" | "s" | "B" | "b" => pending.clear(),
+            _ => {}
+        }
+    }
+    img
+}
+
+/// The text of the first QR code found on page 1 of the PDF.
+pub fn qr_text(bytes: &[u8]) -> String {
+    let img = rasterize_page1(bytes, 3.0);
+    let mut prepared = rqrr::PreparedImage::prepare(img);
+    let grids = prepared.detect_grids();
+    assert!(!grids.is_empty(), "no QR code found on the page");
+    let (_, text) = grids[0].decode().expect("a decodable QR code");
+    text
+}
+
+/// Saves page 1 as a PNG, as a phone photo of the sheet would be handed to `check --scan`.
+pub fn page1_png(bytes: &[u8], path: &Path) {
+    rasterize_page1(bytes, 3.0).save(path).expect("write PNG");
+}
+
+/// Unix permission bits of a file.
+#[cfg(unix)]
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).expect("metadata").permissions().mode() & 0o777
+}
+
+pub fn stdout_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
