@@ -1,8 +1,8 @@
 //! Laid-out pages to PDF bytes through printpdf: the only file that knows PDF operators.
 
 use printpdf::{
-    Color, FontId, Greyscale, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle,
-    PdfPage, PdfSaveOptions, Point, Pt, Rect, TextItem,
+    Codepoint, Color, FontId, Greyscale, Line, LinePoint, Mm, Op, PaintMode, PdfDocument,
+    PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rect, TextItem,
 };
 
 use super::SheetContent;
@@ -39,7 +39,7 @@ pub fn to_pdf(pages: &[Page], fonts: &Fonts, content: &SheetContent<'_>) -> Vec<
         .map(|page| {
             let mut ops = Vec::with_capacity(page.items.len() * 4);
             for item in &page.items {
-                item_ops(item, page.height, &text_id, &mono_id, &mut ops);
+                item_ops(item, page.height, fonts, &text_id, &mono_id, &mut ops);
             }
             PdfPage::new(Mm(page.width as f32), Mm(page.height as f32), ops)
         })
@@ -48,7 +48,14 @@ pub fn to_pdf(pages: &[Page], fonts: &Fonts, content: &SheetContent<'_>) -> Vec<
     doc.save(&PdfSaveOptions::default(), &mut Vec::new())
 }
 
-fn item_ops(item: &Item, page_h: f64, text_id: &FontId, mono_id: &FontId, ops: &mut Vec<Op>) {
+fn item_ops(
+    item: &Item,
+    page_h: f64,
+    fonts: &Fonts,
+    text_id: &FontId,
+    mono_id: &FontId,
+    ops: &mut Vec<Op>,
+) {
     match item {
         Item::Text {
             x,
@@ -80,8 +87,21 @@ fn item_ops(item: &Item, page_h: f64, text_id: &FontId, mono_id: &FontId, ops: &
                         y: pt(page_h - y),
                     },
                 },
+                // Glyph IDs with their text: printpdf would otherwise look up
+                // every character again through the font's slow cmap scan.
                 Op::ShowText {
-                    items: vec![TextItem::Text(text.to_string())],
+                    items: vec![TextItem::GlyphIds(
+                        text.chars()
+                            .filter_map(|c| {
+                                // Coverage was checked before layout; only a
+                                // space-like character can lack a glyph here.
+                                fonts
+                                    .glyph(*face, c)
+                                    .or_else(|| fonts.glyph(*face, ' '))
+                                    .map(|gid| Codepoint::with_cid(gid, 0.0, c.to_string()))
+                            })
+                            .collect(),
+                    )],
                 },
                 Op::EndTextSection,
             ]);
