@@ -20,6 +20,7 @@ Exit codes:
   73  the output cannot be created (exists, folder missing or not writable)
   74  input/output error while writing
   75  the ledger is busy: try again
+  78  the config file is invalid
   130 interrupted";
 
 /// Printable recovery sheets for two-factor backup codes.
