@@ -4,6 +4,7 @@ pub mod fonts;
 pub mod layout;
 pub mod pdf;
 pub mod qr;
+pub mod truetype;
 
 use std::fmt;
 

@@ -5,9 +5,14 @@ use printpdf::{
     PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rect, TextItem,
 };
 
+use std::collections::{BTreeMap, HashMap};
+
+use printpdf::ParsedFont;
+
 use super::SheetContent;
 use super::fonts::{Face, Fonts};
 use super::layout::{Item, Page, Paint, Tone};
+use super::truetype::strip_hinting;
 
 const PT_PER_MM: f64 = 72.0 / 25.4;
 
@@ -23,8 +28,8 @@ fn grey(level: f64) -> Color {
 /// no user, host or code.
 pub fn to_pdf(pages: &[Page], fonts: &Fonts, content: &SheetContent<'_>) -> Vec<u8> {
     let mut doc = PdfDocument::new(&format!("Recovery sheet {}", content.set_id));
-    let text_id = doc.add_font(fonts.parsed(Face::Text));
-    let mono_id = doc.add_font(fonts.parsed(Face::Mono));
+    let text = embed(&mut doc, fonts, Face::Text, pages);
+    let mono = embed(&mut doc, fonts, Face::Mono, pages);
     let info = &mut doc.metadata.info;
     if let Ok(when) = printpdf::OffsetDateTime::from_unix_timestamp(content.issued_at.timestamp()) {
         info.creation_date = when;
@@ -39,7 +44,7 @@ pub fn to_pdf(pages: &[Page], fonts: &Fonts, content: &SheetContent<'_>) -> Vec<
         .map(|page| {
             let mut ops = Vec::with_capacity(page.items.len() * 4);
             for item in &page.items {
-                item_ops(item, page.height, fonts, &text_id, &mono_id, &mut ops);
+                item_ops(item, page.height, fonts, [&text, &mono], &mut ops);
             }
             PdfPage::new(Mm(page.width as f32), Mm(page.height as f32), ops)
         })
@@ -48,12 +53,76 @@ pub fn to_pdf(pages: &[Page], fonts: &Fonts, content: &SheetContent<'_>) -> Vec<
     doc.save(&PdfSaveOptions::default(), &mut Vec::new())
 }
 
+/// A face as added to the document, with the glyph renumbering of its subset.
+struct Embedded {
+    id: FontId,
+    /// Glyph ID in the full font -> glyph ID in the embedded subset; empty
+    /// when the full font was embedded.
+    remap: HashMap<u16, u16>,
+}
+
+impl Embedded {
+    fn gid(&self, full: u16) -> u16 {
+        if self.remap.is_empty() {
+            full
+        } else {
+            self.remap.get(&full).copied().unwrap_or(0)
+        }
+    }
+}
+
+/// Adds `face` as a subset of the glyphs the pages use, without hinting
+/// (printed sheets do not need it; it is ~40% of IPAexGothic's glyph data).
+/// Falls back to the full face, which printpdf subsets itself, if that fails.
+fn embed(doc: &mut PdfDocument, fonts: &Fonts, face: Face, pages: &[Page]) -> Embedded {
+    let mut used: BTreeMap<u16, char> = BTreeMap::new();
+    if let Some(space) = fonts.glyph(face, ' ') {
+        used.insert(space, ' ');
+    }
+    for page in pages {
+        for item in &page.items {
+            if let Item::Text { face: f, text, .. } = item
+                && *f == face
+            {
+                for c in text.chars() {
+                    if let Some(gid) = fonts.glyph(face, c) {
+                        used.entry(gid).or_insert(c);
+                    }
+                }
+            }
+        }
+    }
+    let mut ids: Vec<(u16, char)> = vec![(0, '\0')];
+    ids.extend(used);
+    let full = fonts.parsed(face);
+    let small = full
+        .subset(&ids, Default::default())
+        .ok()
+        .and_then(|(bytes, mapping)| {
+            let stripped = strip_hinting(&bytes)?;
+            let parsed = ParsedFont::from_bytes(&stripped, 0, &mut Vec::new())?;
+            Some((parsed, mapping))
+        });
+    match small {
+        Some((parsed, mapping)) => Embedded {
+            id: doc.add_font(&parsed),
+            remap: mapping
+                .into_iter()
+                .map(|(old, (new, _))| (old, new))
+                .collect(),
+        },
+        None => Embedded {
+            id: doc.add_font(full),
+            remap: HashMap::new(),
+        },
+    }
+}
+
 fn item_ops(
     item: &Item,
     page_h: f64,
     fonts: &Fonts,
-    text_id: &FontId,
-    mono_id: &FontId,
+    [text_font, mono_font]: [&Embedded; 2],
     ops: &mut Vec<Op>,
 ) {
     match item {
@@ -65,10 +134,11 @@ fn item_ops(
             text,
             colour,
         } => {
-            let font = match face {
-                Face::Text => text_id.clone(),
-                Face::Mono => mono_id.clone(),
+            let embedded = match face {
+                Face::Text => text_font,
+                Face::Mono => mono_font,
             };
+            let font = embedded.id.clone();
             let level = match colour {
                 Tone::Black => 0.0,
                 Tone::White => 1.0,
@@ -98,7 +168,9 @@ fn item_ops(
                                 fonts
                                     .glyph(*face, c)
                                     .or_else(|| fonts.glyph(*face, ' '))
-                                    .map(|gid| Codepoint::with_cid(gid, 0.0, c.to_string()))
+                                    .map(|gid| {
+                                        Codepoint::with_cid(embedded.gid(gid), 0.0, c.to_string())
+                                    })
                             })
                             .collect(),
                     )],
