@@ -483,6 +483,10 @@ impl std::error::Error for ImportError {}
 /// unless it also holds something shaped like a code, which is an error.
 /// The generic preset skips nothing: every word must be a code.
 ///
+/// Codes are numbered in the order read, or by the input's own list numbers
+/// when every code has one of its own and none repeats (Google's file lists
+/// codes 1-5 and 6-10 side by side).
+///
 /// Codes are stored as the service treats them: separators dropped, case
 /// folded per [`CaseRule`]. The set's format has the preset's grouping and
 /// the longest length seen; when lengths vary (X, Nextcloud, generic) the
@@ -498,14 +502,19 @@ pub fn parse(preset: &Preset, input: &[u8]) -> Result<Imported, ImportError> {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
 
     let mut found: Vec<(Code, usize)> = Vec::new();
+    // The input's own list number of each code, when it has exactly one.
+    let mut listed: Vec<Option<u32>> = Vec::new();
     for (index, raw_line) in text.split('\n').enumerate() {
         let line = index + 1;
         let fields = fields(raw_line);
-        if fields.is_empty() || is_prose(preset, line, &fields)? {
+        let words: Vec<&[&str]> = fields.iter().map(|f| f.words.as_slice()).collect();
+        if fields.is_empty() || is_prose(preset, line, &words)? {
             continue;
         }
         for field in &fields {
-            for token in tokens(preset, field) {
+            let tokens = tokens(preset, &field.words);
+            let number = field.number.filter(|_| tokens.len() == 1);
+            for token in tokens {
                 let canonical = canonical(preset, line, &token)?;
                 if canonical.is_empty() {
                     continue;
@@ -519,9 +528,11 @@ pub fn parse(preset: &Preset, input: &[u8]) -> Result<Imported, ImportError> {
                     });
                 }
                 found.push((Code::from_canonical(canonical.to_string()), line));
+                listed.push(number);
             }
         }
     }
+    in_listed_order(&mut found, &listed);
 
     if found.is_empty() {
         return Err(ImportError::Empty);
@@ -595,11 +606,19 @@ fn warnings(preset: &Preset, found: &[(Code, usize)]) -> Vec<String> {
     warnings
 }
 
+/// One run of words that may hold one or more codes, and the list number
+/// (`1.`, `(6)`) written in front of it, if any.
+#[derive(Default)]
+struct Field<'a> {
+    number: Option<u32>,
+    words: Vec<&'a str>,
+}
+
 /// One line split into fields (by tabs, commas, runs of 2+ spaces, and list
 /// numbering), each a list of words that single spaces separated.
-fn fields(line: &str) -> Vec<Vec<&str>> {
-    let mut fields: Vec<Vec<&str>> = Vec::new();
-    let mut current: Vec<&str> = Vec::new();
+fn fields(line: &str) -> Vec<Field<'_>> {
+    let mut fields: Vec<Field<'_>> = Vec::new();
+    let mut current = Field::default();
     let mut rest = line;
     while !rest.is_empty() {
         let word_start = rest.find(|c: char| !is_gap(c)).unwrap_or(rest.len());
@@ -612,21 +631,44 @@ fn fields(line: &str) -> Vec<Vec<&str>> {
         let word = &rest[..word_end];
         rest = &rest[word_end..];
         let new_field = gap.chars().count() >= 2 || gap.contains(|c| c == '\t' || is_comma(c));
-        if new_field && !current.is_empty() {
+        if new_field && !current.words.is_empty() {
             fields.push(std::mem::take(&mut current));
         }
-        if is_numbering(word) {
-            if !current.is_empty() {
-                fields.push(std::mem::take(&mut current));
+        match list_number(word) {
+            Some(number) => {
+                if !current.words.is_empty() {
+                    fields.push(std::mem::take(&mut current));
+                }
+                current.number = Some(number);
             }
-        } else {
-            current.push(word);
+            None => current.words.push(word),
         }
     }
-    if !current.is_empty() {
+    if !current.words.is_empty() {
         fields.push(current);
     }
     fields
+}
+
+/// Puts the codes in the order of the input's own list numbers when every
+/// code has one and no number repeats: Google's Backup-codes file lists 1-5
+/// and 6-10 side by side, and the sheet's numbers should match the file's.
+/// Otherwise (no numbers, some missing, two lists pasted) the order stays as read.
+fn in_listed_order(found: &mut Vec<(Code, usize)>, listed: &[Option<u32>]) {
+    let Some(numbers) = listed.iter().copied().collect::<Option<Vec<u32>>>() else {
+        return;
+    };
+    let mut distinct = numbers.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() != numbers.len() {
+        return;
+    }
+    // Moving a code moves its heap buffer; no copy of a code is made.
+    let mut numbered: Vec<(u32, (Code, usize))> =
+        numbers.into_iter().zip(found.drain(..)).collect();
+    numbered.sort_by_key(|(n, _)| *n);
+    found.extend(numbered.into_iter().map(|(_, code)| code));
 }
 
 fn is_comma(c: char) -> bool {
@@ -638,8 +680,8 @@ fn is_gap(c: char) -> bool {
 }
 
 /// `1.`, `1)`, `1:`, `#1`, `(1)`: a list number, which a code never is
-/// (codes have no punctuation).
-fn is_numbering(word: &str) -> bool {
+/// (codes have no punctuation). Returns the number.
+fn list_number(word: &str) -> Option<u32> {
     let (hash, rest) = match word.strip_prefix('#') {
         Some(r) => (true, r),
         None => (false, word),
@@ -651,13 +693,18 @@ fn is_numbering(word: &str) -> bool {
     let digits = rest.chars().take_while(char::is_ascii_digit).count();
     let tail = &rest[digits..];
     let marked = matches!(tail, "." | ")" | ":");
-    (1..=3).contains(&digits)
+    let numbering = (1..=3).contains(&digits)
         && match (hash, paren) {
             (true, false) => tail.is_empty() || marked,
             (false, true) => tail == ")",
             (false, false) => marked,
             (true, true) => false,
-        }
+        };
+    if numbering {
+        rest[..digits].parse().ok()
+    } else {
+        None
+    }
 }
 
 /// A word with the punctuation around it (quotes, brackets, full stops) cut off.
@@ -695,11 +742,11 @@ fn folded(preset: &Preset, word: &str) -> Zeroizing<String> {
 /// Whether a line is prose to skip: it has a word of 3+ letters that cannot
 /// be (part of) one of this service's codes. Errs if such a line also holds
 /// something shaped like a code, rather than dropping it unseen.
-fn is_prose(preset: &Preset, line: usize, fields: &[Vec<&str>]) -> Result<bool, ImportError> {
+fn is_prose(preset: &Preset, line: usize, fields: &[&[&str]]) -> Result<bool, ImportError> {
     if preset.name == GENERIC {
         return Ok(false);
     }
-    let words = || fields.iter().flatten().map(|w| trimmed(w));
+    let words = || fields.iter().copied().flatten().map(|w| trimmed(w));
     let prose = words().any(|w| {
         w.chars().filter(|c| c.is_alphabetic()).count() >= 3
             && !is_code_shaped(preset, w)
@@ -921,8 +968,8 @@ mod tests {
         assert_eq!(
             canonical(&imported),
             [
-                "40126743", "18529735", "30217720", "50923740", "88410263", "77192046", "66051198",
-                "22874410", "99305512", "14768853"
+                "40126743", "30217720", "88410263", "66051198", "99305512", "18529735", "50923740",
+                "77192046", "22874410", "14768853"
             ]
         );
         assert_eq!(shown(&imported)[0], "4012 6743");
@@ -1047,6 +1094,47 @@ mod tests {
                 .set
                 .len(),
             1
+        );
+    }
+
+    #[test]
+    fn the_inputs_own_list_numbers_set_the_order_when_every_code_has_one() {
+        // Two columns read row by row: 1 6 / 2 7 / 3 8.
+        let columns = "1. 1111 1111\t4. 4444 4444\n2. 2222 2222\t5. 5555 5555\n3. 3333 3333\n";
+        assert_eq!(
+            canonical(&import("google", columns)),
+            ["11111111", "22222222", "33333333", "44444444", "55555555"]
+        );
+        // Gaps in the numbers (used codes deleted) still order them.
+        assert_eq!(
+            canonical(&import(
+                "google",
+                "2) 2222 2222   7) 7777 7777\n4) 4444 4444\n"
+            )),
+            ["22222222", "44444444", "77777777"]
+        );
+        // One code without a number: the order stays as read.
+        assert_eq!(
+            canonical(&import("google", "3. 3333 3333\n1111 1111\n2. 2222 2222\n")),
+            ["33333333", "11111111", "22222222"]
+        );
+        // A number repeated (two lists pasted): as read.
+        assert_eq!(
+            canonical(&import(
+                "google",
+                "2. 2222 2222\n1. 1111 1111\n1. 3333 3333\n"
+            )),
+            ["22222222", "11111111", "33333333"]
+        );
+        // A number in front of two codes belongs to neither: as read.
+        assert_eq!(
+            canonical(&import("google", "2. 2222 2222 5555 5555\n1. 1111 1111\n")),
+            ["22222222", "55555555", "11111111"]
+        );
+        // Errors still name the line the code is on, not its list number.
+        assert_eq!(
+            error("google", "2. 2222 2222\n1. 1111 111\n"),
+            "line 2: `1111 111` has 7 digits; Google codes have 8"
         );
     }
 
