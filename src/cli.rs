@@ -126,11 +126,20 @@ Examples:
 
     /// Print a sheet for every row of a CSV file.
     #[command(after_help = "\
-Example:
-  recovery-sheet batch accounts.csv --out-dir sheets/ --verifier-dir verifiers/
+Examples:
+  recovery-sheet batch accounts.csv --out-dir sheets/
+  recovery-sheet batch staff.csv --out-dir sheets/ --verifier-dir verifiers/ --regenerate
 
-The CSV has a header; `account` is required, and `format`, `count`, `lang`,
-`paper`, `location`, `custodian`, `copies` are optional columns.")]
+accounts.csv (UTF-8, a header row; `account` is required, the other columns
+are optional and an empty cell takes the config's value or the default):
+  account,format,count,lang,paper,location,custodian,copies
+  shop@example.com,,,en,a4,\"Safe, 2F\",K. Sato,2
+  intranet-admin,XXXX-XXXX-XXXX,12,ja,,,,
+
+Each row is one sheet and one ledger generation, named like `generate` names
+them. A bad row is reported with its row number and the others still print;
+the exit code is then 9. Ctrl-C finishes the sheet being recorded, discards
+the ones in progress, and exits 130: every recorded generation has its sheet.")]
     Batch(BatchArgs),
 
     /// Show the settings in force and where each came from.
@@ -308,9 +317,15 @@ pub struct BatchArgs {
     /// Folder for the sheets (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out_dir: PathBuf,
-    /// Also write a verifier file per sheet into this folder.
+    /// Also write a verifier file per sheet into this folder (created if missing).
     #[arg(long, value_name = "DIR")]
     pub verifier_dir: Option<PathBuf>,
+    /// Argon2id memory in KiB for the verifiers (default 19456, the OWASP minimum).
+    #[arg(long, value_name = "KIB", requires = "verifier_dir")]
+    pub verifier_memory: Option<u32>,
+    /// Argon2id passes for the verifiers (default 2).
+    #[arg(long, value_name = "N", requires = "verifier_dir")]
+    pub verifier_passes: Option<u32>,
     /// Supersede accounts that already have a current set.
     #[arg(long)]
     pub regenerate: bool,

@@ -66,6 +66,13 @@ pub enum Error {
     StaleVerifier(String),
     Scan(ScanError),
     Config(ConfigError),
+    /// The batch file's header or a read of it failed.
+    Csv(String),
+    /// An input file (e.g. the batch CSV) cannot be opened.
+    Unreadable {
+        path: PathBuf,
+        source: io::Error,
+    },
     /// Batch: some rows failed; they were reported one by one.
     RowsFailed {
         failed: usize,
@@ -95,6 +102,8 @@ impl Error {
             Error::StaleVerifier(_) => exit::STALE_VERIFIER,
             Error::Scan(e) => e.exit_code(),
             Error::Config(_) => exit::CONFIG,
+            Error::Csv(_) => exit::DATAERR,
+            Error::Unreadable { .. } => exit::NOINPUT,
             Error::RowsFailed { .. } => exit::SOME_ROWS_FAILED,
             Error::Interrupted => exit::INTERRUPTED,
             Error::Io { source, .. } if source.kind() == io::ErrorKind::NotFound => exit::NOINPUT,
@@ -171,6 +180,10 @@ impl fmt::Display for Error {
             Error::StaleVerifier(msg) => f.write_str(msg),
             Error::Scan(e) => write!(f, "{e}"),
             Error::Config(e) => write!(f, "{e}"),
+            Error::Csv(msg) => f.write_str(msg),
+            Error::Unreadable { path, source } => {
+                write!(f, "cannot read {}: {source}", path.display())
+            }
             Error::RowsFailed { failed, total } => {
                 write!(f, "{failed} of {total} rows failed (see above)")
             }

@@ -6,6 +6,7 @@ pub mod codes;
 pub mod config;
 pub mod error;
 pub mod import;
+pub mod interrupt;
 pub mod ledger;
 pub mod messages;
 pub mod output;

@@ -97,10 +97,19 @@ pub fn precheck(dest: &Path, overwrite: Overwrite) -> Result<(), OutputError> {
         }
         _ => {}
     }
-    let dir = parent_dir(dest);
-    match fs::metadata(&dir) {
+    precheck_folder(&parent_dir(dest))
+}
+
+/// Fails early when files cannot go into `dir` because it is not a folder.
+pub fn precheck_folder(dir: &Path) -> Result<(), OutputError> {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    match fs::metadata(dir) {
         Ok(meta) if meta.is_dir() => Ok(()),
-        _ => Err(OutputError::FolderMissing(dir)),
+        _ => Err(OutputError::FolderMissing(dir.to_owned())),
     }
 }
 
@@ -276,6 +285,11 @@ pub fn slug(account: &str) -> String {
 /// The default sheet file name: account, generation and set ID tell sheets apart.
 pub fn default_sheet_name(account: &str, generation: u32, set_id: &str) -> String {
     format!("{}-gen{generation}-{set_id}.pdf", slug(account))
+}
+
+/// The default verifier file name, matching its sheet's.
+pub fn default_verifier_name(account: &str, generation: u32, set_id: &str) -> String {
+    format!("{}-gen{generation}-{set_id}.verifier.json", slug(account))
 }
 
 #[cfg(test)]

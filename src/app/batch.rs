@@ -1,9 +1,670 @@
-//! `batch`: one sheet per CSV row, rendered on all cores, recorded one by one.
+//! `batch`: one sheet per CSV row, made on all cores, each recorded with its file.
+//!
+//! Rows are read one at a time by whichever worker is free, so memory does
+//! not grow with the file; the fonts are parsed once and shared. Each worker
+//! has its own ledger connection and makes its sheet without the writer lock;
+//! only recording takes the lock (see [`issue::issue`]).
 
-use super::Context;
-use crate::cli::BatchArgs;
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, IsTerminal};
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
+
+use super::issue::{self, CodeSource, Destination, Issued, Place, VerifierSpec};
+use super::settings::{self, report_lines, weak_format_warning};
+use super::{Context, Verbosity, account_label};
+use crate::cli::{BatchArgs, LangArg, PaperArg, SheetArgs};
+use crate::codes::Format;
 use crate::error::Error;
+use crate::interrupt;
+use crate::output::Overwrite;
+use crate::sheet::fonts::Fonts;
 
-pub fn run(_ctx: &Context, _args: &BatchArgs) -> Result<(), Error> {
-    Err(Error::InvalidValue("batch is not built yet".into()))
+/// The columns a batch file may have, in the order the help shows them.
+const COLUMNS: [&str; 8] = [
+    "account",
+    "format",
+    "count",
+    "lang",
+    "paper",
+    "location",
+    "custodian",
+    "copies",
+];
+
+/// Where each known column is in the file, and how many cells the header has
+/// (a row may have fewer: missing cells are empty).
+struct Columns {
+    index: [Option<usize>; COLUMNS.len()],
+    width: usize,
+}
+
+impl Columns {
+    /// Maps the header row; refuses unknown, repeated and missing required columns.
+    fn from_header(header: &csv::StringRecord, path: &Path) -> Result<Columns, Error> {
+        let mut found = [None; COLUMNS.len()];
+        for (position, name) in header.iter().enumerate() {
+            let name = name.trim().to_ascii_lowercase();
+            let Some(known) = COLUMNS.iter().position(|c| *c == name) else {
+                return Err(Error::Csv(format!(
+                    "{}: column `{name}` is not known: the columns are {}",
+                    path.display(),
+                    COLUMNS.join(", ")
+                )));
+            };
+            if found[known].replace(position).is_some() {
+                return Err(Error::Csv(format!(
+                    "{}: column `{name}` appears twice in the header: keep one",
+                    path.display()
+                )));
+            }
+        }
+        if found[0].is_none() {
+            return Err(Error::Csv(format!(
+                "{}: the header has no `account` column: the first row must name the columns, e.g. account,lang,location",
+                path.display()
+            )));
+        }
+        Ok(Columns {
+            index: found,
+            width: header.len(),
+        })
+    }
+
+    /// The trimmed cell of `column`; `None` when the column is absent or the cell blank.
+    fn cell<'r>(&self, record: &'r csv::StringRecord, column: &str) -> Option<&'r str> {
+        let known = COLUMNS.iter().position(|c| *c == column)?;
+        let cell = record.get(self.index[known]?)?.trim();
+        (!cell.is_empty()).then_some(cell)
+    }
+}
+
+/// One row of the file, as flags of `generate` would give it.
+struct Row {
+    /// The row number a spreadsheet shows (the header is row 1).
+    number: u64,
+    sheet: SheetArgs,
+    format: Option<String>,
+    count: Option<u32>,
+}
+
+fn parse_number(column: &str, cell: Option<&str>) -> Result<Option<u32>, Error> {
+    cell.map(|c| {
+        c.parse().map_err(|_| {
+            Error::InvalidValue(format!(
+                "{column} `{c}` is not a whole number: write e.g. 10, or leave the cell empty for the default"
+            ))
+        })
+    })
+    .transpose()
+}
+
+fn parse_choice<T: clap::ValueEnum>(column: &str, cell: Option<&str>) -> Result<Option<T>, Error> {
+    cell.map(|c| {
+        T::from_str(c, true).map_err(|_| {
+            let names: Vec<String> = T::value_variants()
+                .iter()
+                .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_owned()))
+                .collect();
+            Error::InvalidValue(format!(
+                "{column} `{c}` is not one of {}: fix the cell, or leave it empty for the default",
+                names.join(", ")
+            ))
+        })
+    })
+    .transpose()
+}
+
+impl Row {
+    /// The row's values, and its account label as `generate` would take it.
+    fn parse(
+        number: u64,
+        columns: &Columns,
+        record: &csv::StringRecord,
+        args: &BatchArgs,
+    ) -> Result<(Row, String), Error> {
+        let cell = |name| columns.cell(record, name);
+        // A line break typed inside a spreadsheet cell reads as a space.
+        let text = |name| cell(name).map(|c| c.split_whitespace().collect::<Vec<_>>().join(" "));
+        let account = text("account").unwrap_or_default();
+        let label = account_label(&account)?;
+        let row = Row {
+            number,
+            sheet: SheetArgs {
+                account,
+                lang: parse_choice::<LangArg>("lang", cell("lang"))?,
+                paper: parse_choice::<PaperArg>("paper", cell("paper"))?,
+                location: text("location"),
+                custodian: text("custodian"),
+                copies: parse_number("copies", cell("copies"))?,
+                next_inventory: None,
+                template: None,
+                output: None,
+                force: args.force,
+                regenerate: args.regenerate,
+            },
+            format: cell("format").map(str::to_owned),
+            count: parse_number("count", cell("count"))?,
+        };
+        Ok((row, label))
+    }
+}
+
+/// The longest record read (a row of eight short cells is ~200 bytes); a
+/// longer one means a quote was never closed.
+const MAX_RECORD_BYTES: usize = 64 * 1024;
+
+/// Splits a CSV file into records, one at a time, each with the line it
+/// starts on, skipping blank lines (the csv crate skips them too, but then
+/// counts the record from the first blank line).
+struct Records<R> {
+    input: R,
+    /// Lines read so far.
+    line: u64,
+    path: PathBuf,
+}
+
+impl<R: BufRead> Records<R> {
+    /// The next record's first line and bytes, or `None` at the end of the file.
+    fn next(&mut self) -> Result<Option<(u64, Vec<u8>)>, Error> {
+        let mut record = Vec::new();
+        let mut first = 0;
+        loop {
+            let start = record.len();
+            let read = self
+                .input
+                .read_until(b'\n', &mut record)
+                .map_err(|source| Error::Io {
+                    path: self.path.clone(),
+                    source,
+                })?;
+            if read == 0 {
+                // The end of the file (ending an unclosed quote, if any: the
+                // CSV parser then takes the rest as the last cell).
+                return Ok((!record.is_empty()).then_some((first, record)));
+            }
+            self.line += 1;
+            if self.line == 1 {
+                // Spreadsheets save "CSV UTF-8" with a byte-order mark.
+                if let Some(rest) = record.strip_prefix(b"\xEF\xBB\xBF") {
+                    record = rest.to_vec();
+                }
+            }
+            if start == 0 {
+                if record.iter().all(u8::is_ascii_whitespace) {
+                    record.clear();
+                    continue;
+                }
+                first = self.line;
+            }
+            // Inside quotes a line break belongs to the cell; a doubled quote
+            // is two quotes, so an even count means every quote is closed.
+            if record.iter().filter(|&&b| b == b'"').count() % 2 == 0 {
+                return Ok(Some((first, record)));
+            }
+            if record.len() > MAX_RECORD_BYTES {
+                return Err(Error::Csv(format!(
+                    "{} row {first}: a quote (\") is never closed: fix the row and try again",
+                    self.path.display()
+                )));
+            }
+        }
+    }
+}
+
+/// The cells of one record.
+fn cells(record: &[u8]) -> Result<csv::StringRecord, Error> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(record);
+    let mut cells = csv::StringRecord::new();
+    match reader.read_record(&mut cells) {
+        Ok(_) => Ok(cells),
+        Err(e) => Err(Error::InvalidValue(match e.kind() {
+            csv::ErrorKind::Utf8 { .. } => {
+                "the row is not UTF-8 text: save the file as CSV UTF-8 and try again".to_owned()
+            }
+            _ => format!("the row cannot be read as CSV: {e}"),
+        })),
+    }
+}
+
+/// The file being read and the accounts seen so far, shared by the workers.
+struct Input {
+    records: Records<BufReader<File>>,
+    columns: Columns,
+    /// Account label -> the row it was first seen on.
+    seen: HashMap<String, u64>,
+}
+
+/// What a worker takes from the input.
+enum Next {
+    Row(Box<Row>),
+    /// A row that cannot be made into a sheet.
+    Bad {
+        number: u64,
+        account: String,
+        error: Error,
+    },
+    End,
+}
+
+impl Input {
+    /// Opens the file and reads its header.
+    fn open(path: &Path) -> Result<Input, Error> {
+        let file = File::open(path).map_err(|source| Error::Unreadable {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut records = Records {
+            input: BufReader::new(file),
+            line: 0,
+            path: path.to_owned(),
+        };
+        let header = match records.next()? {
+            Some((_, bytes)) => cells(&bytes)
+                .map_err(|e| Error::Csv(format!("{}: the header row: {e}", path.display())))?,
+            None => {
+                return Err(Error::Csv(format!(
+                    "{} is empty: the first row names the columns, e.g. account,lang,location",
+                    path.display()
+                )));
+            }
+        };
+        let columns = Columns::from_header(&header, path)?;
+        Ok(Input {
+            records,
+            columns,
+            seen: HashMap::new(),
+        })
+    }
+
+    fn next(&mut self, args: &BatchArgs) -> Result<Next, Error> {
+        let Some((number, bytes)) = self.records.next()? else {
+            return Ok(Next::End);
+        };
+        let bad = |account: &str, error| {
+            Ok(Next::Bad {
+                number,
+                account: account.to_owned(),
+                error,
+            })
+        };
+        let record = match cells(&bytes) {
+            Ok(record) => record,
+            Err(error) => return bad("", error),
+        };
+        let account = self.columns.cell(&record, "account").unwrap_or_default();
+        if record.len() > self.columns.width {
+            let error = Error::InvalidValue(format!(
+                "the row has {} cells, the header {}: check for a stray comma or quote",
+                record.len(),
+                self.columns.width
+            ));
+            return bad(account, error);
+        }
+        let (row, label) = match Row::parse(number, &self.columns, &record, args) {
+            Ok(parsed) => parsed,
+            Err(error) => return bad(account, error),
+        };
+        // First come, first printed: rows are read in order.
+        if let Some(first) = self.seen.get(&label) {
+            let error = Error::InvalidValue(format!(
+                "account `{label}` is also on row {first}: a batch prints one sheet per account"
+            ));
+            return bad(&label, error);
+        }
+        self.seen.insert(label, number);
+        Ok(Next::Row(Box::new(row)))
+    }
+}
+
+/// How progress is shown: a bar on a terminal, a line per row otherwise.
+enum Progress {
+    Bar(ProgressBar),
+    Lines(Verbosity),
+}
+
+impl Progress {
+    fn new(ctx: &Context, path: &Path) -> Progress {
+        if ctx.verbosity == Verbosity::Quiet || !io::stderr().is_terminal() {
+            return Progress::Lines(ctx.verbosity);
+        }
+        // Counting the rows first is one quick pass over the file; only a bar needs it.
+        let total = File::open(path).map_or(0, |file| {
+            let mut records = Records {
+                input: BufReader::new(file),
+                line: 0,
+                path: path.to_owned(),
+            };
+            let mut n = 0u64;
+            while let Ok(Some(_)) = records.next() {
+                n += 1;
+            }
+            n.saturating_sub(1)
+        });
+        // No colour in the template, so NO_COLOR has nothing to turn off.
+        let style =
+            ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} ({per_sec}, {eta} left)")
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+            .with_style(style)
+            .with_message(ctx.messages.text("batch_sheets").to_owned());
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Progress::Bar(bar)
+    }
+
+    /// A line for people; with a bar, printed above it.
+    fn say(&self, line: &str) {
+        match self {
+            Progress::Bar(bar) => bar.println(line),
+            Progress::Lines(v) if *v >= Verbosity::Normal => eprintln!("{line}"),
+            Progress::Lines(_) => {}
+        }
+    }
+
+    /// A failure: shown even with --quiet.
+    fn fail(&self, line: &str) {
+        match self {
+            Progress::Bar(bar) => bar.println(line),
+            Progress::Lines(_) => eprintln!("{line}"),
+        }
+    }
+
+    fn row_finished(&self) {
+        if let Progress::Bar(bar) = self {
+            bar.inc(1);
+        }
+    }
+
+    fn finish(&self) {
+        if let Progress::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// A row that failed, for the summary.
+struct Failure {
+    row: u64,
+    account: String,
+    message: String,
+    exit_code: u8,
+}
+
+#[derive(Default)]
+struct Tally {
+    printed: usize,
+    failed: Vec<Failure>,
+}
+
+pub fn run(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
+    let input = Input::open(&args.csv)?;
+    let verifier_params = match &args.verifier_dir {
+        Some(_) => Some(settings::verifier_params(
+            args.verifier_memory,
+            args.verifier_passes,
+        )?),
+        None => None,
+    };
+    create_private_dir(&args.out_dir)?;
+    if let Some(dir) = &args.verifier_dir {
+        create_private_dir(dir)?;
+    }
+    // Created (or refused) once, before the workers race to open it.
+    drop(ctx.open_ledger()?);
+    let fonts = Fonts::load();
+    interrupt::install().map_err(|source| Error::Io {
+        path: PathBuf::from("<signal handler>"),
+        source,
+    })?;
+
+    let jobs = match args.jobs {
+        Some(0) => {
+            return Err(Error::InvalidValue(
+                "--jobs 0: give at least one worker, or leave it out to use every core".into(),
+            ));
+        }
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+    };
+    let input = Mutex::new(input);
+    let tally = Mutex::new(Tally::default());
+    let fatal: Mutex<Option<Error>> = Mutex::new(None);
+    let progress = Progress::new(ctx, &args.csv);
+    let verifier = verifier_params.map(|params| VerifierSpec {
+        place: Place::DefaultNameIn(args.verifier_dir.clone().unwrap_or_default()),
+        params,
+        overwrite: if args.force {
+            Overwrite::Replace
+        } else {
+            Overwrite::Refuse
+        },
+        threads: NonZeroUsize::MIN,
+    });
+    let worker = Worker {
+        ctx,
+        args,
+        fonts: &fonts,
+        verifier: verifier.as_ref(),
+        progress: &progress,
+    };
+
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                if let Err(e) = worker.work(&input, &tally) {
+                    fatal
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get_or_insert(e);
+                }
+            });
+        }
+    });
+    progress.finish();
+
+    let tally = tally.into_inner().unwrap_or_else(|p| p.into_inner());
+    if let Some(e) = fatal.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        summarise(ctx, args, &tally);
+        return Err(e);
+    }
+    summarise(ctx, args, &tally);
+    if interrupt::requested() {
+        return Err(Error::Interrupted);
+    }
+    if !tally.failed.is_empty() {
+        return Err(Error::RowsFailed {
+            failed: tally.failed.len(),
+            total: tally.failed.len() + tally.printed,
+        });
+    }
+    Ok(())
+}
+
+/// What every worker shares.
+struct Worker<'a> {
+    ctx: &'a Context,
+    args: &'a BatchArgs,
+    fonts: &'a Fonts,
+    verifier: Option<&'a VerifierSpec>,
+    progress: &'a Progress,
+}
+
+impl Worker<'_> {
+    /// Takes rows until the input ends or a stop is asked for. An error here
+    /// (the file cannot be read, the ledger cannot be opened) ends the batch.
+    fn work(&self, input: &Mutex<Input>, tally: &Mutex<Tally>) -> Result<(), Error> {
+        let mut ledger = self.ctx.open_ledger()?;
+        let mut rng = rand::rand_core::UnwrapErr(rand::rngs::SysRng);
+        let m = &self.ctx.messages;
+        loop {
+            if interrupt::requested() {
+                return Ok(());
+            }
+            let next = input
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .next(self.args)?;
+            let (number, account, result) = match next {
+                Next::End => return Ok(()),
+                Next::Bad {
+                    number,
+                    account,
+                    error,
+                } => (number, account, Err(error)),
+                Next::Row(row) => {
+                    let result = self.issue_row(&row, &mut ledger, &mut rng);
+                    (row.number, row.sheet.account.trim().to_owned(), result)
+                }
+            };
+            let row_label = number.to_string();
+            match result {
+                Ok(issued) => {
+                    let text = report_lines(self.ctx, &issued).join("; ");
+                    self.progress
+                        .say(&m.fill("batch_row", &[("row", &row_label), ("text", &text)]));
+                    tally.lock().unwrap_or_else(|p| p.into_inner()).printed += 1;
+                }
+                // A row cut short by Ctrl-C left nothing behind and is not a failure of its own.
+                Err(Error::Interrupted) => return Ok(()),
+                Err(error) => {
+                    let message = error.to_string();
+                    let key = if account.is_empty() {
+                        "batch_row_failed_no_account"
+                    } else {
+                        "batch_row_failed"
+                    };
+                    self.progress.fail(&m.fill(
+                        key,
+                        &[
+                            ("row", &row_label),
+                            ("account", &account),
+                            ("error", &message),
+                        ],
+                    ));
+                    tally
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .failed
+                        .push(Failure {
+                            row: number,
+                            account,
+                            message,
+                            exit_code: error.exit_code(),
+                        });
+                }
+            }
+            self.progress.row_finished();
+        }
+    }
+
+    fn issue_row(
+        &self,
+        row: &Row,
+        ledger: &mut crate::ledger::SqliteLedger,
+        rng: &mut rand::rand_core::UnwrapErr<rand::rngs::SysRng>,
+    ) -> Result<Issued, Error> {
+        let ctx = self.ctx;
+        let resolved = settings::resolve(ctx, Some(&row.sheet), row.format.as_deref(), row.count);
+        let mut spec = settings::sheet_spec(ctx, &row.sheet, &resolved)?;
+        spec.destination = Destination::File(Place::DefaultNameIn(self.args.out_dir.clone()));
+        let count = settings::checked_count(resolved.count.0)?;
+        let format = Format::parse_for_generation(&resolved.format.0)?;
+        if let Some(warning) = weak_format_warning(ctx, &format) {
+            self.progress.say(&ctx.messages.fill(
+                "batch_row",
+                &[
+                    ("row", &row.number.to_string()),
+                    (
+                        "text",
+                        &format!("{}: {warning}", ctx.messages.text("warning")),
+                    ),
+                ],
+            ));
+        }
+        issue::issue(
+            ledger,
+            &spec,
+            &CodeSource::Generate { format, count },
+            self.verifier,
+            self.fonts,
+            rng,
+            &super::now,
+            &mut |_| {
+                Err(io::Error::other(
+                    "a batch writes files only: this is a bug in recovery-sheet",
+                ))
+            },
+        )
+    }
+}
+
+/// The closing lines: how many printed and failed, and where the sheets are.
+fn summarise(ctx: &Context, args: &BatchArgs, tally: &Tally) {
+    let m = &ctx.messages;
+    let dir = args.out_dir.display().to_string();
+    if args.json {
+        let failed: Vec<_> = tally
+            .failed
+            .iter()
+            .map(|f| {
+                json!({
+                    "row": f.row,
+                    "account": f.account,
+                    "error": f.message,
+                    "exit_code": f.exit_code,
+                })
+            })
+            .collect();
+        let doc = json!({
+            "printed": tally.printed,
+            "failed": failed,
+            "interrupted": interrupt::requested(),
+            "out_dir": dir,
+            "verifier_dir": args.verifier_dir.as_ref().map(|d| d.display().to_string()),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    }
+    let values = [
+        ("printed", tally.printed.to_string()),
+        ("failed", tally.failed.len().to_string()),
+        ("dir", dir),
+    ];
+    let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let key = if interrupt::requested() {
+        "batch_interrupted"
+    } else {
+        "batch_summary"
+    };
+    // The summary says what happened to the whole file: shown even with --quiet
+    // when something went wrong.
+    if ctx.verbosity >= Verbosity::Normal || !tally.failed.is_empty() || interrupt::requested() {
+        eprintln!("{}", m.fill(key, &values));
+    }
+}
+
+/// Creates `dir` and any missing parents, mode 0700 on Unix (it will hold
+/// backup codes); an existing folder is left as it is.
+fn create_private_dir(dir: &Path) -> Result<(), Error> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|source| {
+        Error::Output(crate::output::OutputError::NotWritable {
+            dir: dir.to_owned(),
+            source,
+        })
+    })
 }

@@ -1,7 +1,14 @@
-//! Issuing a sheet (generate and import): ledger lineage -> code set -> PDF -> file and ledger entry, committed together.
+//! Issuing a sheet (generate, import, batch): ledger lineage -> code set -> PDF -> file and ledger entry, committed together.
+//!
+//! The expensive part (codes, PDF, Argon2id hashes, temporary files) is done
+//! without holding the ledger's writer lock, on the lineage as last read.
+//! Under the lock the lineage is read again; if another writer changed it
+//! meanwhile, the sheet is made anew under the lock, so what a sheet says it
+//! replaces is always what the ledger records.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::io::{self, Write};
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset, Months, NaiveDate};
 use rand::CryptoRng;
@@ -9,20 +16,45 @@ use rand::CryptoRng;
 use crate::codes::{CodeSet, Format, SetId, generate_set};
 use crate::error::Error;
 use crate::import::{self, Preset};
-use crate::ledger::{GenerationRecord, Ledger, NewGeneration};
+use crate::interrupt;
+use crate::ledger::{GenerationRecord, Ledger, Lineage, NewGeneration, WriteTxn};
 use crate::output::{self, Overwrite, Placed, Prepared};
 use crate::sheet::fonts::Fonts;
 use crate::sheet::{self, Paper, ReplacedSet, SheetContent, UseOrder};
 use crate::template::{Key, Template};
 use crate::verifier::{self, SetMeta, VerifierParams};
 
+/// Where a file goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// This exact path.
+    At(PathBuf),
+    /// The default name (account, generation, set ID) in this folder.
+    DefaultNameIn(PathBuf),
+}
+
+impl Place {
+    /// Fails before any work when the file could not be written.
+    fn precheck(&self, overwrite: Overwrite) -> Result<(), Error> {
+        match self {
+            Place::At(path) => output::precheck(path, overwrite)?,
+            Place::DefaultNameIn(dir) => output::precheck_folder(dir)?,
+        }
+        Ok(())
+    }
+
+    fn path(&self, default_name: impl FnOnce() -> String) -> PathBuf {
+        match self {
+            Place::At(path) => path.clone(),
+            Place::DefaultNameIn(dir) => dir.join(default_name()),
+        }
+    }
+}
+
 /// Where the PDF goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Destination {
-    /// This exact file.
-    File(PathBuf),
-    /// The default name (`<account>-gen<N>-<set id>.pdf`) in this folder.
-    DefaultNameIn(PathBuf),
+    File(Place),
     Stdout,
 }
 
@@ -58,10 +90,9 @@ pub struct SheetSpec {
 
 /// Where the codes come from.
 pub enum CodeSource {
-    Generate {
-        format: Format,
-        count: usize,
-    },
+    /// Fresh codes from the RNG, drawn anew each time the sheet is made.
+    Generate { format: Format, count: usize },
+    /// Codes a service issued.
     Import {
         preset: &'static Preset,
         set: CodeSet,
@@ -71,9 +102,51 @@ pub enum CodeSource {
 /// An Argon2id verifier to write beside the sheet.
 #[derive(Debug, Clone)]
 pub struct VerifierSpec {
-    pub path: PathBuf,
+    pub place: Place,
     pub params: VerifierParams,
     pub overwrite: Overwrite,
+    /// Hashing threads: all cores for one sheet; one per sheet in a batch,
+    /// whose sheets already use every core (and each hash takes `m_kib`).
+    pub threads: NonZeroUsize,
+}
+
+/// What the ledger says the new set replaces, decided before any code exists.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub generation: u32,
+    /// The sheet to destroy: the current set, or (after a revoke) the latest one.
+    pub replaced: Option<GenerationRecord>,
+    /// How many sets before `replaced` the ledger knows.
+    pub older_sets: usize,
+}
+
+impl Plan {
+    /// Refuses an account with a current set unless superseding is allowed.
+    pub fn new(account: &str, lineage: Lineage, supersede: Supersede) -> Result<Plan, Error> {
+        if let (Some(current), Supersede::Refuse) = (&lineage.current, supersede) {
+            return Err(Error::CurrentSetExists {
+                account: account.to_owned(),
+                generation: current.generation,
+                set_id: current.set_id.to_string(),
+                issued: current.issued_at.format("%Y-%m-%d %H:%M %:z").to_string(),
+            });
+        }
+        let mut earlier = lineage.earlier.into_iter();
+        let replaced = lineage.current.or_else(|| earlier.next());
+        Ok(Plan {
+            generation: lineage.next_generation,
+            replaced,
+            older_sets: earlier.len(),
+        })
+    }
+
+    /// Whether a sheet made on `self` says the same as one made on `other`.
+    fn prints_like(&self, other: &Plan) -> bool {
+        self.generation == other.generation
+            && self.older_sets == other.older_sets
+            && self.replaced.as_ref().map(|r| (&r.set_id, r.generation))
+                == other.replaced.as_ref().map(|r| (&r.set_id, r.generation))
+    }
 }
 
 /// What was issued, for the report (no codes).
@@ -91,57 +164,91 @@ pub struct Issued {
     pub pdf_bytes: usize,
 }
 
-/// Issues one sheet: reads the account's lineage under the ledger's write
-/// lock, makes the code set, renders it, then places the files and commits
-/// the ledger entry. Any failure leaves no file and no ledger change.
+/// A made sheet waiting to be placed and recorded: the PDF (in a private
+/// temporary file beside its destination, or in memory for stdout), the
+/// verifier file, and the ledger row.
+struct Rendered {
+    plan: Plan,
+    record: NewGeneration,
+    pdf: Pdf,
+    verifier: Option<Prepared>,
+    issued: Issued,
+}
+
+enum Pdf {
+    File(Prepared),
+    Stdout(Vec<u8>),
+}
+
+/// Issues one sheet: makes it on the lineage as read, then records it under
+/// the ledger's writer lock, making it anew first if the lineage changed.
+/// Any failure (or Ctrl-C) before the commit leaves no file and no ledger change.
 #[allow(clippy::too_many_arguments)]
 pub fn issue<R: CryptoRng + ?Sized>(
     ledger: &mut dyn Ledger,
     spec: &SheetSpec,
-    source: CodeSource,
+    source: &CodeSource,
+    verifier_spec: Option<&VerifierSpec>,
+    fonts: &Fonts,
+    rng: &mut R,
+    clock: &dyn Fn() -> DateTime<FixedOffset>,
+    stdout: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+) -> Result<Issued, Error> {
+    // Refuse before any work when the output cannot be written.
+    if let Destination::File(place) = &spec.destination {
+        place.precheck(spec.overwrite)?;
+    }
+    if let Some(v) = verifier_spec {
+        v.place.precheck(v.overwrite)?;
+        v.params.validate()?;
+    }
+
+    let plan = Plan::new(
+        &spec.account,
+        ledger.lineage(&spec.account)?,
+        spec.supersede,
+    )?;
+    let made = render(spec, source, plan, verifier_spec, fonts, rng, clock())?;
+
+    let mut txn = ledger.begin_write()?;
+    let plan = Plan::new(&spec.account, txn.lineage(&spec.account)?, spec.supersede)?;
+    let made = if made.plan.prints_like(&plan) {
+        made
+    } else {
+        // Another writer got there first: this sheet would name the wrong set
+        // to destroy. Its temporary files go with it.
+        drop(made);
+        render(spec, source, plan, verifier_spec, fonts, rng, clock())?
+    };
+    commit(txn, made, stdout)
+}
+
+/// Makes the code set, the PDF and the verifier, and writes them to private
+/// temporary files. Nothing is visible at the destinations yet.
+fn render<R: CryptoRng + ?Sized>(
+    spec: &SheetSpec,
+    source: &CodeSource,
+    plan: Plan,
     verifier_spec: Option<&VerifierSpec>,
     fonts: &Fonts,
     rng: &mut R,
     now: DateTime<FixedOffset>,
-    stdout: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
-) -> Result<Issued, Error> {
-    // Refuse before the lock and before any work when the output cannot be written.
-    match &spec.destination {
-        Destination::File(p) => output::precheck(p, spec.overwrite)?,
-        Destination::DefaultNameIn(dir) => output::precheck(&dir.join("probe"), spec.overwrite)?,
-        Destination::Stdout => {}
-    }
-    if let Some(v) = verifier_spec {
-        output::precheck(&v.path, v.overwrite)?;
-        v.params.validate()?;
-    }
-
-    let mut txn = ledger.begin_write()?;
-    let lineage = txn.lineage(&spec.account)?;
-    if let (Some(current), Supersede::Refuse) = (&lineage.current, spec.supersede) {
-        return Err(Error::CurrentSetExists {
-            account: spec.account.clone(),
-            generation: current.generation,
-            set_id: current.set_id.to_string(),
-            issued: current.issued_at.format("%Y-%m-%d %H:%M %:z").to_string(),
-        });
-    }
-    let generation = lineage.next_generation;
-    // The sheet to destroy: the current set, or (after a revoke) the latest one.
-    let mut earlier = lineage.earlier.iter();
-    let replaced: Option<GenerationRecord> =
-        lineage.current.clone().or_else(|| earlier.next().cloned());
-    let older_sets = earlier.len();
-
+) -> Result<Rendered, Error> {
+    let generation = plan.generation;
     let set_id = SetId::generate(rng);
+    let generated;
     let (set, advice, order, service, source_name) = match source {
-        CodeSource::Generate { format, count } => (
-            generate_set(rng, &format, count).map_err(|e| Error::InvalidValue(e.to_string()))?,
-            Key::AdviceGenerated,
-            UseOrder::AnyOrder,
-            None,
-            "generated".to_owned(),
-        ),
+        CodeSource::Generate { format, count } => {
+            generated = generate_set(rng, format, *count)
+                .map_err(|e| Error::InvalidValue(e.to_string()))?;
+            (
+                &generated,
+                Key::AdviceGenerated,
+                UseOrder::AnyOrder,
+                None,
+                "generated".to_owned(),
+            )
+        }
         CodeSource::Import { preset, set } => (
             set,
             Key::from_name(preset.advice_key).unwrap_or(Key::AdviceGeneric),
@@ -169,13 +276,13 @@ pub fn issue<R: CryptoRng + ?Sized>(
         issued_at: now,
         generation,
         set_id: &set_id,
-        codes: &set,
-        replaces: replaced.as_ref().map(|r| ReplacedSet {
+        codes: set,
+        replaces: plan.replaced.as_ref().map(|r| ReplacedSet {
             set_id: r.set_id.clone(),
             generation: r.generation,
             issued_at: r.issued_at,
         }),
-        older_sets,
+        older_sets: plan.older_sets,
         location: spec.location.as_deref(),
         custodian: spec.custodian.as_deref(),
         next_inventory: Some(next_inventory),
@@ -184,8 +291,21 @@ pub fn issue<R: CryptoRng + ?Sized>(
         copies: spec.copies,
     };
     let pdf = sheet::render(&content, fonts)?;
+    let pdf_bytes = pdf.len();
 
-    let verifier_json = match verifier_spec {
+    let sheet_path =
+        match &spec.destination {
+            Destination::File(place) => Some(place.path(|| {
+                output::default_sheet_name(&spec.account, generation, &set_id.to_string())
+            })),
+            Destination::Stdout => None,
+        };
+    let pdf = match &sheet_path {
+        Some(path) => Pdf::File(output::prepare(path, &pdf, spec.overwrite)?),
+        None => Pdf::Stdout(pdf),
+    };
+
+    let (verifier, verifier_path) = match verifier_spec {
         Some(v) => {
             let meta = SetMeta {
                 account: spec.account.clone(),
@@ -193,31 +313,20 @@ pub fn issue<R: CryptoRng + ?Sized>(
                 generation,
                 issued_at: now,
             };
-            let file = verifier::export(&meta, &set, &v.params, rng)?;
-            Some((v, file.to_json()?))
+            let json =
+                verifier::export_with_threads(&meta, set, &v.params, rng, v.threads)?.to_json()?;
+            let path = v.place.path(|| {
+                output::default_verifier_name(&spec.account, generation, &set_id.to_string())
+            });
+            (
+                Some(output::prepare(&path, json.as_bytes(), v.overwrite)?),
+                Some(path),
+            )
         }
-        None => None,
+        None => (None, None),
     };
 
-    let sheet_path = match &spec.destination {
-        Destination::File(p) => Some(p.clone()),
-        Destination::DefaultNameIn(dir) => Some(dir.join(output::default_sheet_name(
-            &spec.account,
-            generation,
-            &set_id.to_string(),
-        ))),
-        Destination::Stdout => None,
-    };
-    let prepared_pdf: Option<Prepared> = match &sheet_path {
-        Some(p) => Some(output::prepare(p, &pdf, spec.overwrite)?),
-        None => None,
-    };
-    let prepared_verifier = match &verifier_json {
-        Some((v, json)) => Some(output::prepare(&v.path, json.as_bytes(), v.overwrite)?),
-        None => None,
-    };
-
-    let new = NewGeneration {
+    let record = NewGeneration {
         account: spec.account.clone(),
         set_id: set_id.clone(),
         issued_at: now,
@@ -229,28 +338,54 @@ pub fn issue<R: CryptoRng + ?Sized>(
         custodian: spec.custodian.clone(),
         next_inventory: Some(next_inventory),
     };
-    let recorded = txn.record_generation(&new)?;
-    debug_assert_eq!(recorded, generation);
+    let issued = Issued {
+        path: sheet_path,
+        account: spec.account.clone(),
+        generation,
+        set_id,
+        count: set.len(),
+        bits: set.format().bits(),
+        replaced: plan.replaced.clone(),
+        verifier: verifier_path,
+        pdf_bytes,
+    };
+    Ok(Rendered {
+        plan,
+        record,
+        pdf,
+        verifier,
+        issued,
+    })
+}
 
-    // From here on, every placed file is taken back if a later step fails;
-    // the transaction rolls back when dropped.
+/// Records the generation, places the files, and commits; if any step fails
+/// (or a stop was asked for before the files were placed), the placed files
+/// are taken back and the transaction rolls back when dropped.
+fn commit(
+    mut txn: Box<dyn WriteTxn + '_>,
+    made: Rendered,
+    stdout: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+) -> Result<Issued, Error> {
+    let recorded = txn.record_generation(&made.record)?;
+    debug_assert_eq!(recorded, made.plan.generation);
+    if interrupt::requested() {
+        return Err(Error::Interrupted);
+    }
     let mut placed: Vec<Placed> = Vec::new();
     let result = (|| -> Result<(), Error> {
-        if let Some(p) = prepared_pdf {
-            placed.push(p.place()?);
-        } else {
-            stdout(&pdf).map_err(|source| Error::Io {
+        match made.pdf {
+            Pdf::File(prepared) => placed.push(prepared.place()?),
+            Pdf::Stdout(bytes) => stdout(&bytes).map_err(|source| Error::Io {
                 path: PathBuf::from("<stdout>"),
                 source,
-            })?;
+            })?,
         }
-        if let Some(p) = prepared_verifier {
-            placed.push(p.place()?);
+        if let Some(prepared) = made.verifier {
+            placed.push(prepared.place()?);
         }
         Ok(())
     })();
-    let committed = result.and_then(|()| txn.commit().map_err(Error::from));
-    if let Err(e) = committed {
+    if let Err(e) = result.and_then(|()| txn.commit().map_err(Error::from)) {
         for p in placed {
             p.undo();
         }
@@ -259,27 +394,12 @@ pub fn issue<R: CryptoRng + ?Sized>(
     for p in placed {
         p.keep();
     }
-    Ok(Issued {
-        path: sheet_path,
-        account: spec.account.clone(),
-        generation,
-        set_id,
-        count: set.len(),
-        bits: set.format().bits(),
-        replaced,
-        verifier: verifier_spec.map(|v| v.path.clone()),
-        pdf_bytes: pdf.len(),
-    })
+    Ok(made.issued)
 }
 
 /// Writes to the process's stdout (the caller has refused a terminal).
-pub fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
+pub fn write_stdout(bytes: &[u8]) -> io::Result<()> {
+    let mut out = io::stdout().lock();
     out.write_all(bytes)?;
     out.flush()
-}
-
-/// A path for messages: as given.
-pub fn shown(path: &Path) -> String {
-    path.display().to_string()
 }

@@ -1,12 +1,13 @@
 //! `generate`, `import` and `config show`: flags over config over built-in defaults, turned into a spec.
 
 use std::io::{IsTerminal, Read};
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
 use super::issue::{
-    self, CodeSource, Destination, Issued, NextInventory, SheetSpec, Supersede, VerifierSpec,
+    self, CodeSource, Destination, Issued, NextInventory, Place, SheetSpec, Supersede, VerifierSpec,
 };
 use super::{Context, MAX_COPIES, MAX_COUNT, account_label, optional_label};
 use crate::cli::{GenerateArgs, ImportArgs, SheetArgs};
@@ -14,6 +15,7 @@ use crate::codes::{DEFAULT_PATTERN, Format, RECOMMENDED_BITS};
 use crate::config::{Source, pick};
 use crate::error::Error;
 use crate::import;
+use crate::interrupt;
 use crate::output::{self, Overwrite};
 use crate::sheet::Paper;
 use crate::sheet::fonts::Fonts;
@@ -153,7 +155,7 @@ pub fn sheet_spec(
     let copies = resolved.copies.0;
     if !(1..=MAX_COPIES).contains(&copies) {
         return Err(Error::InvalidValue(format!(
-            "--copies {copies} is out of range: print 1 to {MAX_COPIES} copies"
+            "copies {copies} is out of range: print 1 to {MAX_COPIES} copies"
         )));
     }
     let template = match &args.template {
@@ -173,8 +175,8 @@ pub fn sheet_spec(
             output::checked_stdout()?;
             Destination::Stdout
         }
-        Some(p) => Destination::File(p.clone()),
-        None => Destination::DefaultNameIn(PathBuf::new()),
+        Some(p) => Destination::File(Place::At(p.clone())),
+        None => Destination::File(Place::DefaultNameIn(PathBuf::new())),
     };
     let _ = ctx;
     Ok(SheetSpec {
@@ -204,7 +206,7 @@ pub fn sheet_spec(
 pub fn checked_count(count: u32) -> Result<usize, Error> {
     if !(1..=MAX_COUNT).contains(&count) {
         return Err(Error::InvalidValue(format!(
-            "--count {count} is out of range: a sheet holds 1 to {MAX_COUNT} codes"
+            "count {count} is out of range: a sheet holds 1 to {MAX_COUNT} codes"
         )));
     }
     Ok(count as usize)
@@ -213,16 +215,38 @@ pub fn checked_count(count: u32) -> Result<usize, Error> {
 /// Parses a generation format and warns when it is under the recommended strength.
 pub fn checked_format(ctx: &Context, pattern: &str) -> Result<Format, Error> {
     let format = Format::parse_for_generation(pattern)?;
-    if format.bits() < RECOMMENDED_BITS {
-        ctx.warn(&ctx.messages.fill(
+    if let Some(warning) = weak_format_warning(ctx, &format) {
+        ctx.warn(&warning);
+    }
+    Ok(format)
+}
+
+/// The warning for a format under the recommended strength, naming its bits.
+pub fn weak_format_warning(ctx: &Context, format: &Format) -> Option<String> {
+    (format.bits() < RECOMMENDED_BITS).then(|| {
+        ctx.messages.fill(
             "weak_format",
             &[
                 ("bits", &format!("{:.1}", format.bits())),
                 ("recommended", &format!("{RECOMMENDED_BITS:.0}")),
             ],
-        ));
-    }
-    Ok(format)
+        )
+    })
+}
+
+/// Argon2id parameters from the flags, over the defaults (the OWASP minimum).
+pub fn verifier_params(
+    memory_kib: Option<u32>,
+    passes: Option<u32>,
+) -> Result<VerifierParams, Error> {
+    let defaults = VerifierParams::default();
+    let params = VerifierParams {
+        m_kib: memory_kib.unwrap_or(defaults.m_kib),
+        t: passes.unwrap_or(defaults.t),
+        ..defaults
+    };
+    params.validate()?;
+    Ok(params)
 }
 
 pub fn generate(ctx: &Context, args: &GenerateArgs) -> Result<(), Error> {
@@ -231,20 +255,12 @@ pub fn generate(ctx: &Context, args: &GenerateArgs) -> Result<(), Error> {
     let count = checked_count(resolved.count.0)?;
     let format = checked_format(ctx, &resolved.format.0)?;
     let verifier = match &args.verifier {
-        Some(path) => {
-            let defaults = VerifierParams::default();
-            let params = VerifierParams {
-                m_kib: args.verifier_memory.unwrap_or(defaults.m_kib),
-                t: args.verifier_passes.unwrap_or(defaults.t),
-                ..defaults
-            };
-            params.validate()?;
-            Some(VerifierSpec {
-                path: path.clone(),
-                params,
-                overwrite: spec.overwrite,
-            })
-        }
+        Some(path) => Some(VerifierSpec {
+            place: Place::At(path.clone()),
+            params: verifier_params(args.verifier_memory, args.verifier_passes)?,
+            overwrite: spec.overwrite,
+            threads: std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN),
+        }),
         None => None,
     };
     let source = CodeSource::Generate { format, count };
@@ -325,14 +341,20 @@ fn run_issue(
     ctx.detail(&format!("fonts loaded in {:.1?}", started.elapsed()));
     let mut ledger = ctx.open_ledger()?;
     let mut rng = rand::rand_core::UnwrapErr(rand::rngs::SysRng);
+    // Any input is read by now: from here a Ctrl-C waits for the sheet to be
+    // recorded or discarded whole.
+    interrupt::install().map_err(|source| Error::Io {
+        path: PathBuf::from("<signal handler>"),
+        source,
+    })?;
     let issued = issue::issue(
         &mut ledger,
         spec,
-        source,
+        &source,
         verifier,
         &fonts,
         &mut rng,
-        super::now(),
+        &super::now,
         &mut issue::write_stdout,
     )?;
     report(ctx, &issued);
@@ -346,7 +368,15 @@ fn run_issue(
 
 /// Tells where the sheet went and what it is (never a code).
 pub fn report(ctx: &Context, issued: &Issued) {
+    for line in report_lines(ctx, issued) {
+        ctx.say(&line);
+    }
+}
+
+/// The lines of [`report`].
+pub fn report_lines(ctx: &Context, issued: &Issued) -> Vec<String> {
     let m = &ctx.messages;
+    let mut lines = Vec::new();
     let generation = issued.generation.to_string();
     let set_id = issued.set_id.to_string();
     let count = issued.count.to_string();
@@ -363,15 +393,15 @@ pub fn report(ctx: &Context, issued: &Issued) {
             let path = path.display().to_string();
             let mut v = values.to_vec();
             v.push(("path", &path));
-            ctx.say(&m.fill("sheet_written", &v));
+            lines.push(m.fill("sheet_written", &v));
         }
-        None => ctx.say(&m.fill("sheet_to_stdout", &values)),
+        None => lines.push(m.fill("sheet_to_stdout", &values)),
     }
     if let Some(old) = &issued.replaced {
         let old_gen = old.generation.to_string();
         let old_set = old.set_id.to_string();
         let issued_at = old.issued_at.format("%Y-%m-%d %H:%M").to_string();
-        ctx.say(&m.fill(
+        lines.push(m.fill(
             "destroy_old",
             &[
                 ("generation", &old_gen),
@@ -381,8 +411,9 @@ pub fn report(ctx: &Context, issued: &Issued) {
         ));
     }
     if let Some(v) = &issued.verifier {
-        ctx.say(&m.fill("verifier_written", &[("path", &v.display().to_string())]));
+        lines.push(m.fill("verifier_written", &[("path", &v.display().to_string())]));
     }
+    lines
 }
 
 /// `config show`: each setting, its value and where it came from.

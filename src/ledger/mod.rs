@@ -121,6 +121,23 @@ pub struct Lineage {
     pub next_generation: u32,
 }
 
+impl Lineage {
+    /// The lineage of an account from its generations, newest first.
+    pub fn from_newest_first(newest_first: Vec<GenerationRecord>) -> Lineage {
+        let next_generation = newest_first
+            .first()
+            .map_or(1, |newest| newest.generation.saturating_add(1));
+        let (current, earlier): (Vec<_>, Vec<_>) = newest_first
+            .into_iter()
+            .partition(|r| r.status == Status::Current);
+        Lineage {
+            current: current.into_iter().next(),
+            earlier,
+            next_generation,
+        }
+    }
+}
+
 /// Reading the ledger, and starting the one kind of write it allows.
 pub trait Ledger {
     /// Starts a write transaction that holds the writer lock from the start
@@ -131,6 +148,17 @@ pub trait Ledger {
     fn accounts(&self) -> Result<Vec<GenerationRecord>, LedgerError>;
     /// All generations of one account, oldest first.
     fn history(&self, account: &str) -> Result<Vec<GenerationRecord>, LedgerError>;
+    /// The account's lineage as it stands now, read without the writer lock
+    /// (a writer must read it again inside its transaction).
+    fn lineage(&self, account: &str) -> Result<Lineage, LedgerError> {
+        let mut newest_first = match self.history(account) {
+            Ok(records) => records,
+            Err(LedgerError::UnknownAccount(_)) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        newest_first.reverse();
+        Ok(Lineage::from_newest_first(newest_first))
+    }
     /// The generation with this set id and, when it is not current, the
     /// account's current generation. `None` if the set is unknown.
     fn find_set(

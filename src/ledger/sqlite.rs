@@ -284,17 +284,7 @@ impl WriteTxn for SqliteWriteTxn<'_> {
             "SELECT {COLUMNS} FROM generations WHERE account = ?1 ORDER BY generation DESC"
         );
         let newest_first = query_records(&self.tx, self.path, &sql, [account])?;
-        let next_generation = newest_first
-            .first()
-            .map_or(1, |newest| newest.generation.saturating_add(1));
-        let (current, earlier): (Vec<_>, Vec<_>) = newest_first
-            .into_iter()
-            .partition(|r| r.status == Status::Current);
-        Ok(Lineage {
-            current: current.into_iter().next(),
-            earlier,
-            next_generation,
-        })
+        Ok(Lineage::from_newest_first(newest_first))
     }
 
     fn record_generation(&mut self, new: &NewGeneration) -> Result<u32, LedgerError> {

@@ -48,7 +48,13 @@ impl Env {
     /// The binary with a clean environment: English locale, private XDG
     /// folders and ledger, run in [`Env::work`].
     pub fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("recovery-sheet").expect("binary");
+        Command::from_std(self.std_cmd())
+    }
+
+    /// [`Env::cmd`] as a `std::process::Command`, for tests that spawn the
+    /// process and act on it while it runs.
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_recovery-sheet"));
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.home())
