@@ -403,3 +403,454 @@ pub fn write_stdout(bytes: &[u8]) -> io::Result<()> {
     out.write_all(bytes)?;
     out.flush()
 }
+
+#[cfg(test)]
+mod tests {
+    //! A sheet and its ledger entry exist together or not at all: each step
+    //! after the sheet is made is made to fail, and the folder and the ledger
+    //! are checked afterwards.
+
+    use std::cell::Cell;
+    use std::fs;
+    use std::path::Path;
+
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+    use tempfile::TempDir;
+
+    use super::*;
+    use crate::codes::DEFAULT_PATTERN;
+    use crate::ledger::{LedgerError, SqliteLedger};
+
+    /// Which step of recording fails.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Fault {
+        None,
+        /// The ledger refuses the new row.
+        Record,
+        /// The transaction cannot be committed (disk full, I/O error).
+        Commit,
+        /// While the generation is being recorded, something else takes the
+        /// sheet's file name, so placing the PDF fails.
+        TakeSheetName,
+    }
+
+    /// The real ledger with one step made to fail.
+    struct Faulty<'a> {
+        inner: SqliteLedger,
+        fault: Fault,
+        sheet: &'a Path,
+    }
+
+    struct FaultyTxn<'t> {
+        inner: Box<dyn WriteTxn + 't>,
+        fault: Fault,
+        sheet: &'t Path,
+    }
+
+    fn injected(path: &Path) -> LedgerError {
+        LedgerError::Io(path.to_owned(), io::Error::other("injected fault"))
+    }
+
+    impl Ledger for Faulty<'_> {
+        fn begin_write(&mut self) -> Result<Box<dyn WriteTxn + '_>, LedgerError> {
+            Ok(Box::new(FaultyTxn {
+                inner: self.inner.begin_write()?,
+                fault: self.fault,
+                sheet: self.sheet,
+            }))
+        }
+        fn accounts(&self) -> Result<Vec<GenerationRecord>, LedgerError> {
+            self.inner.accounts()
+        }
+        fn history(&self, account: &str) -> Result<Vec<GenerationRecord>, LedgerError> {
+            self.inner.history(account)
+        }
+        fn find_set(
+            &self,
+            set_id: &SetId,
+        ) -> Result<Option<(GenerationRecord, Option<GenerationRecord>)>, LedgerError> {
+            self.inner.find_set(set_id)
+        }
+    }
+
+    impl WriteTxn for FaultyTxn<'_> {
+        fn lineage(&mut self, account: &str) -> Result<Lineage, LedgerError> {
+            self.inner.lineage(account)
+        }
+        fn record_generation(&mut self, new: &NewGeneration) -> Result<u32, LedgerError> {
+            match self.fault {
+                Fault::Record => return Err(injected(self.sheet)),
+                Fault::TakeSheetName => fs::create_dir(self.sheet).unwrap(),
+                Fault::None | Fault::Commit => {}
+            }
+            self.inner.record_generation(new)
+        }
+        fn mark_used(
+            &mut self,
+            account: &str,
+            number: u32,
+            at: DateTime<FixedOffset>,
+            by: Option<&str>,
+        ) -> Result<GenerationRecord, LedgerError> {
+            self.inner.mark_used(account, number, at, by)
+        }
+        fn revoke(
+            &mut self,
+            account: &str,
+            at: DateTime<FixedOffset>,
+        ) -> Result<GenerationRecord, LedgerError> {
+            self.inner.revoke(account, at)
+        }
+        fn commit(self: Box<Self>) -> Result<(), LedgerError> {
+            if self.fault == Fault::Commit {
+                // Dropping the inner transaction rolls it back.
+                return Err(injected(self.sheet));
+            }
+            self.inner.commit()
+        }
+    }
+
+    fn now() -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339("2026-11-24T10:00:00+09:00").unwrap()
+    }
+
+    fn spec(sheet: &Path, supersede: Supersede) -> SheetSpec {
+        SheetSpec {
+            account: "shop@example.com".into(),
+            template: Template::embedded(crate::template::Lang::En),
+            paper: Paper::A4,
+            organisation: None,
+            location: None,
+            custodian: None,
+            copies: 1,
+            next_inventory: NextInventory::MonthsAfterIssue(6),
+            destination: Destination::File(Place::At(sheet.to_owned())),
+            overwrite: Overwrite::Refuse,
+            supersede,
+        }
+    }
+
+    fn source() -> CodeSource {
+        CodeSource::Generate {
+            format: Format::parse_for_generation(DEFAULT_PATTERN).unwrap(),
+            count: 10,
+        }
+    }
+
+    struct Setup {
+        dir: TempDir,
+        fonts: Fonts,
+        /// A new seed per sheet, so set IDs differ.
+        seed: Cell<u64>,
+    }
+
+    impl Setup {
+        fn new() -> Setup {
+            let dir = TempDir::new().unwrap();
+            fs::create_dir(dir.path().join("out")).unwrap();
+            Setup {
+                dir,
+                fonts: Fonts::load(),
+                seed: Cell::new(100),
+            }
+        }
+
+        fn ledger_path(&self) -> PathBuf {
+            self.dir.path().join("ledger.db")
+        }
+
+        fn out(&self) -> PathBuf {
+            self.dir.path().join("out")
+        }
+
+        /// Issues a sheet at `name` in `out/`, with `fault` injected.
+        fn issue(
+            &self,
+            name: &str,
+            supersede: Supersede,
+            verifier: Option<&VerifierSpec>,
+            fault: Fault,
+            stdout: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+        ) -> Result<Issued, Error> {
+            let sheet = self.out().join(name);
+            let mut ledger = Faulty {
+                inner: SqliteLedger::open(&self.ledger_path()).unwrap(),
+                fault,
+                sheet: &sheet,
+            };
+            let mut spec = spec(&sheet, supersede);
+            if name == "-" {
+                spec.destination = Destination::Stdout;
+            }
+            self.seed.set(self.seed.get() + 1);
+            issue(
+                &mut ledger,
+                &spec,
+                &source(),
+                verifier,
+                &self.fonts,
+                &mut StdRng::seed_from_u64(self.seed.get()),
+                &now,
+                stdout,
+            )
+        }
+
+        fn history(&self) -> Vec<GenerationRecord> {
+            SqliteLedger::open(&self.ledger_path())
+                .unwrap()
+                .history("shop@example.com")
+                .unwrap_or_default()
+        }
+
+        fn files(&self) -> Vec<String> {
+            let mut names: Vec<String> = fs::read_dir(self.out())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        }
+    }
+
+    fn no_stdout(_: &[u8]) -> io::Result<()> {
+        panic!("nothing should go to stdout")
+    }
+
+    #[test]
+    fn a_clean_issue_leaves_one_sheet_and_one_generation() {
+        let s = Setup::new();
+        let issued = s
+            .issue(
+                "a.pdf",
+                Supersede::Refuse,
+                None,
+                Fault::None,
+                &mut no_stdout,
+            )
+            .unwrap();
+        assert_eq!(issued.generation, 1);
+        assert_eq!(s.files(), ["a.pdf"]);
+        assert_eq!(s.history().len(), 1);
+    }
+
+    #[test]
+    fn when_the_ledger_refuses_the_row_no_file_is_left() {
+        let s = Setup::new();
+        let err = s
+            .issue(
+                "a.pdf",
+                Supersede::Refuse,
+                None,
+                Fault::Record,
+                &mut no_stdout,
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("injected fault"), "{err}");
+        assert_eq!(s.files(), Vec::<String>::new());
+        assert!(s.history().is_empty());
+    }
+
+    #[test]
+    fn when_the_ledger_cannot_commit_the_placed_sheet_is_taken_back() {
+        let s = Setup::new();
+        s.issue(
+            "old.pdf",
+            Supersede::Refuse,
+            None,
+            Fault::None,
+            &mut no_stdout,
+        )
+        .unwrap();
+        let before = s.history();
+        let err = s
+            .issue(
+                "new.pdf",
+                Supersede::Allow,
+                None,
+                Fault::Commit,
+                &mut no_stdout,
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("injected fault"), "{err}");
+        assert_eq!(s.files(), ["old.pdf"]);
+        assert_eq!(s.history(), before, "the ledger changed");
+    }
+
+    #[test]
+    fn when_a_replaced_sheet_cannot_be_committed_the_old_file_comes_back() {
+        let s = Setup::new();
+        s.issue(
+            "a.pdf",
+            Supersede::Refuse,
+            None,
+            Fault::None,
+            &mut no_stdout,
+        )
+        .unwrap();
+        let old = fs::read(s.out().join("a.pdf")).unwrap();
+        let sheet = s.out().join("a.pdf");
+        let mut spec = spec(&sheet, Supersede::Allow);
+        spec.overwrite = Overwrite::Replace;
+        let mut ledger = Faulty {
+            inner: SqliteLedger::open(&s.ledger_path()).unwrap(),
+            fault: Fault::Commit,
+            sheet: &sheet,
+        };
+        issue(
+            &mut ledger,
+            &spec,
+            &source(),
+            None,
+            &s.fonts,
+            &mut StdRng::seed_from_u64(2),
+            &now,
+            &mut no_stdout,
+        )
+        .unwrap_err();
+        assert_eq!(fs::read(&sheet).unwrap(), old, "the old sheet was lost");
+        assert_eq!(s.files(), ["a.pdf"]);
+        assert_eq!(s.history().len(), 1);
+    }
+
+    #[test]
+    fn when_the_sheet_cannot_be_placed_the_ledger_is_unchanged() {
+        let s = Setup::new();
+        let err = s
+            .issue(
+                "a.pdf",
+                Supersede::Refuse,
+                None,
+                Fault::TakeSheetName,
+                &mut no_stdout,
+            )
+            .unwrap_err();
+        assert!(matches!(err, Error::Output(_)), "{err}");
+        // Only the folder that took the name; no PDF, no temporary file.
+        assert_eq!(s.files(), ["a.pdf"]);
+        assert!(s.out().join("a.pdf").is_dir());
+        assert!(s.history().is_empty());
+    }
+
+    #[test]
+    fn when_the_verifier_cannot_be_placed_the_sheet_is_taken_back() {
+        let s = Setup::new();
+        let verifier_path = s.out().join("a.verifier.json");
+        let verifier = VerifierSpec {
+            place: Place::At(verifier_path.clone()),
+            params: VerifierParams::default(),
+            overwrite: Overwrite::Refuse,
+            threads: NonZeroUsize::MIN,
+        };
+        // Taken while the generation is recorded, after every check passed.
+        let mut ledger = Faulty {
+            inner: SqliteLedger::open(&s.ledger_path()).unwrap(),
+            fault: Fault::TakeSheetName,
+            sheet: &verifier_path,
+        };
+        let err = issue(
+            &mut ledger,
+            &spec(&s.out().join("a.pdf"), Supersede::Refuse),
+            &source(),
+            Some(&verifier),
+            &s.fonts,
+            &mut StdRng::seed_from_u64(3),
+            &now,
+            &mut no_stdout,
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Output(_)), "{err}");
+        assert_eq!(s.files(), ["a.verifier.json"]);
+        assert!(verifier_path.is_dir());
+        assert!(s.history().is_empty());
+    }
+
+    #[test]
+    fn when_stdout_fails_the_ledger_is_unchanged() {
+        let s = Setup::new();
+        let err = s
+            .issue("-", Supersede::Refuse, None, Fault::None, &mut |_| {
+                Err(io::Error::from(io::ErrorKind::BrokenPipe))
+            })
+            .unwrap_err();
+        assert!(matches!(err, Error::Io { .. }), "{err}");
+        assert!(s.history().is_empty());
+    }
+
+    #[test]
+    fn a_sheet_made_before_another_writer_recorded_is_made_again() {
+        // The lineage changes between the unlocked read and the commit: the
+        // first attempt sees no set, the commit sees generation 1.
+        let s = Setup::new();
+        let sheet = s.out().join("a.pdf");
+        let reads = Cell::new(0);
+        struct Racing<'a> {
+            inner: SqliteLedger,
+            other_writer: &'a Path,
+            reads: &'a Cell<u32>,
+        }
+        impl Ledger for Racing<'_> {
+            fn begin_write(&mut self) -> Result<Box<dyn WriteTxn + '_>, LedgerError> {
+                if self.reads.get() == 1 {
+                    // Another process records generation 1 right now.
+                    let mut other = SqliteLedger::open(self.other_writer)?;
+                    let mut txn = other.begin_write()?;
+                    txn.record_generation(&NewGeneration {
+                        account: "shop@example.com".into(),
+                        set_id: SetId::parse("AAAA-AAAA").unwrap(),
+                        issued_at: now(),
+                        count: 10,
+                        format: DEFAULT_PATTERN.into(),
+                        source: "generated".into(),
+                        copies: 1,
+                        location: None,
+                        custodian: None,
+                        next_inventory: None,
+                    })?;
+                    txn.commit()?;
+                }
+                self.inner.begin_write()
+            }
+            fn accounts(&self) -> Result<Vec<GenerationRecord>, LedgerError> {
+                self.inner.accounts()
+            }
+            fn history(&self, account: &str) -> Result<Vec<GenerationRecord>, LedgerError> {
+                self.reads.set(self.reads.get() + 1);
+                self.inner.history(account)
+            }
+            fn find_set(
+                &self,
+                set_id: &SetId,
+            ) -> Result<Option<(GenerationRecord, Option<GenerationRecord>)>, LedgerError>
+            {
+                self.inner.find_set(set_id)
+            }
+        }
+        let path = s.ledger_path();
+        let mut ledger = Racing {
+            inner: SqliteLedger::open(&path).unwrap(),
+            other_writer: &path,
+            reads: &reads,
+        };
+        let issued = issue(
+            &mut ledger,
+            &spec(&sheet, Supersede::Allow),
+            &source(),
+            None,
+            &s.fonts,
+            &mut StdRng::seed_from_u64(4),
+            &now,
+            &mut no_stdout,
+        )
+        .unwrap();
+        assert_eq!(issued.generation, 2);
+        assert_eq!(
+            issued.replaced.map(|r| r.set_id.to_string()).as_deref(),
+            Some("AAAA-AAAA")
+        );
+        assert_eq!(s.files(), ["a.pdf"], "the first attempt's file was left");
+        let history = s.history();
+        assert_eq!(history.len(), 2);
+        assert_eq!(history[1].set_id, issued.set_id);
+    }
+}
