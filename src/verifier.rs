@@ -916,7 +916,9 @@ mod tests {
     /// Computed independently with argon2-cffi 25.1 (the reference C
     /// implementation): `argon2.low_level.hash_secret(b"password",
     /// b"somesaltsomesalt", time_cost=2, memory_cost=19456, parallelism=1,
-    /// hash_len=32, type=Type.ID)`, and the same with parallelism=2.
+    /// hash_len=32, type=Type.ID)`, and the same with parallelism=2. The
+    /// reference implementation's own CLI gives the same strings:
+    /// `printf %s password | argon2 somesaltsomesalt -id -t 2 -k 19456 -p 1 -l 32 -e`.
     const KAT_P1: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$K13EBUiG7JV+9ZxztmHFTdb7J0WQsnj2V8bZaqyPptE";
     const KAT_P2: &str = "$argon2id$v=19$m=19456,t=2,p=2$c29tZXNhbHRzb21lc2FsdA$95cJ3H9tHPc45d9jXMA8pp1Vnhm/cIGM6WbjArv6ua8";
     const USED_AT: &str = "2025-01-02T03:04:05+00:00";
@@ -1116,6 +1118,72 @@ mod tests {
             !v.matches(0, &Zeroizing::new("passw0rd".to_owned()))
                 .unwrap()
         );
+    }
+
+    /// Hands out the same bytes over and over: the salt a known answer was computed with.
+    struct FixedBytes(&'static [u8]);
+
+    impl rand::TryRng for FixedBytes {
+        type Error = std::convert::Infallible;
+
+        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+            let mut b = [0; 4];
+            self.try_fill_bytes(&mut b)?;
+            Ok(u32::from_le_bytes(b))
+        }
+
+        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+            let mut b = [0; 8];
+            self.try_fill_bytes(&mut b)?;
+            Ok(u64::from_le_bytes(b))
+        }
+
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+            for (d, s) in dst.iter_mut().zip(self.0.iter().cycle()) {
+                *d = *s;
+            }
+            Ok(())
+        }
+    }
+
+    impl rand::TryCryptoRng for FixedBytes {}
+
+    #[test]
+    fn export_and_check_agree_with_the_reference_implementation_for_a_sheet_code() {
+        // A default-format code through the whole export path: normalisation,
+        // salt from the rng, parameters, PHC encoding. Reference:
+        // `printf %s 7K2QM9XA0B1CH4J5 | argon2 somesaltsomesalt -id -t 2 -k 19456 -p 1 -l 32 -e`
+        // (the reference C implementation's CLI).
+        const KAT_SHEET_CODE: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$fEdR195WGW2iqMOK3FZrqFx/1+4KSIKGyyoVW2U9in0";
+        let format = Format::parse_for_generation(DEFAULT_PATTERN).unwrap();
+        let set = CodeSet::from_codes(
+            format,
+            vec![crate::codes::Code::from_canonical(
+                "7K2QM9XA0B1CH4J5".to_owned(),
+            )],
+        );
+        let meta = meta(&mut StdRng::seed_from_u64(3));
+        let file = export(
+            &meta,
+            &set,
+            &VerifierParams::default(),
+            &mut FixedBytes(b"somesaltsomesalt"),
+        )
+        .unwrap();
+        assert_eq!(file.body.codes[0].phc, KAT_SHEET_CODE);
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kat.json");
+        file.write_new(&path, Overwrite::Refuse).unwrap();
+        let v = Verifier::load(&path).unwrap();
+        // As printed, in lower case with O and I typed for 0 and 1, and wrong.
+        assert_eq!(v.check("7K2Q-M9XA-0B1C-H4J5", None).unwrap(), 1);
+        assert_eq!(v.check("7k2q m9xa ob1c h4j5", Some(1)).unwrap(), 1);
+        assert_eq!(v.check("7K2QM9XAOBICH4J5", None).unwrap(), 1);
+        assert!(matches!(
+            v.check("7K2Q-M9XA-0B1C-H4J6", None),
+            Err(VerifierError::WrongCode)
+        ));
     }
 
     #[test]
