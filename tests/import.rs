@@ -20,12 +20,13 @@ fn import(env: &Env, account: &str, service: &str, input: impl Into<Vec<u8>>) ->
 }
 
 /// The codes the sheet lists, in its order, as printed. Checks on the way that
-/// the sheet numbers them 1, 2, 3, ... and gives each a "used on" line.
+/// the sheet numbers them 1, 2, 3, ... and gives each a "used on" line
+/// (English or Japanese).
 fn printed_codes(text: &str) -> Vec<String> {
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
     let mut codes = Vec::new();
     for w in lines.windows(3) {
-        if w[2] == "used on"
+        if (w[2] == "used on" || w[2] == "使用日")
             && let Ok(number) = w[0].parse::<usize>()
         {
             assert_eq!(number, codes.len() + 1, "numbering out of order in\n{text}");
@@ -293,6 +294,31 @@ fn freee_codes_under_a_japanese_heading_in_full_width_digits_print_as_nine_digit
     );
     assert_eq!(field(&text, "Service"), Some("freee"));
     assert!(text.contains("freee: on the two-factor screen choose to sign in with a backup code."));
+}
+
+#[test]
+fn a_japanese_sheet_carries_the_services_advice_in_japanese() {
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args([
+            "import",
+            "--account",
+            "keiri",
+            "--service",
+            "freee",
+            "--lang",
+            "ja",
+        ])
+        .write_stdin("123456789\n234567890\n")
+        .output()
+        .unwrap();
+    let text = assert_printed(&env, &out);
+    assert_eq!(printed_codes(&text), ["123456789", "234567890"]);
+    assert!(
+        text.contains("freee：2段階認証の画面でバックアップコードによるログインを選びます。"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -582,6 +608,25 @@ fn a_reimport_with_regenerate_supersedes_the_old_set_and_names_it_on_the_new_she
     env.cmd().args(["check", &old_set]).assert().code(3);
     let new_set = field(&text, "Set ID").unwrap();
     env.cmd().args(["check", new_set]).assert().code(0);
+    // Both are generations like any other, recorded as imports.
+    let show = env
+        .cmd()
+        .args(["show", "shop@gmail.com", "--json"])
+        .output()
+        .unwrap();
+    let history: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+    let gens = history.as_array().unwrap();
+    assert_eq!(gens.len(), 2);
+    for (g, (set, count, status)) in gens.iter().zip([
+        (old_set.as_str(), 10, "superseded"),
+        (new_set, 3, "current"),
+    ]) {
+        assert_eq!(g["set_id"].as_str(), Some(set));
+        assert_eq!(g["source"], "import:google");
+        assert_eq!(g["count"], count);
+        assert_eq!(g["status"], status);
+    }
+    assert_eq!(gens[0]["superseded_by"].as_str(), Some(new_set));
 }
 
 #[test]

@@ -688,6 +688,8 @@ fn a_verifier_on_a_server_whose_ledger_does_not_know_the_set_still_verifies() {
     assert!(used(&copy)[0].is_some());
     // The office's copy is a different file and is not touched.
     assert!(used(&issued.verifier)[0].is_none());
+    // Checking against the ledger does not create one on the server.
+    assert!(!server.ledger().exists());
 }
 
 // ---------------------------------------------------------------- damaged files
