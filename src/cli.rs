@@ -15,7 +15,8 @@ Exit codes:
   7   verify: the code was already used
   8   verify: the verifier's set is superseded or revoked in the ledger
   9   batch: some rows failed (the others were printed)
-  65  bad input data (template, imported codes, image, verifier file, ledger content)
+  65  bad input data (template, imported codes, image, verifier file, batch file,
+      ledger content, an account that already has a current set)
   66  an input file is missing or unreadable
   73  the output cannot be created (exists, folder missing or not writable)
   74  input/output error while writing

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod codes;
 pub mod config;
 pub mod error;
+pub mod help;
 pub mod import;
 pub mod interrupt;
 pub mod ledger;

@@ -2,18 +2,23 @@
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 
 use recovery_sheet::app::{self, Context, Verbosity};
 use recovery_sheet::cli::{Cli, Command, ConfigCommand};
 use recovery_sheet::config::{self, ConfigLocation};
 use recovery_sheet::error::{Error, exit};
+use recovery_sheet::help;
 use recovery_sheet::messages::Messages;
 use recovery_sheet::template::Lang;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let messages = Messages::new(Lang::from_env());
+    let lang = Lang::from_env();
+    let cli = help::command(lang)
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+        .unwrap_or_else(|e| e.exit());
+    let messages = Messages::new(lang);
     match run(cli, messages.clone()) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
