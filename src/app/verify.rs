@@ -85,9 +85,14 @@ fn read_code(ctx: &Context) -> Result<Zeroizing<String>, Error> {
         .lock()
         .take(MAX_LINE)
         .read_line(&mut line)
-        .map_err(|source| Error::ImportInput {
-            what: "stdin".into(),
-            source,
+        .map_err(|source| match source.kind() {
+            // Bytes that are not text (a code typed in a legacy encoding)
+            // match no code: a wrong code, not an unreadable input file.
+            std::io::ErrorKind::InvalidData => VerifierError::WrongCode.into(),
+            _ => Error::ImportInput {
+                what: "stdin".into(),
+                source,
+            },
         })?;
     if line.trim().is_empty() {
         return Err(VerifierError::EmptyCode.into());
