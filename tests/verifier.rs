@@ -561,6 +561,22 @@ fn a_wrong_code_exits_6_and_records_nothing() {
         "no code was typed: type a code as printed on the sheet",
     );
     assert_eq!(fs::read(&issued.verifier).unwrap(), before);
+    // A code typed in a legacy encoding (full-width digits in Shift_JIS) is
+    // not text: it matches no code, and the exit says so.
+    let out = env
+        .cmd()
+        .arg("verify")
+        .arg("--verifier")
+        .arg(&issued.verifier)
+        .write_stdin(b"\x82\x60\x82\x61\x82\x62\x82\x63\n".to_vec())
+        .output()
+        .unwrap();
+    assert_error(
+        &out,
+        6,
+        "the code does not match an unused code of this set: check it and type it again",
+    );
+    assert_eq!(fs::read(&issued.verifier).unwrap(), before);
     // The code is never taken from the command line.
     env.cmd()
         .arg("verify")
@@ -745,6 +761,18 @@ fn a_hand_edited_verifier_is_refused_as_tampered_and_left_alone() {
             "{to}: file changed"
         );
     }
+    // A format version this build does not read.
+    fs::write(&issued.verifier, &pristine).unwrap();
+    edit(&issued.verifier, "\"version\": 1", "\"version\": 2");
+    let out = verify(&env, &issued.verifier, &issued.codes[1], None);
+    assert_error(
+        &out,
+        65,
+        &format!(
+            "{} is verifier format version 2, this build reads version 1: use the release that wrote it",
+            issued.verifier.display()
+        ),
+    );
     // Not JSON at all.
     fs::write(&issued.verifier, "{\"schema\": ").unwrap();
     let out = verify(&env, &issued.verifier, &issued.codes[1], None);
