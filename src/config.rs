@@ -45,6 +45,15 @@ pub enum ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            ConfigError::Unreadable { path, source }
+                if source.kind() == io::ErrorKind::NotFound =>
+            {
+                write!(
+                    f,
+                    "config {} does not exist: create it, or pass --config with another file",
+                    path.display()
+                )
+            }
             ConfigError::Unreadable { path, source } => write!(
                 f,
                 "cannot read config {}: {source}: fix its permissions or pass --config",

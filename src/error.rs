@@ -101,6 +101,7 @@ impl Error {
             Error::CurrentSetExists { .. } => exit::DATAERR,
             Error::StaleVerifier(_) => exit::STALE_VERIFIER,
             Error::Scan(e) => e.exit_code(),
+            Error::Config(ConfigError::Unreadable { .. }) => exit::NOINPUT,
             Error::Config(_) => exit::CONFIG,
             Error::Csv(_) => exit::DATAERR,
             Error::Unreadable { .. } => exit::NOINPUT,

@@ -469,10 +469,10 @@ pub fn show_config(ctx: &Context, json: bool) -> Result<(), Error> {
     println!("config file: {config_path}{found}");
     println!("ledger: {ledger_path}");
     for (name, value, source) in rows {
-        let value = if value.is_empty() {
-            "(blank lines on the sheet)".to_owned()
-        } else {
-            value
+        let value = match (value.is_empty(), name) {
+            (true, "organisation") => "(not printed)".to_owned(),
+            (true, _) => "(blank lines on the sheet)".to_owned(),
+            (false, _) => value,
         };
         println!("{name} = {value}    # {source}");
     }
