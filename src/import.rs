@@ -419,7 +419,9 @@ impl fmt::Display for ImportError {
                 };
                 write!(
                     f,
-                    "line {line}: `{token}` has `{symbol}`; {} use only {allowed}",
+                    "line {line}: `{}` has `{}`; {} use only {allowed}",
+                    printable(token),
+                    printable(&symbol.to_string()),
                     codes_of(*service)
                 )
             }
@@ -439,7 +441,8 @@ impl fmt::Display for ImportError {
                 };
                 write!(
                     f,
-                    "line {line}: `{token}` has {found} {found_unit}; {} have {lengths}",
+                    "line {line}: `{}` has {found} {found_unit}; {} have {lengths}",
+                    printable(token),
                     codes_of(*service)
                 )?;
                 if service.is_none() {
@@ -717,6 +720,38 @@ fn is_separator(c: char) -> bool {
         c,
         '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2212}' | '\u{FF0D}'
     ) || c.is_whitespace()
+        || is_invisible(c)
+}
+
+/// Characters that show as nothing, which web pages and word processors slip
+/// into copied text: soft hyphen, zero-width space and joiners, direction
+/// marks and embeddings, word joiner, zero-width no-break space. Dropped like
+/// a separator: a person cannot see them, let alone type them.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// `s` for an error message: a character that would print as nothing or move
+/// the cursor (a control character, say) is written `<U+0007>`, so the
+/// message shows what is wrong.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c == ' ' || !(c.is_control() || c.is_whitespace() || is_invisible(c)) {
+                c.to_string()
+            } else {
+                format!("<U+{:04X}>", u32::from(c))
+            }
+        })
+        .collect()
 }
 
 /// Full-width ASCII (as Japanese input methods type it) to ASCII.
@@ -1094,6 +1129,25 @@ mod tests {
                 .set
                 .len(),
             1
+        );
+    }
+
+    #[test]
+    fn invisible_characters_from_a_web_page_are_dropped_and_control_characters_named() {
+        // Zero-width space, soft hyphen, word joiner, direction mark.
+        let input = "4012\u{200B}6743\n3021\u{00AD}7720\u{2060}\n\u{200E}8841 0263\n";
+        assert_eq!(
+            canonical(&import("google", input)),
+            ["40126743", "30217720", "88410263"]
+        );
+        assert_eq!(
+            canonical(&import("github", "abcde\u{200B}-12345\n")),
+            ["abcde12345"]
+        );
+        // A control character cannot be seen in a terminal: it is named.
+        assert_eq!(
+            error("google", "4012\u{7}6743\n"),
+            "line 1: `4012<U+0007>6743` has `<U+0007>`; Google codes use only digits"
         );
     }
 
