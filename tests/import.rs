@@ -538,6 +538,37 @@ fn fewer_codes_than_the_service_issues_is_a_warning_not_a_refusal() {
 }
 
 #[test]
+fn invisible_characters_copied_from_a_web_page_do_not_spoil_a_code() {
+    let env = Env::new();
+    // Zero-width space, soft hyphen, word joiner, left-to-right mark.
+    let pasted = "4012\u{200B}6743\n3021\u{00AD}7720\u{2060}\n\u{200E}8841 0263\n";
+    let text = assert_printed(&env, &import(&env, "shop@gmail.com", "google", pasted));
+    assert_eq!(
+        printed_codes(&text),
+        ["4012 6743", "3021 7720", "8841 0263"]
+    );
+}
+
+#[test]
+fn a_control_character_in_a_code_is_named_by_its_code_point() {
+    let env = env_with_other_account();
+    let b = before(&env);
+    let out = import(
+        &env,
+        "shop@gmail.com",
+        "google",
+        "1234 5678\n4012\u{7}6743\n",
+    );
+    assert_refused(
+        &env,
+        &b,
+        &out,
+        65,
+        "line 2: `4012<U+0007>6743` has `<U+0007>`; Google codes use only digits",
+    );
+}
+
+#[test]
 fn the_service_name_is_accepted_in_any_case() {
     let env = Env::new();
     let text = assert_printed(&env, &import(&env, "octo", "GitHub", "abcde-12345\n"));
