@@ -786,6 +786,7 @@ fn is_prose(preset: &Preset, line: usize, fields: &[&[&str]]) -> Result<bool, Im
         w.chars().filter(|c| c.is_alphabetic()).count() >= 3
             && !is_code_shaped(preset, w)
             && !could_be_code_part(preset, w)
+            && !is_mangled_code(preset, w)
     });
     if !prose {
         return Ok(false);
@@ -846,6 +847,25 @@ fn is_code_shaped(preset: &Preset, word: &str) -> bool {
             .iter()
             .all(|&n| n == preset.group)
         && (1..=preset.group).contains(&groups[groups.len() - 1])
+}
+
+/// Whether a word is a code with a stray character or two in it
+/// (`bcdef.12345`, `h7n2c5v8r6t/j`, `ABCD-EF.GH-JKLM`): a code's length of
+/// ASCII letters and digits, one or two other symbols, and a digit or the
+/// service's own grouping. Such a word keeps its line from being skipped as
+/// prose, so the stray symbol is reported instead of the code being lost.
+fn is_mangled_code(preset: &Preset, word: &str) -> bool {
+    let (mut alnum, mut odd, mut digit) = (0, 0, false);
+    for c in word.chars().filter(|&c| !is_separator(c)).map(half_width) {
+        if c.is_ascii_alphanumeric() {
+            alnum += 1;
+            digit |= c.is_ascii_digit();
+        } else {
+            odd += 1;
+        }
+    }
+    let grouped = preset.group > 0 && preset.separator != ' ' && word.contains(preset.separator);
+    (digit || grouped) && (1..=2).contains(&odd) && preset.lengths.contains(alnum)
 }
 
 /// Whether a word (of 3+ letters, not code-shaped) could still be a code or
@@ -1149,6 +1169,37 @@ mod tests {
             error("google", "4012\u{7}6743\n"),
             "line 1: `4012<U+0007>6743` has `<U+0007>`; Google codes use only digits"
         );
+    }
+
+    #[test]
+    fn a_code_with_a_stray_symbol_is_reported_not_skipped_as_prose() {
+        assert_eq!(
+            error("github", "abcde-12345\nbcdef.12345\n"),
+            "line 2: `bcdef.12345` has `.`; GitHub codes use only hexadecimal digits (0-9, a-f)"
+        );
+        assert_eq!(
+            error("x", "k3m9x2p7q4wz\nh7n2c5v8r6t/j\n"),
+            "line 2: `h7n2c5v8r6t/j` has `/`; X codes use only letters and digits"
+        );
+        assert_eq!(
+            error("x", "k3m9\u{7f}x2p7\n"),
+            "line 1: `k3m9<U+007F>x2p7` has `<U+007F>`; X codes use only letters and digits"
+        );
+        assert_eq!(
+            error("keycloak", "ABCD-EFGH-JKLM\nNPQR-ST.UV-WXYZ\n"),
+            "line 2: `NPQR-ST.UV-WXYZ` has `.`; Keycloak codes use only letters and digits"
+        );
+        assert_eq!(
+            error("nextcloud", "aB3dE5gH7jK9mN2p\naB3dE5gH7jK9mN2_\n"),
+            "line 2: `aB3dE5gH7jK9mN2_` has `_`; Nextcloud codes use only letters and digits"
+        );
+        // Prose with addresses and links is still prose.
+        let google = "(taro.yamada2@example.com)\n\
+            * Need more backup codes? Generate new ones at https://g.co/2sv\n\
+            1234 5678\n";
+        assert_eq!(canonical(&import("google", google)), ["12345678"]);
+        let x = "Signed in as @shop_2024\nk3m9x2p7q4wz\n";
+        assert_eq!(canonical(&import("x", x)), ["k3m9x2p7q4wz"]);
     }
 
     #[test]
