@@ -569,6 +569,38 @@ fn a_control_character_in_a_code_is_named_by_its_code_point() {
 }
 
 #[test]
+fn a_code_with_a_stray_symbol_is_refused_rather_than_silently_left_off_the_sheet() {
+    let env = env_with_other_account();
+    let b = before(&env);
+    let out = import(
+        &env,
+        "octo",
+        "github",
+        "abcde-12345\nbcdef.12345\n0f1e2-3d4c5\n",
+    );
+    assert_refused(
+        &env,
+        &b,
+        &out,
+        65,
+        "line 2: `bcdef.12345` has `.`; GitHub codes use only hexadecimal digits (0-9, a-f)",
+    );
+    let out = import(
+        &env,
+        "shop-x",
+        "x",
+        "Backup codes\nk3m9x2p7q4wz\nh7n2c5v8r6t/j\nabcd2345efgh\n",
+    );
+    assert_refused(
+        &env,
+        &b,
+        &out,
+        65,
+        "line 3: `h7n2c5v8r6t/j` has `/`; X codes use only letters and digits",
+    );
+}
+
+#[test]
 fn the_service_name_is_accepted_in_any_case() {
     let env = Env::new();
     let text = assert_printed(&env, &import(&env, "octo", "GitHub", "abcde-12345\n"));
