@@ -507,11 +507,11 @@ fn playstation_codes_print_as_ten_digit_runs() {
 #[test]
 fn generic_codes_print_as_given_without_a_service() {
     let env = Env::new();
-    let pasted = "Ab12-Cd34   zzzz9999\n\tQWERTYUIOPASDFGHJKLZ, 1234\n\n";
+    let pasted = "Ab12-Cd34   zzzz9999\n\tQWERTYUIOPASDFGHJKLZ, Uu12\n\n";
     let text = assert_printed(&env, &import(&env, "intranet", "generic", pasted));
     assert_eq!(
         printed_codes(&text),
-        ["Ab12Cd34", "zzzz9999", "QWERTYUIOPASDFGHJKLZ", "1234"]
+        ["Ab12Cd34", "zzzz9999", "QWERTYUIOPASDFGHJKLZ", "Uu12"]
     );
     assert_eq!(field(&text, "Service"), None, "{text}");
     assert!(text.contains("Enter a code where the service asks for a backup or recovery code."));
