@@ -19,14 +19,19 @@ pub enum Overwrite {
 /// Why an output could not be written.
 #[derive(Debug)]
 pub enum OutputError {
-    /// The destination exists and `--force` was not given.
-    Exists(PathBuf),
+    /// The destination exists and `--force` was not given. `flag` is the
+    /// option that named the file (`-o`, `--verifier`, ...), for the advice.
+    Exists { path: PathBuf, flag: &'static str },
     /// The destination is a folder.
-    IsFolder(PathBuf),
+    IsFolder { path: PathBuf, flag: &'static str },
     /// The folder the destination would go into does not exist.
-    FolderMissing(PathBuf),
+    FolderMissing { dir: PathBuf, flag: &'static str },
     /// The folder exists but a file cannot be created in it.
-    NotWritable { dir: PathBuf, source: io::Error },
+    NotWritable {
+        dir: PathBuf,
+        flag: &'static str,
+        source: io::Error,
+    },
     /// `-o -` while stdout is a terminal.
     StdoutIsTerminal,
     /// Writing, syncing or renaming failed.
@@ -36,9 +41,9 @@ pub enum OutputError {
 impl OutputError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            OutputError::Exists(_)
-            | OutputError::IsFolder(_)
-            | OutputError::FolderMissing(_)
+            OutputError::Exists { .. }
+            | OutputError::IsFolder { .. }
+            | OutputError::FolderMissing { .. }
             | OutputError::NotWritable { .. } => exit::CANTCREAT,
             OutputError::StdoutIsTerminal => exit::USAGE,
             OutputError::Write { .. } => exit::IOERR,
@@ -49,22 +54,26 @@ impl OutputError {
 impl fmt::Display for OutputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            OutputError::Exists(p) => write!(
+            OutputError::Exists { path, flag } => write!(
                 f,
-                "{} exists: pass --force to replace it, or choose another name with -o",
-                p.display()
+                "{} exists: pass --force to replace it, or choose another name with {flag}",
+                path.display()
             ),
-            OutputError::IsFolder(p) => {
-                write!(f, "{} is a folder: give a file name with -o", p.display())
+            OutputError::IsFolder { path, flag } => {
+                write!(
+                    f,
+                    "{} is a folder: give a file name with {flag}",
+                    path.display()
+                )
             }
-            OutputError::FolderMissing(p) => write!(
+            OutputError::FolderMissing { dir, flag } => write!(
                 f,
-                "folder {} does not exist: create it or choose another with -o",
-                p.display()
+                "folder {} does not exist: create it or choose another with {flag}",
+                dir.display()
             ),
-            OutputError::NotWritable { dir, source } => write!(
+            OutputError::NotWritable { dir, flag, source } => write!(
                 f,
-                "cannot create a file in {}: {source}: choose another folder with -o",
+                "cannot create a file in {}: {source}: choose another folder with {flag}",
                 dir.display()
             ),
             OutputError::StdoutIsTerminal => write!(
@@ -88,20 +97,28 @@ fn parent_dir(dest: &Path) -> PathBuf {
     }
 }
 
-/// Fails early, before any work, when `dest` cannot be written.
-pub fn precheck(dest: &Path, overwrite: Overwrite) -> Result<(), OutputError> {
+/// Fails early, before any work, when `dest` (named by `flag`) cannot be written.
+pub fn precheck(dest: &Path, overwrite: Overwrite, flag: &'static str) -> Result<(), OutputError> {
     match fs::metadata(dest) {
-        Ok(meta) if meta.is_dir() => return Err(OutputError::IsFolder(dest.to_owned())),
+        Ok(meta) if meta.is_dir() => {
+            return Err(OutputError::IsFolder {
+                path: dest.to_owned(),
+                flag,
+            });
+        }
         Ok(_) if overwrite == Overwrite::Refuse => {
-            return Err(OutputError::Exists(dest.to_owned()));
+            return Err(OutputError::Exists {
+                path: dest.to_owned(),
+                flag,
+            });
         }
         _ => {}
     }
-    precheck_folder(&parent_dir(dest))
+    precheck_folder(&parent_dir(dest), flag)
 }
 
 /// Fails early when files cannot go into `dir` because it is not a folder.
-pub fn precheck_folder(dir: &Path) -> Result<(), OutputError> {
+pub fn precheck_folder(dir: &Path, flag: &'static str) -> Result<(), OutputError> {
     let dir = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
@@ -109,7 +126,10 @@ pub fn precheck_folder(dir: &Path) -> Result<(), OutputError> {
     };
     match fs::metadata(dir) {
         Ok(meta) if meta.is_dir() => Ok(()),
-        _ => Err(OutputError::FolderMissing(dir.to_owned())),
+        _ => Err(OutputError::FolderMissing {
+            dir: dir.to_owned(),
+            flag,
+        }),
     }
 }
 
@@ -118,12 +138,18 @@ pub struct Prepared {
     temp: NamedTempFile,
     dest: PathBuf,
     overwrite: Overwrite,
+    flag: &'static str,
 }
 
 /// Writes `bytes` into a fresh mode-0600 temporary file in `dest`'s folder.
 /// Nothing is visible at `dest` until [`Prepared::place`].
-pub fn prepare(dest: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<Prepared, OutputError> {
-    precheck(dest, overwrite)?;
+pub fn prepare(
+    dest: &Path,
+    bytes: &[u8],
+    overwrite: Overwrite,
+    flag: &'static str,
+) -> Result<Prepared, OutputError> {
+    precheck(dest, overwrite, flag)?;
     let dir = parent_dir(dest);
     let mut temp = tempfile::Builder::new()
         .prefix(".recovery-sheet-")
@@ -131,6 +157,7 @@ pub fn prepare(dest: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<Prepar
         .tempfile_in(&dir)
         .map_err(|source| OutputError::NotWritable {
             dir: dir.clone(),
+            flag,
             source,
         })?;
     let write_err = |source| OutputError::Write {
@@ -144,6 +171,7 @@ pub fn prepare(dest: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<Prepar
         temp,
         dest: dest.to_owned(),
         overwrite,
+        flag,
     })
 }
 
@@ -175,7 +203,10 @@ impl Prepared {
             Overwrite::Refuse => {
                 self.temp.persist_noclobber(&dest).map_err(|e| {
                     if e.error.kind() == io::ErrorKind::AlreadyExists {
-                        OutputError::Exists(dest.clone())
+                        OutputError::Exists {
+                            path: dest.clone(),
+                            flag: self.flag,
+                        }
                     } else {
                         err(e.error)
                     }
@@ -309,8 +340,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("x.pdf");
         fs::write(&dest, b"old").unwrap();
-        let err = prepare(&dest, b"new", Overwrite::Refuse).err().unwrap();
-        assert!(matches!(err, OutputError::Exists(_)));
+        let err = prepare(&dest, b"new", Overwrite::Refuse, "-o")
+            .err()
+            .unwrap();
+        assert!(matches!(err, OutputError::Exists { .. }));
         assert_eq!(fs::read(&dest).unwrap(), b"old");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
@@ -320,7 +353,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("x.pdf");
         fs::write(&dest, b"old").unwrap();
-        let placed = prepare(&dest, b"new", Overwrite::Replace)
+        let placed = prepare(&dest, b"new", Overwrite::Replace, "-o")
             .unwrap()
             .place()
             .unwrap();
@@ -335,7 +368,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("x.pdf");
         fs::write(&dest, b"old").unwrap();
-        prepare(&dest, b"new", Overwrite::Replace)
+        prepare(&dest, b"new", Overwrite::Replace, "-o")
             .unwrap()
             .place()
             .unwrap()
@@ -350,7 +383,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("x.pdf");
-        prepare(&dest, b"new", Overwrite::Refuse)
+        prepare(&dest, b"new", Overwrite::Refuse, "-o")
             .unwrap()
             .place()
             .unwrap()

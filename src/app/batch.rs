@@ -414,9 +414,9 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
         )?),
         None => None,
     };
-    create_private_dir(&args.out_dir)?;
+    create_private_dir(&args.out_dir, "--out-dir")?;
     if let Some(dir) = &args.verifier_dir {
-        create_private_dir(dir)?;
+        create_private_dir(dir, "--verifier-dir")?;
     }
     // Created (or refused) once, before the workers race to open it.
     drop(ctx.open_ledger()?);
@@ -440,7 +440,10 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
     let fatal: Mutex<Option<Error>> = Mutex::new(None);
     let progress = Progress::new(ctx, &args.csv);
     let verifier = verifier_params.map(|params| VerifierSpec {
-        place: Place::DefaultNameIn(args.verifier_dir.clone().unwrap_or_default()),
+        place: Place::default_name_in(
+            args.verifier_dir.clone().unwrap_or_default(),
+            "--verifier-dir",
+        ),
         params,
         overwrite: if args.force {
             Overwrite::Replace
@@ -575,7 +578,10 @@ impl Worker<'_> {
         let ctx = self.ctx;
         let resolved = settings::resolve(ctx, Some(&row.sheet), row.format.as_deref(), row.count);
         let mut spec = settings::sheet_spec(ctx, &row.sheet, &resolved)?;
-        spec.destination = Destination::File(Place::DefaultNameIn(self.args.out_dir.clone()));
+        spec.destination = Destination::File(Place::default_name_in(
+            self.args.out_dir.clone(),
+            "--out-dir",
+        ));
         let count = settings::checked_count(resolved.count.0)?;
         let format = Format::parse_for_generation(&resolved.format.0)?;
         if let Some(warning) = weak_format_warning(ctx, &format) {
@@ -653,7 +659,7 @@ fn summarise(ctx: &Context, args: &BatchArgs, tally: &Tally) {
 
 /// Creates `dir` and any missing parents, mode 0700 on Unix (it will hold
 /// backup codes); an existing folder is left as it is.
-fn create_private_dir(dir: &Path) -> Result<(), Error> {
+fn create_private_dir(dir: &Path, flag: &'static str) -> Result<(), Error> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -664,6 +670,7 @@ fn create_private_dir(dir: &Path) -> Result<(), Error> {
     builder.create(dir).map_err(|source| {
         Error::Output(crate::output::OutputError::NotWritable {
             dir: dir.to_owned(),
+            flag,
             source,
         })
     })

@@ -8,7 +8,7 @@
 
 use std::io::{self, Write};
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, Months, NaiveDate};
 use rand::CryptoRng;
@@ -24,30 +24,57 @@ use crate::sheet::{self, Paper, ReplacedSet, SheetContent, UseOrder};
 use crate::template::{Key, Template};
 use crate::verifier::{self, SetMeta, VerifierParams};
 
-/// Where a file goes.
+/// Where a file goes, and the option that said so (for advice in errors).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Place {
+pub struct Place {
+    pub target: Target,
+    /// `-o`, `--verifier`, `--out-dir`, `--verifier-dir`.
+    pub flag: &'static str,
+}
+
+/// The file itself, or a folder to give it its default name in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
     /// This exact path.
-    At(PathBuf),
+    Path(PathBuf),
     /// The default name (account, generation, set ID) in this folder.
     DefaultNameIn(PathBuf),
 }
 
 impl Place {
+    pub fn path(path: PathBuf, flag: &'static str) -> Place {
+        Place {
+            target: Target::Path(path),
+            flag,
+        }
+    }
+
+    pub fn default_name_in(dir: PathBuf, flag: &'static str) -> Place {
+        Place {
+            target: Target::DefaultNameIn(dir),
+            flag,
+        }
+    }
+
     /// Fails before any work when the file could not be written.
     fn precheck(&self, overwrite: Overwrite) -> Result<(), Error> {
-        match self {
-            Place::At(path) => output::precheck(path, overwrite)?,
-            Place::DefaultNameIn(dir) => output::precheck_folder(dir)?,
+        match &self.target {
+            Target::Path(path) => output::precheck(path, overwrite, self.flag)?,
+            Target::DefaultNameIn(dir) => output::precheck_folder(dir, self.flag)?,
         }
         Ok(())
     }
 
-    fn path(&self, default_name: impl FnOnce() -> String) -> PathBuf {
-        match self {
-            Place::At(path) => path.clone(),
-            Place::DefaultNameIn(dir) => dir.join(default_name()),
+    fn resolve(&self, default_name: impl FnOnce() -> String) -> PathBuf {
+        match &self.target {
+            Target::Path(path) => path.clone(),
+            Target::DefaultNameIn(dir) => dir.join(default_name()),
         }
+    }
+
+    /// Writes `bytes` to a private temporary file beside the destination.
+    fn prepare(&self, path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<Prepared, Error> {
+        Ok(output::prepare(path, bytes, overwrite, self.flag)?)
     }
 }
 
@@ -293,16 +320,17 @@ fn render<R: CryptoRng + ?Sized>(
     let pdf = sheet::render(&content, fonts)?;
     let pdf_bytes = pdf.len();
 
-    let sheet_path =
-        match &spec.destination {
-            Destination::File(place) => Some(place.path(|| {
-                output::default_sheet_name(&spec.account, generation, &set_id.to_string())
-            })),
-            Destination::Stdout => None,
-        };
-    let pdf = match &sheet_path {
-        Some(path) => Pdf::File(output::prepare(path, &pdf, spec.overwrite)?),
-        None => Pdf::Stdout(pdf),
+    let sheet_path = match &spec.destination {
+        Destination::File(place) => Some(place.resolve(|| {
+            output::default_sheet_name(&spec.account, generation, &set_id.to_string())
+        })),
+        Destination::Stdout => None,
+    };
+    let pdf = match (&spec.destination, &sheet_path) {
+        (Destination::File(place), Some(path)) => {
+            Pdf::File(place.prepare(path, &pdf, spec.overwrite)?)
+        }
+        _ => Pdf::Stdout(pdf),
     };
 
     let (verifier, verifier_path) = match verifier_spec {
@@ -315,11 +343,11 @@ fn render<R: CryptoRng + ?Sized>(
             };
             let json =
                 verifier::export_with_threads(&meta, set, &v.params, rng, v.threads)?.to_json()?;
-            let path = v.place.path(|| {
+            let path = v.place.resolve(|| {
                 output::default_verifier_name(&spec.account, generation, &set_id.to_string())
             });
             (
-                Some(output::prepare(&path, json.as_bytes(), v.overwrite)?),
+                Some(v.place.prepare(&path, json.as_bytes(), v.overwrite)?),
                 Some(path),
             )
         }
@@ -525,7 +553,7 @@ mod tests {
             custodian: None,
             copies: 1,
             next_inventory: NextInventory::MonthsAfterIssue(6),
-            destination: Destination::File(Place::At(sheet.to_owned())),
+            destination: Destination::File(Place::path(sheet.to_owned(), "-o")),
             overwrite: Overwrite::Refuse,
             supersede,
         }
@@ -737,7 +765,7 @@ mod tests {
         let s = Setup::new();
         let verifier_path = s.out().join("a.verifier.json");
         let verifier = VerifierSpec {
-            place: Place::At(verifier_path.clone()),
+            place: Place::path(verifier_path.clone(), "--verifier"),
             params: VerifierParams::default(),
             overwrite: Overwrite::Refuse,
             threads: NonZeroUsize::MIN,

@@ -2,6 +2,7 @@
 
 use std::io::{IsTerminal, Read};
 use std::num::NonZeroUsize;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -20,7 +21,7 @@ use crate::output::{self, Overwrite};
 use crate::sheet::Paper;
 use crate::sheet::fonts::Fonts;
 use crate::template::{Lang, Template};
-use crate::verifier::VerifierParams;
+use crate::verifier::{self, VerifierParams};
 
 /// The most bytes of pasted codes read (a service's page is a few hundred).
 const MAX_IMPORT_BYTES: u64 = 1 << 20;
@@ -175,8 +176,8 @@ pub fn sheet_spec(
             output::checked_stdout()?;
             Destination::Stdout
         }
-        Some(p) => Destination::File(Place::At(p.clone())),
-        None => Destination::File(Place::DefaultNameIn(PathBuf::new())),
+        Some(p) => Destination::File(Place::path(p.clone(), "-o")),
+        None => Destination::File(Place::default_name_in(PathBuf::new(), "-o")),
     };
     let _ = ctx;
     Ok(SheetSpec {
@@ -240,6 +241,22 @@ pub fn verifier_params(
     passes: Option<u32>,
 ) -> Result<VerifierParams, Error> {
     let defaults = VerifierParams::default();
+    let in_range =
+        |flag: &str, value: Option<u32>, range: &RangeInclusive<u32>, unit: &str| match value {
+            Some(v) if !range.contains(&v) => Err(Error::InvalidValue(format!(
+                "{flag} {v} is out of range: use {} to {}{unit}",
+                range.start(),
+                range.end()
+            ))),
+            _ => Ok(()),
+        };
+    in_range(
+        "--verifier-memory",
+        memory_kib,
+        &verifier::M_KIB_RANGE,
+        " KiB (19456 is the OWASP minimum)",
+    )?;
+    in_range("--verifier-passes", passes, &verifier::T_RANGE, "")?;
     let params = VerifierParams {
         m_kib: memory_kib.unwrap_or(defaults.m_kib),
         t: passes.unwrap_or(defaults.t),
@@ -256,7 +273,7 @@ pub fn generate(ctx: &Context, args: &GenerateArgs) -> Result<(), Error> {
     let format = checked_format(ctx, &resolved.format.0)?;
     let verifier = match &args.verifier {
         Some(path) => Some(VerifierSpec {
-            place: Place::At(path.clone()),
+            place: Place::path(path.clone(), "--verifier"),
             params: verifier_params(args.verifier_memory, args.verifier_passes)?,
             overwrite: spec.overwrite,
             threads: std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN),
@@ -381,12 +398,17 @@ pub fn report_lines(ctx: &Context, issued: &Issued) -> Vec<String> {
     let set_id = issued.set_id.to_string();
     let count = issued.count.to_string();
     let bits = format!("{:.0}", issued.bits.floor());
+    let codes_key = if issued.count == 1 {
+        "codes_one"
+    } else {
+        "codes_many"
+    };
+    let codes = m.fill(codes_key, &[("count", &count), ("bits", &bits)]);
     let values = [
         ("account", issued.account.as_str()),
         ("generation", generation.as_str()),
         ("set_id", set_id.as_str()),
-        ("count", count.as_str()),
-        ("bits", bits.as_str()),
+        ("codes", codes.as_str()),
     ];
     match &issued.path {
         Some(path) => {
