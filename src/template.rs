@@ -124,6 +124,11 @@ pub enum TemplateError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Read, but not UTF-8 text: an invalid template, not an unreadable one.
+    NotUtf8 {
+        path: PathBuf,
+        line: usize,
+    },
     Syntax {
         origin: String,
         message: String,
@@ -153,6 +158,11 @@ impl fmt::Display for TemplateError {
             TemplateError::Unreadable { path, source } => {
                 write!(f, "cannot read template {}: {source}", path.display())
             }
+            TemplateError::NotUtf8 { path, line } => write!(
+                f,
+                "template {} is not UTF-8 text (line {line}): save it as UTF-8",
+                path.display()
+            ),
             TemplateError::Syntax { origin, message } => {
                 write!(
                     f,
@@ -218,9 +228,16 @@ impl Template {
 
     /// Reads an office's own wording from `path`.
     pub fn load(path: &Path) -> Result<Template, TemplateError> {
-        let text = std::fs::read_to_string(path).map_err(|source| TemplateError::Unreadable {
+        let bytes = std::fs::read(path).map_err(|source| TemplateError::Unreadable {
             path: path.to_owned(),
             source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| TemplateError::NotUtf8 {
+            path: path.to_owned(),
+            line: 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count(),
         })?;
         Template::parse(&text, &path.display().to_string())
     }
@@ -328,6 +345,19 @@ mod tests {
             .replace("Copy {k} of {n}", "Copy {k} of {total}");
         let err = Template::parse(&text, "mine.toml").unwrap_err();
         assert!(err.to_string().contains("`copy_of` uses {total}"), "{err}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_invalid_not_unreadable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("latin1.toml");
+        std::fs::write(&path, b"# ok\ntitle = \"R\xe9sum\xe9\"\n").unwrap();
+        let err = Template::load(&path).unwrap_err();
+        assert!(
+            matches!(err, TemplateError::NotUtf8 { line: 2, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("not UTF-8 text (line 2)"), "{err}");
     }
 
     #[test]
