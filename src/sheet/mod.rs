@@ -107,6 +107,11 @@ pub enum SheetError {
 impl fmt::Display for SheetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            SheetError::MissingGlyph { field, ch } if shows_as_nothing(*ch) => write!(
+                f,
+                "the {field} contains an invisible character, U+{:04X}, which the sheet's fonts cannot print: remove it",
+                *ch as u32
+            ),
             SheetError::MissingGlyph { field, ch } => write!(
                 f,
                 "the {field} contains `{ch}` (U+{:04X}), which the sheet's fonts cannot print: remove or replace it",
@@ -121,6 +126,28 @@ impl fmt::Display for SheetError {
 }
 
 impl std::error::Error for SheetError {}
+
+/// Characters that print as nothing or rearrange the line around them (zero-width
+/// spaces and joiners, direction marks and overrides, soft hyphen, BOM), as text
+/// pasted from web pages carries them. An error message names them by code point
+/// only: between backticks they would show an empty pair or turn the rest of
+/// the line around on a terminal.
+fn shows_as_nothing(c: char) -> bool {
+    c.is_control()
+        || (c.is_whitespace() && c != ' ')
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{061C}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
+}
 
 /// Checks that every character on the sheet has a glyph (printpdf would
 /// silently draw an empty box), then lays out and renders the PDF.
@@ -178,4 +205,30 @@ fn check_coverage(content: &SheetContent<'_>, fonts: &Fonts) -> Result<(), Sheet
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_glyph_is_shown_unless_it_prints_as_nothing() {
+        let emoji = SheetError::MissingGlyph {
+            field: "account".into(),
+            ch: '😀',
+        };
+        assert!(emoji.to_string().contains("`😀` (U+1F600)"), "{emoji}");
+        for ch in ['\u{202E}', '\u{200B}', '\u{FEFF}'] {
+            let invisible = SheetError::MissingGlyph {
+                field: "account".into(),
+                ch,
+            };
+            let text = invisible.to_string();
+            assert!(!text.contains(ch), "{text:?}");
+            assert!(
+                text.contains(&format!("invisible character, U+{:04X}", ch as u32)),
+                "{text}"
+            );
+        }
+    }
 }
