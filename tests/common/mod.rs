@@ -214,3 +214,180 @@ pub fn stdout_of(out: &std::process::Output) -> String {
 pub fn stderr_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// The text of each page, in page order.
+pub fn pdf_page_texts(bytes: &[u8]) -> Vec<String> {
+    let doc = lopdf::Document::load_mem(bytes).expect("a PDF lopdf can parse");
+    doc.get_pages()
+        .keys()
+        .map(|n| doc.extract_text(&[*n]).expect("extractable text"))
+        .collect()
+}
+
+/// The document information dictionary, every entry decoded to text, plus
+/// the XMP metadata stream (key `XMP`) when the catalog has one.
+pub fn pdf_metadata(bytes: &[u8]) -> Vec<(String, String)> {
+    let doc = lopdf::Document::load_mem(bytes).expect("PDF");
+    let mut out = Vec::new();
+    if let Ok(info) = doc.trailer.get(b"Info") {
+        let (_, info) = doc.dereference(info).expect("Info object");
+        let info = info.as_dict().expect("Info is a dictionary");
+        for (key, value) in info.iter() {
+            let text = match value {
+                lopdf::Object::String(..) => lopdf::decode_text_string(value).unwrap_or_default(),
+                other => format!("{other:?}"),
+            };
+            out.push((String::from_utf8_lossy(key).into_owned(), text));
+        }
+    }
+    if let Ok(metadata) = doc.catalog().and_then(|c| c.get(b"Metadata")) {
+        let (_, stream) = doc.dereference(metadata).expect("Metadata object");
+        if let Ok(stream) = stream.as_stream() {
+            let content = stream
+                .decompressed_content()
+                .unwrap_or_else(|_| stream.content.clone());
+            out.push(("XMP".into(), String::from_utf8_lossy(&content).into_owned()));
+        }
+    }
+    out
+}
+
+/// The `key=value` lines of a sheet's QR payload (the first line, the tool
+/// and version, under the key `magic`).
+pub fn qr_fields(payload: &str) -> std::collections::BTreeMap<String, String> {
+    let mut lines = payload.split('\n');
+    let mut fields = std::collections::BTreeMap::new();
+    fields.insert(
+        "magic".to_owned(),
+        lines.next().unwrap_or_default().to_owned(),
+    );
+    for line in lines {
+        if let Some((k, v)) = line.split_once('=') {
+            fields.insert(k.to_owned(), v.to_owned());
+        }
+    }
+    fields
+}
+
+/// The forms a code could be stored in: as printed, without separators, and
+/// each in upper and lower case.
+pub fn code_forms(printed: &str) -> Vec<String> {
+    let bare: String = printed
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let mut forms = vec![
+        printed.to_owned(),
+        printed.to_ascii_lowercase(),
+        bare.clone(),
+        bare.to_ascii_lowercase(),
+    ];
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+/// Whether `needle` occurs anywhere in `haystack`.
+pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Temporary files an interrupted or failed write could leave in `dir`.
+pub fn temp_files_in(dir: &Path) -> Vec<String> {
+    files_in(dir)
+        .into_iter()
+        .filter(|f| f.starts_with(".recovery-sheet-"))
+        .collect()
+}
+
+/// Whether this process can write where permissions forbid it (root, or a
+/// file system that ignores modes): then "not writable" cannot be tested.
+#[cfg(unix)]
+pub fn permissions_are_bypassed() -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let locked = dir.path().join("locked");
+    fs::create_dir(&locked).expect("mkdir");
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o500)).expect("chmod");
+    let bypassed = fs::write(locked.join("probe"), b"x").is_ok();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o700)).expect("chmod back");
+    bypassed
+}
+
+/// A PNG of a QR code holding `text`, drawn with the `qrcode` crate: black
+/// modules on white with a four-module quiet zone, `scale` pixels per module.
+pub fn qr_png(text: &str, scale: u32, path: &Path) {
+    let code = qrcode::QrCode::new(text.as_bytes()).expect("QR encodes");
+    let width = code.width() as u32;
+    let colors = code.to_colors();
+    let side = (width + 8) * scale;
+    let mut img = image::GrayImage::from_pixel(side, side, image::Luma([255]));
+    for (i, color) in colors.iter().enumerate() {
+        if *color == qrcode::Color::Dark {
+            let (col, row) = (i as u32 % width, i as u32 / width);
+            for dy in 0..scale {
+                for dx in 0..scale {
+                    img.put_pixel(
+                        (col + 4) * scale + dx,
+                        (row + 4) * scale + dy,
+                        image::Luma([0]),
+                    );
+                }
+            }
+        }
+    }
+    img.save(path).expect("write PNG");
+}
+
+impl Env {
+    /// [`Env::cmd`] started through `sh` with this umask, to show that the
+    /// files it writes are private whatever the umask.
+    #[cfg(unix)]
+    pub fn cmd_with_umask(&self, umask: u32) -> Command {
+        let isolated = self.std_cmd();
+        let mut cmd = std::process::Command::new("sh");
+        cmd.env_clear()
+            .arg("-c")
+            .arg(format!("umask {umask:03o} && exec \"$0\" \"$@\""))
+            .arg(isolated.get_program());
+        for (key, value) in isolated.get_envs() {
+            match value {
+                Some(value) => cmd.env(key, value),
+                None => cmd.env_remove(key),
+            };
+        }
+        if let Some(dir) = isolated.get_current_dir() {
+            cmd.current_dir(dir);
+        }
+        Command::from_std(cmd)
+    }
+
+    /// The ledger file and any journal beside it, by name, with their bytes
+    /// (empty when there is no ledger).
+    pub fn ledger_files(&self) -> Vec<(String, Vec<u8>)> {
+        let dir = self.ledger().parent().expect("ledger folder").to_owned();
+        let name = self
+            .ledger()
+            .file_name()
+            .expect("ledger name")
+            .to_string_lossy()
+            .into_owned();
+        files_in(&dir)
+            .into_iter()
+            .filter(|f| f.starts_with(&name))
+            .map(|f| {
+                let bytes = fs::read(dir.join(&f)).expect("read ledger file");
+                (f, bytes)
+            })
+            .collect()
+    }
+
+    /// Every PDF in the working folder, sorted by name.
+    pub fn pdfs(&self) -> Vec<PathBuf> {
+        self.work_files()
+            .into_iter()
+            .filter(|f| f.ends_with(".pdf"))
+            .map(|f| self.work().join(f))
+            .collect()
+    }
+}
