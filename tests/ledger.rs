@@ -925,6 +925,20 @@ fn read_only_ledger_is_refused_for_writes_and_left_untouched() {
     let out = run(&env, &["check", &sheet.set_id]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     fs::set_permissions(env.ledger(), fs::Permissions::from_mode(0o600)).expect("chmod back");
+
+    // A writable file in a read-only folder: SQLite cannot make its journal.
+    let folder = env.ledger().parent().expect("folder").to_owned();
+    fs::set_permissions(&folder, fs::Permissions::from_mode(0o500)).expect("chmod");
+    let before = Untouched::now(&env);
+    for args in [
+        vec!["generate", "--account", "new@example.com"],
+        vec!["mark-used", "shop@example.com", "1"],
+    ] {
+        assert_error(&run(&env, &args), 73, &["read-only"]);
+    }
+    before.assert_same(&env, "ledger in a read-only folder");
+    assert_eq!(run(&env, &["check", &sheet.set_id]).status.code(), Some(0));
+    fs::set_permissions(&folder, fs::Permissions::from_mode(0o700)).expect("chmod back");
 }
 
 // ---------------------------------------------------------------------------
