@@ -922,6 +922,26 @@ fn pdf_metadata_holds_no_user_host_name_or_code() {
 // Bad input: one line, a documented exit code, nothing written
 
 #[test]
+fn refused_first_sheet_leaves_no_ledger_behind() {
+    // On a fresh install, a refusal must not leave an empty ledger behind
+    // either: nothing was issued, so nothing is recorded or created.
+    let env = Env::new();
+    fs::write(env.work().join("kept.pdf"), b"someone's file").expect("write");
+    fs::create_dir(env.work().join("sheets")).expect("mkdir");
+    for (args, code) in [
+        (vec!["--account", "shop 😀"], 65),
+        (vec!["--account", "shop", "--custodian", "K. Sato 😀"], 65),
+        (vec!["--account", "shop", "-o", "missing/sheet.pdf"], 73),
+        (vec!["--account", "shop", "-o", "kept.pdf"], 73),
+        (vec!["--account", "shop", "-o", "sheets"], 73),
+        (vec!["--account", "shop", "--count", "0"], 2),
+    ] {
+        // Compares the ledger's files before and after: none, and none.
+        assert_refused(&env, &args, code, &[]);
+    }
+}
+
+#[test]
 fn empty_or_blank_account_is_refused() {
     let env = env_with_a_sheet();
     for account in ["", "   ", "\t \t"] {
