@@ -1060,6 +1060,40 @@ fn concurrent_first_sheets_on_a_fresh_ledger_all_succeed() {
 }
 
 #[test]
+fn concurrent_first_sheets_for_one_account_leave_exactly_one() {
+    let env = Env::new();
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            env.std_cmd()
+                .args(["generate", "--account", "race@example.com", "--count", "3"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    let mut won = 0;
+    for child in children {
+        let out = child.wait_with_output().expect("wait");
+        match out.status.code() {
+            Some(0) => won += 1,
+            // The others find the winner's set and refuse, as without a race.
+            _ => {
+                assert_error(&out, 65, &["already has a current set", "--regenerate"]);
+            }
+        }
+    }
+    assert_eq!(won, 1, "exactly one first sheet");
+    let history = history(&env, "race@example.com");
+    assert_eq!(history.len(), 1);
+    let pdfs = env.pdfs();
+    assert_eq!(pdfs.len(), 1, "{:?}", env.work_files());
+    let sheet = read_sheet(&pdfs[0], String::new());
+    assert_eq!(history[0]["set_id"], sheet.set_id.as_str());
+    assert_eq!(temp_files_in(&env.work()), Vec::<String>::new());
+}
+
+#[test]
 fn ledger_never_holds_a_code_in_any_form() {
     let env = Env::new();
     let mut sheets = vec![
