@@ -529,6 +529,40 @@ fn forty_codes_continue_on_further_pages_with_the_set_id_in_every_footer() {
 }
 
 #[test]
+fn codes_and_set_id_are_drawn_in_the_monospace_face_and_wording_in_the_text_face() {
+    let env = Env::new();
+    for lang in ["en", "ja"] {
+        let sheet = generate(
+            &env,
+            &["--account", &format!("faces-{lang}"), "--lang", lang],
+        );
+        let codes = assert_codes(&sheet, DEFAULT_FORMAT, 10);
+        let runs = pdf_text_runs(&sheet.bytes);
+        let face_of = |wanted: &str| -> Vec<String> {
+            runs.iter()
+                .filter(|(_, text)| text.trim() == wanted)
+                .map(|(font, _)| font.clone())
+                .collect()
+        };
+        // A face whose 0/O, 1/l/I and 8/B differ: JetBrains Mono.
+        for code in codes.iter().chain([&sheet.set_id]) {
+            let faces = face_of(code);
+            assert!(!faces.is_empty(), "{code} is drawn");
+            assert!(
+                faces.iter().all(|f| f.starts_with("JetBrainsMono")),
+                "{code} in {faces:?}"
+            );
+        }
+        let title = words(&wording(lang), "title").to_owned();
+        let faces = face_of(&title);
+        assert!(
+            !faces.is_empty() && faces.iter().all(|f| f.starts_with("IPAexGothic")),
+            "title in {faces:?}"
+        );
+    }
+}
+
+#[test]
 fn twenty_codes_fit_on_one_a4_page_in_both_languages() {
     let env = Env::new();
     for lang in ["en", "ja"] {

@@ -391,3 +391,57 @@ impl Env {
             .collect()
     }
 }
+
+/// Every piece of text drawn on every page with the font it is drawn in:
+/// `(BaseFont without its subset tag, text)`, in drawing order.
+pub fn pdf_text_runs(bytes: &[u8]) -> Vec<(String, String)> {
+    let doc = lopdf::Document::load_mem(bytes).expect("PDF");
+    let mut runs = Vec::new();
+    for (_, page) in doc.get_pages() {
+        let fonts = doc.get_page_fonts(page).expect("page fonts");
+        let content = doc.get_and_decode_page_content(page).expect("content");
+        let mut current: Option<&[u8]> = None;
+        for op in &content.operations {
+            match op.operator.as_str() {
+                "Tf" => current = op.operands.first().and_then(|o| o.as_name().ok()),
+                "Tj" | "TJ" => {
+                    let Some(font) = current.and_then(|name| fonts.get(name)) else {
+                        continue;
+                    };
+                    let base = font
+                        .get(b"BaseFont")
+                        .and_then(|b| b.as_name())
+                        .map(|b| String::from_utf8_lossy(b).into_owned())
+                        .unwrap_or_default();
+                    let base = base
+                        .split_once('+')
+                        .map_or(base.clone(), |(_, n)| n.to_owned());
+                    let encoding = font.get_font_encoding(&doc).expect("font encoding");
+                    let mut text = String::new();
+                    let mut strings = Vec::new();
+                    for operand in &op.operands {
+                        match operand {
+                            lopdf::Object::String(s, _) => strings.push(s.clone()),
+                            lopdf::Object::Array(items) => {
+                                for item in items {
+                                    if let lopdf::Object::String(s, _) = item {
+                                        strings.push(s.clone());
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    for s in strings {
+                        text.push_str(
+                            &lopdf::Document::decode_text(&encoding, &s).expect("decodable text"),
+                        );
+                    }
+                    runs.push((base, text));
+                }
+                _ => {}
+            }
+        }
+    }
+    runs
+}
