@@ -65,7 +65,15 @@ pub struct Page {
 }
 
 const MARGIN: f64 = 14.0;
+/// The QR's side (quiet zone included) for an ordinary payload.
 const QR_BOX: f64 = 32.0;
+/// Quiet zone around the QR, in modules.
+const QR_QUIET: f64 = 4.0;
+/// The smallest module a photo of the whole page still resolves: `check
+/// --scan` sees an A4 page at about 7 px/mm, and a QR needs 3 px or more per
+/// module. A long account (200 Japanese characters is a version 21 symbol)
+/// would otherwise squeeze its modules to 0.3 mm in the 32 mm box.
+const QR_MIN_MODULE: f64 = 0.5;
 const FOOTER_H: f64 = 9.0;
 const ROW_MAX: f64 = 9.0;
 const ROW_MIN: f64 = 7.0;
@@ -217,25 +225,25 @@ fn first_page_top(
 ) -> Top {
     let t = content.template;
     let mut items = Vec::new();
-    let left_w = g.content_width() - QR_BOX - 4.0;
+    let qr_box = qr_box(qr);
+    let left_w = g.content_width() - qr_box - 4.0;
 
     // QR at top right, with its caption underneath.
-    let quiet = 4.0;
-    let module = QR_BOX / (qr.width as f64 + 2.0 * quiet);
-    let qr_x = g.right() - QR_BOX;
+    let module = qr_box / (qr.width as f64 + 2.0 * QR_QUIET);
+    let qr_x = g.right() - qr_box;
     items.push(Item::Qr {
-        x: qr_x + quiet * module,
-        y: MARGIN + quiet * module,
+        x: qr_x + QR_QUIET * module,
+        y: MARGIN + QR_QUIET * module,
         module,
         matrix: qr.clone(),
     });
-    let mut cap_y = MARGIN + QR_BOX - 1.0;
-    for line in wrap(m, Face::Text, 6.5, t.text(Key::QrCaption), QR_BOX) {
+    let mut cap_y = MARGIN + qr_box - 1.0;
+    for line in wrap(m, Face::Text, 6.5, t.text(Key::QrCaption), qr_box) {
         cap_y += 6.5 * PT * 1.3;
         let w = m.width_mm(Face::Text, 6.5, &line);
         text(
             &mut items,
-            qr_x + (QR_BOX - w) / 2.0,
+            qr_x + (qr_box - w) / 2.0,
             cap_y,
             6.5,
             Face::Text,
@@ -373,6 +381,12 @@ fn first_page_top(
         items,
         codes_top: y,
     }
+}
+
+/// The QR's side: [`QR_BOX`], or more when that would make its modules
+/// smaller than [`QR_MIN_MODULE`].
+fn qr_box(qr: &QrMatrix) -> f64 {
+    ((qr.width as f64 + 2.0 * QR_QUIET) * QR_MIN_MODULE).max(QR_BOX)
 }
 
 fn continuation_top(content: &SheetContent<'_>, m: &dyn Measure, g: &Geometry, copy: u32) -> Top {
@@ -889,6 +903,19 @@ mod tests {
     fn wraps_japanese_between_characters_but_not_before_punctuation() {
         let lines = wrap(&Fixed, Face::Text, 10.0, "あいうえお。かきく", 5.0);
         assert_eq!(lines, ["あいうえ", "お。かきく"]);
+    }
+
+    #[test]
+    fn qr_modules_stay_readable_for_the_longest_account() {
+        let ordinary = QrMatrix::encode("recovery-sheet/1\nset=7K2QM9XA\ngen=1\nissued=2026-11-22T14:31:05+09:00\naccount=shop@example.com").unwrap();
+        assert_eq!(qr_box(&ordinary), QR_BOX);
+        let long = format!(
+            "recovery-sheet/1\nset=7K2QM9XA\ngen=1\nissued=2026-11-22T14:31:05+09:00\naccount={}",
+            "株".repeat(200)
+        );
+        let long = QrMatrix::encode(&long).unwrap();
+        let module = qr_box(&long) / (long.width as f64 + 2.0 * QR_QUIET);
+        assert!(module >= QR_MIN_MODULE - 1e-9, "{module} mm");
     }
 
     #[test]
