@@ -76,22 +76,43 @@ pub fn scan_file(path: &Path) -> Result<SheetMark, ScanError> {
         path: path.to_owned(),
         reason: e.to_string(),
     })?;
-    let mut grey = image.into_luma8();
-    if grey.width().max(grey.height()) > MAX_SIDE {
-        let scale = f64::from(MAX_SIDE) / f64::from(grey.width().max(grey.height()));
-        let (w, h) = (
-            (f64::from(grey.width()) * scale).round().max(1.0) as u32,
-            (f64::from(grey.height()) * scale).round().max(1.0) as u32,
-        );
-        grey = image::imageops::resize(&grey, w, h, image::imageops::FilterType::Triangle);
-    }
-    find_mark(&grey).map_err(|e| match e {
+    let grey = image.into_luma8();
+    // Scaled down first, for speed; but scaling blurs the modules of a dense
+    // QR (a long account) below what the decoder resolves, so an image that
+    // was scaled and gave no mark is searched again at its own size.
+    let found = match scaled_down(&grey) {
+        Some(small) => match find_mark(&small) {
+            Err(Found::Nothing) => find_mark(&grey),
+            other => other,
+        },
+        None => find_mark(&grey),
+    };
+    found.map_err(|e| match e {
         Found::Nothing => ScanError::NoQr(path.to_owned()),
         Found::Foreign(reason) => ScanError::NotOurs {
             path: path.to_owned(),
             reason,
         },
     })
+}
+
+/// The image with its long side at [`MAX_SIDE`], or `None` when it is no larger.
+fn scaled_down(grey: &image::GrayImage) -> Option<image::GrayImage> {
+    let long_side = grey.width().max(grey.height());
+    if long_side <= MAX_SIDE {
+        return None;
+    }
+    let scale = f64::from(MAX_SIDE) / f64::from(long_side);
+    let (w, h) = (
+        (f64::from(grey.width()) * scale).round().max(1.0) as u32,
+        (f64::from(grey.height()) * scale).round().max(1.0) as u32,
+    );
+    Some(image::imageops::resize(
+        grey,
+        w,
+        h,
+        image::imageops::FilterType::Triangle,
+    ))
 }
 
 enum Found {
