@@ -545,6 +545,26 @@ fn check_scan_of_a_real_sheet_says_current_superseded_or_revoked() {
 }
 
 #[test]
+fn check_scan_reads_the_sheet_of_the_longest_japanese_account() {
+    // 200 characters, the most an account may have: 600 bytes in the QR.
+    let env = Env::new();
+    let account: String = "株式会社サンプル経理部共有アカウント"
+        .chars()
+        .cycle()
+        .take(200)
+        .collect();
+    let sheet = generate(&env, &account, &["--lang", "ja"]);
+    let image = photo(&env, &sheet, "long.png");
+    let out = scan(&env, &image);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(
+        stdout_of(&out).contains(&sheet.set_id),
+        "{}",
+        stdout_of(&out)
+    );
+}
+
+#[test]
 fn check_scan_of_a_sheet_from_another_ledger_is_unknown() {
     let elsewhere = Env::new();
     let sheet = generate(&elsewhere, "shop@example.com", &[]);

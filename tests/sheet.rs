@@ -562,6 +562,100 @@ fn codes_and_set_id_are_drawn_in_the_monospace_face_and_wording_in_the_text_face
     }
 }
 
+/// Asserts every piece of text lies inside the page's 14 mm margins and
+/// that no two pieces of text on a page cover each other.
+fn assert_laid_out_cleanly(bytes: &[u8], what: &str) {
+    const MARGIN: f64 = 14.0 * 72.0 / 25.4;
+    const TOLERANCE: f64 = 0.5;
+    let (pages, boxes) = pdf_text_boxes(bytes);
+    // From just under the baseline to about the cap height.
+    let extent = |b: &TextBox| (b.x, b.x + b.width, b.y - 0.15 * b.size, b.y + 0.75 * b.size);
+    for b in &boxes {
+        let (w, h) = pages[b.page];
+        let (left, right, bottom, top) = extent(b);
+        assert!(
+            left >= MARGIN - TOLERANCE
+                && right <= w - MARGIN + TOLERANCE
+                && bottom >= MARGIN - TOLERANCE
+                && top <= h - MARGIN + TOLERANCE,
+            "{what}: `{}` on page {} runs into the margin or off the page: x {left:.1}..{right:.1}, y {bottom:.1}..{top:.1} of {w:.0} x {h:.0}",
+            b.text,
+            b.page + 1
+        );
+    }
+    for (i, a) in boxes.iter().enumerate() {
+        for b in boxes[i + 1..].iter().filter(|b| b.page == a.page) {
+            if a.text.trim().is_empty() || b.text.trim().is_empty() {
+                continue;
+            }
+            let (al, ar, ab, at) = extent(a);
+            let (bl, br, bb, bt) = extent(b);
+            let overlap_x = ar.min(br) - al.max(bl);
+            let overlap_y = at.min(bt) - ab.max(bb);
+            assert!(
+                overlap_x <= TOLERANCE || overlap_y <= TOLERANCE,
+                "{what}: `{}` and `{}` overlap on page {}",
+                a.text,
+                b.text,
+                a.page + 1
+            );
+        }
+    }
+}
+
+#[test]
+fn long_values_wrap_or_shrink_inside_the_margins_without_overlapping() {
+    let env = Env::new();
+    let long_ascii = format!("{}@example.com", "shared-office-mailbox".repeat(9));
+    let long_ascii = &long_ascii[..200];
+    let long_japanese = "株式会社サンプル経理部共有アカウント".repeat(11);
+    let long_japanese: String = long_japanese.chars().take(200).collect();
+    let location = "Fireproof safe in the back office, second floor, left cabinet, bottom drawer, behind the ledger binders of the current fiscal year";
+    let custodian =
+        "Keiko Sato (deputy: Masahiro Ito, accounting; backup: the office manager on duty)";
+    for (i, (lang, paper, account)) in [
+        ("en", "a4", long_ascii.to_owned()),
+        ("en", "letter", long_ascii.to_owned()),
+        ("ja", "a4", long_japanese.clone()),
+        ("ja", "letter", long_japanese.clone()),
+        ("en", "letter", "x".repeat(200)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let name = format!("long{i}.pdf");
+        let sheet = generate(
+            &env,
+            &[
+                "--account",
+                &account,
+                "--lang",
+                lang,
+                "--paper",
+                paper,
+                "--location",
+                location,
+                "--custodian",
+                custodian,
+                "--count",
+                "24",
+                "--copies",
+                "2",
+                "--format",
+                "XXXXX-XXXXX-XXXXX-XXXXX-XXXXX",
+                "-o",
+                &name,
+                // Accounts repeat: later sheets also carry the set they replace.
+                "--regenerate",
+            ],
+        );
+        assert_on_sheet(&sheet.text, &account);
+        assert_on_sheet(&sheet.text, location);
+        assert_on_sheet(&sheet.text, custodian);
+        assert_laid_out_cleanly(&sheet.bytes, &format!("{lang} {paper} #{i}"));
+    }
+}
+
 #[test]
 fn twenty_codes_fit_on_one_a4_page_in_both_languages() {
     let env = Env::new();

@@ -445,3 +445,146 @@ pub fn pdf_text_runs(bytes: &[u8]) -> Vec<(String, String)> {
     }
     runs
 }
+
+/// One piece of text as drawn: where its baseline starts, how wide it is
+/// (from the font's own glyph widths) and at what size, in points from the
+/// bottom-left corner of its page.
+#[derive(Debug, Clone)]
+pub struct TextBox {
+    pub page: usize,
+    pub text: String,
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub size: f64,
+}
+
+/// Every page's size and the boxes of the text on it. Handles the text
+/// operators the sheet writer uses (`Tf`, `Td` from a fresh `BT`, `Tj`/`TJ`
+/// with two-byte glyph IDs of an Identity-H font).
+pub fn pdf_text_boxes(bytes: &[u8]) -> (Vec<(f64, f64)>, Vec<TextBox>) {
+    let doc = lopdf::Document::load_mem(bytes).expect("PDF");
+    let mut sizes = Vec::new();
+    let mut boxes = Vec::new();
+    for (index, (_, page)) in doc.get_pages().into_iter().enumerate() {
+        let media: Vec<f64> = doc
+            .get_dictionary(page)
+            .and_then(|d| d.get(b"MediaBox"))
+            .and_then(|m| m.as_array())
+            .expect("MediaBox")
+            .iter()
+            .map(|v| f64::from(v.as_float().expect("number")))
+            .collect();
+        sizes.push((media[2], media[3]));
+        let fonts = doc.get_page_fonts(page).expect("page fonts");
+        let content = doc.get_and_decode_page_content(page).expect("content");
+        let (mut font, mut size, mut x, mut y) = (None, 0.0, 0.0, 0.0);
+        for op in &content.operations {
+            let num = |i: usize| {
+                op.operands
+                    .get(i)
+                    .and_then(|o| o.as_float().ok())
+                    .map(f64::from)
+                    .unwrap_or(0.0)
+            };
+            match op.operator.as_str() {
+                "BT" => (x, y) = (0.0, 0.0),
+                "Tf" => {
+                    font = op
+                        .operands
+                        .first()
+                        .and_then(|o| o.as_name().ok())
+                        .and_then(|n| fonts.get(n).copied());
+                    size = num(1);
+                }
+                "Td" => (x, y) = (x + num(0), y + num(1)),
+                "Tj" | "TJ" => {
+                    let font = font.expect("a font set before text");
+                    let widths = glyph_widths(&doc, font);
+                    let encoding = font.get_font_encoding(&doc).expect("encoding");
+                    let mut strings = Vec::new();
+                    for operand in &op.operands {
+                        match operand {
+                            lopdf::Object::String(s, _) => strings.push(s.clone()),
+                            lopdf::Object::Array(items) => {
+                                strings.extend(items.iter().filter_map(|i| match i {
+                                    lopdf::Object::String(s, _) => Some(s.clone()),
+                                    _ => None,
+                                }))
+                            }
+                            _ => {}
+                        }
+                    }
+                    let mut text = String::new();
+                    let mut units = 0.0;
+                    for s in &strings {
+                        text.push_str(&lopdf::Document::decode_text(&encoding, s).expect("text"));
+                        for pair in s.chunks(2) {
+                            let cid =
+                                u32::from(pair[0]) << 8 | u32::from(*pair.get(1).unwrap_or(&0));
+                            units += widths.get(&cid).copied().unwrap_or(1000.0);
+                        }
+                    }
+                    boxes.push(TextBox {
+                        page: index,
+                        text,
+                        x,
+                        y,
+                        width: units / 1000.0 * size,
+                        size,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    (sizes, boxes)
+}
+
+/// Glyph ID -> advance width (thousandths of the size) from a Type0 font's `W` array.
+fn glyph_widths(
+    doc: &lopdf::Document,
+    font: &lopdf::Dictionary,
+) -> std::collections::HashMap<u32, f64> {
+    let mut out = std::collections::HashMap::new();
+    let Some(descendant) = font
+        .get(b"DescendantFonts")
+        .ok()
+        .and_then(|d| d.as_array().ok())
+        .and_then(|a| a.first())
+        .and_then(|d| doc.dereference(d).ok())
+        .and_then(|(_, d)| d.as_dict().ok())
+    else {
+        return out;
+    };
+    let Some(w) = descendant
+        .get(b"W")
+        .ok()
+        .and_then(|w| doc.dereference(w).ok())
+        .and_then(|(_, w)| w.as_array().ok())
+    else {
+        return out;
+    };
+    let number = |o: &lopdf::Object| o.as_float().map(f64::from).unwrap_or(0.0);
+    let mut i = 0;
+    while i < w.len() {
+        let first = number(&w[i]) as u32;
+        match w.get(i + 1) {
+            Some(lopdf::Object::Array(list)) => {
+                for (k, v) in list.iter().enumerate() {
+                    out.insert(first + k as u32, number(v));
+                }
+                i += 2;
+            }
+            Some(last) => {
+                let width = w.get(i + 2).map(number).unwrap_or(0.0);
+                for cid in first..=number(last) as u32 {
+                    out.insert(cid, width);
+                }
+                i += 3;
+            }
+            None => break,
+        }
+    }
+    out
+}
