@@ -562,8 +562,8 @@ fn codes_and_set_id_are_drawn_in_the_monospace_face_and_wording_in_the_text_face
     }
 }
 
-/// Asserts every piece of text lies inside the page's 14 mm margins and
-/// that no two pieces of text on a page cover each other.
+/// Asserts every piece of text lies inside the page's 14 mm margins, that
+/// none covers the QR, and that no two pieces of text on a page cover each other.
 fn assert_laid_out_cleanly(bytes: &[u8], what: &str) {
     const MARGIN: f64 = 14.0 * 72.0 / 25.4;
     const TOLERANCE: f64 = 0.5;
@@ -581,6 +581,25 @@ fn assert_laid_out_cleanly(bytes: &[u8], what: &str) {
             "{what}: `{}` on page {} runs into the margin or off the page: x {left:.1}..{right:.1}, y {bottom:.1}..{top:.1} of {w:.0} x {h:.0}",
             b.text,
             b.page + 1
+        );
+    }
+    // Nothing is written over the QR on page 1.
+    let scale = 3.0;
+    let mut prepared = rqrr::PreparedImage::prepare(rasterize_page1(bytes, scale));
+    let grids = prepared.detect_grids();
+    let corners = grids.first().expect("a QR on page 1").bounds;
+    let page_h = pages[0].1;
+    let xs = corners.iter().map(|p| f64::from(p.x) / scale);
+    let ys = corners.iter().map(|p| page_h - f64::from(p.y) / scale);
+    let (qr_left, qr_right) = (xs.clone().fold(f64::MAX, f64::min), xs.fold(0.0, f64::max));
+    let (qr_bottom, qr_top) = (ys.clone().fold(f64::MAX, f64::min), ys.fold(0.0, f64::max));
+    for b in boxes.iter().filter(|b| b.page == 0) {
+        let (left, right, bottom, top) = extent(b);
+        assert!(
+            right.min(qr_right) - left.max(qr_left) <= TOLERANCE
+                || top.min(qr_top) - bottom.max(qr_bottom) <= TOLERANCE,
+            "{what}: `{}` is written over the QR",
+            b.text
         );
     }
     for (i, a) in boxes.iter().enumerate() {
