@@ -348,6 +348,42 @@ fn sheet_shows_every_code_account_date_set_id_generation_and_destroy_notice_in_b
 }
 
 #[test]
+fn storage_lines_are_left_blank_when_not_given_and_inventory_is_due_six_months_on() {
+    let env = Env::new();
+    let sheet = generate(&env, &["--account", "blank@example.com"]);
+    let t = wording("en");
+    let lines: Vec<&str> = sheet.text.lines().map(str::trim).collect();
+    let at = |key: &str| {
+        lines
+            .iter()
+            .position(|l| *l == words(&t, key))
+            .unwrap_or_else(|| panic!("{key} on the sheet:\n{}", sheet.text))
+    };
+    // Nothing printed between the labels: lines to write on.
+    assert_eq!(
+        at("label_custodian"),
+        at("label_location") + 1,
+        "{}",
+        sheet.text
+    );
+    assert_eq!(
+        at("label_next_inventory"),
+        at("label_custodian") + 1,
+        "{}",
+        sheet.text
+    );
+    let issued = chrono::DateTime::parse_from_rfc3339(&sheet.qr["issued"]).expect("issued");
+    let due = issued
+        .date_naive()
+        .checked_add_months(chrono::Months::new(6))
+        .expect("a date");
+    assert_eq!(
+        lines[at("label_next_inventory") + 1],
+        due.format("%Y-%m-%d").to_string()
+    );
+}
+
+#[test]
 fn issue_time_is_printed_with_its_utc_offset_and_is_the_real_time() {
     for (tz, zone) in [
         // POSIX zone strings: no time-zone database needed.
