@@ -6,6 +6,10 @@ use printpdf::{
 };
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::ZlibEncoder;
 
 use printpdf::ParsedFont;
 
@@ -50,7 +54,47 @@ pub fn to_pdf(pages: &[Page], fonts: &Fonts, content: &SheetContent<'_>) -> Vec<
         })
         .collect();
     doc.with_pages(pdf_pages);
-    doc.save(&PdfSaveOptions::default(), &mut Vec::new())
+    // The fonts are subsets already (see `embed`); printpdf would subset them again.
+    let options = PdfSaveOptions {
+        subset_fonts: false,
+        ..PdfSaveOptions::default()
+    };
+    let mut lo = doc.to_lopdf_document(&options, &mut Vec::new());
+    compress_streams(&mut lo);
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = lo.save_to(&mut out);
+    out
+}
+
+/// zlib level for the PDF's streams. printpdf's save compresses at level 9,
+/// which was a fifth of a sheet's time; level 6 writes the same sheet in
+/// (see BENCHMARKS.md).
+const DEFLATE_LEVEL: u32 = 6;
+
+/// Compresses every stream that has no filter yet, as printpdf's save does,
+/// at [`DEFLATE_LEVEL`].
+fn compress_streams(doc: &mut lopdf::Document) {
+    for object in doc.objects.values_mut() {
+        let lopdf::Object::Stream(stream) = object else {
+            continue;
+        };
+        if !stream.allows_compression || stream.dict.get(b"Filter").is_ok() {
+            continue;
+        }
+        let mut encoder = ZlibEncoder::new(Vec::new(), Compression::new(DEFLATE_LEVEL));
+        let Ok(compressed) = encoder
+            .write_all(&stream.content)
+            .and_then(|()| encoder.finish())
+        else {
+            continue;
+        };
+        // As lopdf does: only when it saves more than the filter entry costs.
+        if compressed.len() + 19 < stream.content.len() {
+            stream.dict.set("Filter", "FlateDecode");
+            stream.set_content(compressed);
+        }
+    }
 }
 
 /// A face as added to the document, with the glyph renumbering of its subset.
