@@ -418,8 +418,8 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
     if let Some(dir) = &args.verifier_dir {
         create_private_dir(dir, "--verifier-dir")?;
     }
-    // Created (or refused) once, before the workers race to open it.
-    drop(ctx.open_ledger()?);
+    // A bad or read-only ledger is refused before any row is read.
+    drop(ctx.issuing_ledger()?);
     let fonts = Fonts::load();
     interrupt::install().map_err(|source| Error::Io {
         path: PathBuf::from("<signal handler>"),
@@ -505,7 +505,7 @@ impl Worker<'_> {
     /// Takes rows until the input ends or a stop is asked for. An error here
     /// (the file cannot be read, the ledger cannot be opened) ends the batch.
     fn work(&self, input: &Mutex<Input>, tally: &Mutex<Tally>) -> Result<(), Error> {
-        let mut ledger = self.ctx.open_ledger()?;
+        let mut ledger = self.ctx.issuing_ledger()?;
         let mut rng = rand::rand_core::UnwrapErr(rand::rngs::SysRng);
         let m = &self.ctx.messages;
         loop {
@@ -572,7 +572,7 @@ impl Worker<'_> {
     fn issue_row(
         &self,
         row: &Row,
-        ledger: &mut crate::ledger::SqliteLedger,
+        ledger: &mut super::OnDemand,
         rng: &mut rand::rand_core::UnwrapErr<rand::rngs::SysRng>,
     ) -> Result<Issued, Error> {
         let ctx = self.ctx;

@@ -6,13 +6,14 @@ pub mod records;
 pub mod settings;
 pub mod verify;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, Timelike};
 
+use crate::codes::SetId;
 use crate::config::{self, ConfigLocation};
 use crate::error::Error;
-use crate::ledger::{self, LedgerError, SqliteLedger};
+use crate::ledger::{self, GenerationRecord, Ledger, LedgerError, SqliteLedger, WriteTxn};
 use crate::messages::Messages;
 
 /// The most codes one set may hold (five pages of a sheet).
@@ -70,6 +71,19 @@ impl Context {
         }
     }
 
+    /// The ledger for issuing sheets: an existing one is opened for writing
+    /// at once, so a bad or read-only ledger is refused before any work; a
+    /// missing one is created only when the first sheet is recorded, so a
+    /// refused first sheet leaves no ledger behind.
+    pub fn issuing_ledger(&self) -> Result<OnDemand, Error> {
+        let path = self.ledger_path()?;
+        let ledger = match self.read_ledger()? {
+            Some(_) => Some(SqliteLedger::open(&path)?),
+            None => None,
+        };
+        Ok(OnDemand { path, ledger })
+    }
+
     /// Opens an existing ledger for writing; an absent ledger means the
     /// account is unknown (nothing is created for a command that only updates).
     pub fn existing_ledger(&self, account: &str) -> Result<SqliteLedger, Error> {
@@ -97,6 +111,52 @@ impl Context {
     pub fn detail(&self, line: &str) {
         if self.verbosity >= Verbosity::Verbose {
             eprintln!("{line}");
+        }
+    }
+}
+
+/// A ledger file that is created on the first write (see [`Context::issuing_ledger`]).
+pub struct OnDemand {
+    path: PathBuf,
+    ledger: Option<SqliteLedger>,
+}
+
+impl OnDemand {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Ledger for OnDemand {
+    fn begin_write(&mut self) -> Result<Box<dyn WriteTxn + '_>, LedgerError> {
+        let ledger = match self.ledger.take() {
+            Some(ledger) => ledger,
+            None => SqliteLedger::open(&self.path)?,
+        };
+        self.ledger.insert(ledger).begin_write()
+    }
+
+    fn accounts(&self) -> Result<Vec<GenerationRecord>, LedgerError> {
+        match &self.ledger {
+            Some(ledger) => ledger.accounts(),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    fn history(&self, account: &str) -> Result<Vec<GenerationRecord>, LedgerError> {
+        match &self.ledger {
+            Some(ledger) => ledger.history(account),
+            None => Err(LedgerError::UnknownAccount(account.to_owned())),
+        }
+    }
+
+    fn find_set(
+        &self,
+        set_id: &SetId,
+    ) -> Result<Option<(GenerationRecord, Option<GenerationRecord>)>, LedgerError> {
+        match &self.ledger {
+            Some(ledger) => ledger.find_set(set_id),
+            None => Ok(None),
         }
     }
 }

@@ -356,7 +356,7 @@ fn run_issue(
     let started = std::time::Instant::now();
     let fonts = Fonts::load();
     ctx.detail(&format!("fonts loaded in {:.1?}", started.elapsed()));
-    let mut ledger = ctx.open_ledger()?;
+    let mut ledger = ctx.issuing_ledger()?;
     let mut rng = rand::rand_core::UnwrapErr(rand::rngs::SysRng);
     // Any input is read by now: from here a Ctrl-C waits for the sheet to be
     // recorded or discarded whole.
