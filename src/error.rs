@@ -116,9 +116,10 @@ impl Error {
 fn ledger_exit_code(e: &LedgerError) -> u8 {
     match e {
         LedgerError::Missing(_) | LedgerError::IsFolder(_) => exit::NOINPUT,
-        LedgerError::NotALedger(_) | LedgerError::TooNew { .. } | LedgerError::Outdated { .. } => {
-            exit::DATAERR
-        }
+        LedgerError::NotALedger(_)
+        | LedgerError::Damaged(_)
+        | LedgerError::TooNew { .. }
+        | LedgerError::Outdated { .. } => exit::DATAERR,
         LedgerError::ReadOnly(_) => exit::CANTCREAT,
         LedgerError::Busy(_) | LedgerError::DuplicateSetId(_) => exit::TEMPFAIL,
         LedgerError::UnknownAccount(_)

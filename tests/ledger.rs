@@ -899,6 +899,25 @@ fn ledger_that_is_another_programs_sqlite_file_is_refused_and_left_untouched() {
 }
 
 #[test]
+fn damaged_ledger_is_refused_as_bad_data_and_left_as_it_is() {
+    let env = Env::new();
+    generate(&env, "shop@example.com", &[]);
+    generate(&env, "other@example.com", &[]);
+    let ledger = env.ledger();
+    // Keep the header page, overwrite every page after it, as a disk fault would.
+    let mut bytes = fs::read(&ledger).expect("read");
+    assert!(bytes.len() > 4096 * 2, "a ledger of several pages");
+    for b in &mut bytes[4096 + 8..] {
+        *b = 0xA5;
+    }
+    fs::write(&ledger, &bytes).expect("damage");
+    for file in env.pdfs() {
+        fs::remove_file(file).expect("clear the folder");
+    }
+    assert_every_command_refuses(&env, &ledger, 65, "is damaged");
+}
+
+#[test]
 fn ledger_from_a_newer_version_is_refused_and_left_untouched() {
     let env = Env::new();
     generate(&env, "shop@example.com", &[]);

@@ -16,6 +16,8 @@ pub enum LedgerError {
     IsFolder(PathBuf),
     /// The file is not a SQLite database, or a SQLite database that is not ours.
     NotALedger(PathBuf),
+    /// Our ledger, but SQLite finds it damaged (truncated, overwritten in part).
+    Damaged(PathBuf),
     /// The ledger was written by a newer build with a schema this one does not know.
     TooNew {
         path: PathBuf,
@@ -68,6 +70,11 @@ impl fmt::Display for LedgerError {
             LedgerError::NotALedger(path) => write!(
                 f,
                 "ledger {} is not a recovery-sheet ledger: pass --ledger with another path",
+                path.display()
+            ),
+            LedgerError::Damaged(path) => write!(
+                f,
+                "ledger {} is damaged (sqlite: database disk image is malformed): restore it from a backup, or pass --ledger with another path; it was left as it is",
                 path.display()
             ),
             LedgerError::TooNew {

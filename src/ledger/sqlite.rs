@@ -516,6 +516,7 @@ pub(super) fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<(), 
 fn sql_err(path: &Path, e: rusqlite::Error) -> LedgerError {
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) => LedgerError::NotALedger(path.to_owned()),
+        Some(ErrorCode::DatabaseCorrupt) => LedgerError::Damaged(path.to_owned()),
         Some(ErrorCode::ReadOnly) => LedgerError::ReadOnly(path.to_owned()),
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
             LedgerError::Busy(path.to_owned())
