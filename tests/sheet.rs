@@ -749,6 +749,28 @@ fn ten_code_japanese_sheet_embeds_font_subsets_and_stays_under_100_kb() {
         sheet.bytes.len()
     );
     assert_on_sheet(&sheet.text, words(&wording("ja"), "destroy_body"));
+    // Both faces are embedded and named as subsets (`ABCDEF+Name`).
+    let doc = lopdf::Document::load_mem(&sheet.bytes).expect("PDF");
+    let mut names: Vec<String> = doc
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter(|d| d.get(b"Type").and_then(|t| t.as_name()).ok() == Some(b"FontDescriptor"))
+        .map(|d| {
+            assert!(d.get(b"FontFile2").is_ok(), "the font program is embedded");
+            String::from_utf8_lossy(d.get(b"FontName").unwrap().as_name().unwrap()).into_owned()
+        })
+        .collect();
+    names.sort_by_key(|n| n.split_once('+').map(|(_, base)| base.to_owned()));
+    assert_eq!(names.len(), 2, "{names:?}");
+    for (name, base) in names.iter().zip(["IPAexGothic", "JetBrainsMono-Bold"]) {
+        let (tag, rest) = name.split_once('+').expect("a subset tag");
+        assert_eq!(rest, base);
+        assert!(
+            tag.len() == 6 && tag.bytes().all(|b| b.is_ascii_uppercase()),
+            "{name}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -1,9 +1,6 @@
 //! The fonts the binary embeds: parsing, text widths for layout, and glyph coverage.
 
-use std::sync::Arc;
-
-use printpdf::ParsedFont;
-use printpdf::font::AzulParsedFont;
+use super::truetype::Font;
 
 /// IPAexGothic: Japanese and Latin text (IPA Font Licence 1.0, see fonts/).
 const TEXT_FONT: &[u8] = include_bytes!("../../fonts/ipaexg.ttf");
@@ -46,14 +43,16 @@ pub struct Fonts {
     mono: Face_,
 }
 
-/// One parsed face and a fast character-to-glyph table.
+/// One embedded face, read in place: its tables, a fast character-to-glyph
+/// table and the advance widths.
 ///
-/// The fonts' own lookup scans IPAexGothic's ~12,000 format-12 cmap groups
-/// linearly for every character, which made that lookup most of the time a
-/// sheet took; [`Cmap`] binary-searches the same groups.
+/// A general font parser scans IPAexGothic's ~12,000 format-12 cmap groups
+/// linearly for every character, and copies the 6 MB font before reading
+/// it; [`Cmap`] binary-searches the same groups and nothing is copied.
 struct Face_ {
-    font: ParsedFont,
+    font: Font<'static>,
     cmap: Cmap,
+    advances: Vec<u16>,
     units_per_em: f64,
 }
 
@@ -63,48 +62,12 @@ struct Cmap {
 }
 
 impl Cmap {
-    /// Reads the Windows Unicode full-repertoire (3, 10) format-12 subtable
-    /// straight from the font file. Empty when the font has none; lookups
-    /// then fall back to the parser's own.
-    fn of(font: &[u8]) -> Cmap {
-        let groups = Self::format12(font).unwrap_or_default();
-        Cmap { groups }
-    }
-
-    fn format12(font: &[u8]) -> Option<Vec<(u32, u32, u32)>> {
-        let u16_at = |o: usize| Some(u16::from_be_bytes(font.get(o..o + 2)?.try_into().ok()?));
-        let u32_at = |o: usize| Some(u32::from_be_bytes(font.get(o..o + 4)?.try_into().ok()?));
-        let tables = usize::from(u16_at(4)?);
-        let cmap = (0..tables)
-            .map(|i| 12 + 16 * i)
-            .find(|&rec| font.get(rec..rec + 4) == Some(b"cmap"))
-            .and_then(|rec| u32_at(rec + 8))? as usize;
-        let records = usize::from(u16_at(cmap + 2)?);
-        let sub = (0..records).find_map(|i| {
-            let rec = cmap + 4 + 8 * i;
-            let (platform, encoding) = (u16_at(rec)?, u16_at(rec + 2)?);
-            let offset = cmap + u32_at(rec + 4)? as usize;
-            (platform == 3 && encoding == 10 && u16_at(offset)? == 12).then_some(offset)
-        })?;
-        let count = u32_at(sub + 12)? as usize;
-        let mut groups = Vec::with_capacity(count);
-        for i in 0..count {
-            let g = sub + 16 + 12 * i;
-            groups.push((u32_at(g)?, u32_at(g + 4)?, u32_at(g + 8)?));
-        }
-        groups.sort_unstable();
-        Some(groups)
-    }
-
-    fn lookup(&self, c: u32) -> Option<Option<u16>> {
-        if self.groups.is_empty() {
-            return None;
-        }
+    fn lookup(&self, c: u32) -> Option<u16> {
         let i = self.groups.partition_point(|&(_, end, _)| end < c);
-        Some(match self.groups.get(i) {
+        match self.groups.get(i) {
             Some(&(start, _, glyph)) if start <= c => u16::try_from(glyph + (c - start)).ok(),
             _ => None,
-        })
+        }
     }
 }
 
@@ -113,32 +76,31 @@ const PT_PER_MM: f64 = 72.0 / 25.4;
 impl Face_ {
     fn parse(bytes: &'static [u8], name: &str) -> Face_ {
         // The font files are part of the binary and checked by tests, so a
-        // parse failure is a build defect, not a user error. The shared
-        // constructor defers reading the glyph outlines until subsetting
-        // needs the few a sheet uses.
-        let shared = Arc::new(rust_fontconfig::FontBytes::Owned(Arc::from(bytes)));
-        let inner = AzulParsedFont::from_bytes_shared(shared, 0, &mut Vec::new())
-            .unwrap_or_else(|| panic!("embedded font {name} does not parse"));
-        let cmap = Cmap::of(bytes);
-        let units_per_em = f64::from(inner.font_metrics.units_per_em.max(1));
+        // parse failure is a build defect, not a user error.
+        let font = Font::parse(bytes)
+            .unwrap_or_else(|| panic!("embedded font {name} is not a TrueType font"));
+        let groups = font
+            .cmap_groups()
+            .unwrap_or_else(|| panic!("embedded font {name} has no format-12 cmap"));
         Face_ {
-            font: ParsedFont::from_azul(inner),
-            cmap,
-            units_per_em,
+            cmap: Cmap { groups },
+            advances: font.advances(),
+            units_per_em: f64::from(font.units_per_em()),
+            font,
         }
     }
 
     fn glyph(&self, c: char) -> Option<u16> {
-        let gid = match self.cmap.lookup(c as u32) {
-            Some(found) => found,
-            None => self.font.lookup_glyph_index(c as u32),
-        };
-        gid.filter(|&g| g != 0)
+        self.cmap.lookup(c as u32).filter(|&g| g != 0)
+    }
+
+    fn advance(&self, gid: u16) -> f64 {
+        f64::from(self.advances.get(usize::from(gid)).copied().unwrap_or(0))
     }
 }
 
 impl Fonts {
-    /// Parses the embedded fonts.
+    /// Reads the embedded fonts' tables.
     pub fn load() -> Fonts {
         Fonts {
             text: Face_::parse(TEXT_FONT, Face::Text.name()),
@@ -153,7 +115,8 @@ impl Fonts {
         }
     }
 
-    pub fn parsed(&self, face: Face) -> &ParsedFont {
+    /// The face's tables, for cutting a subset.
+    pub fn font(&self, face: Face) -> &Font<'static> {
         &self.face(face).font
     }
 
@@ -176,7 +139,7 @@ impl Measure for Fonts {
         let f = self.face(face);
         let units: f64 = text
             .chars()
-            .map(|c| f64::from(f.font.get_horizontal_advance(f.glyph(c).unwrap_or(0))))
+            .map(|c| f.advance(f.glyph(c).unwrap_or(0)))
             .sum();
         units / f.units_per_em * size_pt / PT_PER_MM
     }
@@ -206,25 +169,33 @@ mod tests {
         );
     }
 
+    /// Our in-place reading gives the glyphs and widths an independent
+    /// parser (printpdf's) gives.
     #[test]
-    fn fast_cmap_agrees_with_the_font_parser() {
+    fn glyphs_and_widths_agree_with_the_font_parser() {
         let fonts = Fonts::load();
-        for face in [Face::Text, Face::Mono] {
-            let f = fonts.face(face);
+        for (face, bytes) in [(Face::Text, TEXT_FONT), (Face::Mono, MONO_FONT)] {
+            let ours = fonts.face(face);
+            let theirs = printpdf::ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).unwrap();
             let sample = (0x20..0x3000)
                 .chain(0x3000..0x3100)
                 .chain(0x4E00..0x5400)
                 .chain(0xFF00..0xFFF0);
             for c in sample.filter_map(char::from_u32) {
-                let ours = f.glyph(c);
-                let theirs = f.font.lookup_glyph_index(c as u32).filter(|&g| g != 0);
-                assert_eq!(ours, theirs, "{face:?} U+{:04X}", c as u32);
+                let glyph = ours.glyph(c);
+                let expected = theirs.lookup_glyph_index(c as u32).filter(|&g| g != 0);
+                assert_eq!(glyph, expected, "{face:?} U+{:04X}", c as u32);
+                if let Some(g) = glyph {
+                    assert_eq!(
+                        ours.advance(g),
+                        f64::from(theirs.get_horizontal_advance(g)),
+                        "{face:?} width of U+{:04X}",
+                        c as u32
+                    );
+                }
             }
         }
-        assert!(
-            !fonts.text.cmap.groups.is_empty(),
-            "IPAexGothic has a format-12 cmap"
-        );
+        assert!(fonts.text.cmap.groups.len() > 1000, "IPAexGothic's cmap");
     }
 
     #[test]

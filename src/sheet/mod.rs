@@ -102,6 +102,8 @@ pub enum SheetError {
     MissingGlyph { field: String, ch: char },
     /// The QR payload does not fit a QR code (an extremely long account).
     QrTooLong,
+    /// A font subset could not be cut (a defect: the fonts are built in).
+    FontSubset(&'static str),
 }
 
 impl fmt::Display for SheetError {
@@ -116,6 +118,10 @@ impl fmt::Display for SheetError {
                 f,
                 "the {field} contains `{ch}` (U+{:04X}), which the sheet's fonts cannot print: remove or replace it",
                 *ch as u32
+            ),
+            SheetError::FontSubset(font) => write!(
+                f,
+                "cannot embed the font {font} in the sheet: this is a bug in recovery-sheet, please report it"
             ),
             SheetError::QrTooLong => write!(
                 f,
@@ -155,7 +161,7 @@ pub fn render(content: &SheetContent<'_>, fonts: &Fonts) -> Result<Vec<u8>, Shee
     check_coverage(content, fonts)?;
     let qr = QrMatrix::encode(&content.mark().payload()).map_err(|_| SheetError::QrTooLong)?;
     let pages = layout::layout(content, &qr, fonts);
-    Ok(pdf::to_pdf(&pages, fonts, content))
+    pdf::to_pdf(&pages, fonts, content)
 }
 
 fn check_coverage(content: &SheetContent<'_>, fonts: &Fonts) -> Result<(), SheetError> {

@@ -1,8 +1,8 @@
 //! Laid-out pages to PDF bytes through printpdf: the only file that knows PDF operators.
 
 use printpdf::{
-    Codepoint, Color, FontId, Greyscale, Line, LinePoint, Mm, Op, PaintMode, PdfDocument,
-    PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rect, TextItem,
+    Codepoint, Color, CurTransMat, FontId, Greyscale, Line, LinePoint, Mm, Op, PaintMode,
+    PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rect, TextItem,
 };
 
 use std::collections::{BTreeMap, HashMap};
@@ -10,13 +10,15 @@ use std::io::Write;
 
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
+use lopdf::Object;
 
 use printpdf::ParsedFont;
 
 use super::SheetContent;
+use super::SheetError;
 use super::fonts::{Face, Fonts};
 use super::layout::{Item, Page, Paint, Tone};
-use super::truetype::strip_hinting;
+use super::truetype;
 
 const PT_PER_MM: f64 = 72.0 / 25.4;
 
@@ -30,10 +32,14 @@ fn grey(level: f64) -> Color {
 
 /// Renders pages to a PDF. Metadata carries only the set ID and real dates:
 /// no user, host or code.
-pub fn to_pdf(pages: &[Page], fonts: &Fonts, content: &SheetContent<'_>) -> Vec<u8> {
+pub fn to_pdf(
+    pages: &[Page],
+    fonts: &Fonts,
+    content: &SheetContent<'_>,
+) -> Result<Vec<u8>, SheetError> {
     let mut doc = PdfDocument::new(&format!("Recovery sheet {}", content.set_id));
-    let text = embed(&mut doc, fonts, Face::Text, pages);
-    let mono = embed(&mut doc, fonts, Face::Mono, pages);
+    let text = embed(&mut doc, fonts, Face::Text, pages)?;
+    let mono = embed(&mut doc, fonts, Face::Mono, pages)?;
     let info = &mut doc.metadata.info;
     if let Ok(when) = printpdf::OffsetDateTime::from_unix_timestamp(content.issued_at.timestamp()) {
         info.creation_date = when;
@@ -60,11 +66,71 @@ pub fn to_pdf(pages: &[Page], fonts: &Fonts, content: &SheetContent<'_>) -> Vec<
         ..PdfSaveOptions::default()
     };
     let mut lo = doc.to_lopdf_document(&options, &mut Vec::new());
+    tag_subsets(&mut lo);
     compress_streams(&mut lo);
     let mut out = Vec::new();
     // Writing to a Vec cannot fail.
     let _ = lo.save_to(&mut out);
-    out
+    Ok(out)
+}
+
+/// Marks each embedded font as a subset, as PDF readers (and PDF/A) expect
+/// of one: `ABCDEF+Name`, the six letters derived from the subset's bytes.
+fn tag_subsets(doc: &mut lopdf::Document) {
+    let mut renames: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+    for object in doc.objects.values() {
+        let Ok(dict) = object.as_dict() else { continue };
+        if dict.get(b"Type").and_then(Object::as_name).ok() != Some(b"FontDescriptor") {
+            continue;
+        }
+        let (Ok(name), Ok(file)) = (
+            dict.get(b"FontName").and_then(Object::as_name),
+            dict.get(b"FontFile2").and_then(Object::as_reference),
+        ) else {
+            continue;
+        };
+        let Ok(stream) = doc.get_object(file).and_then(Object::as_stream) else {
+            continue;
+        };
+        // FNV-1a over the font program, written as six capital letters.
+        let mut hash = 0xcbf2_9ce4_8422_2325u64;
+        for b in &stream.content {
+            hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        let mut tagged: Vec<u8> = (0..6)
+            .map(|i| b'A' + ((hash >> (i * 5)) % 26) as u8)
+            .collect();
+        tagged.push(b'+');
+        tagged.extend_from_slice(name);
+        renames.insert(name.to_vec(), tagged);
+    }
+    for object in doc.objects.values_mut() {
+        rename_fonts(object, &renames);
+    }
+}
+
+fn rename_fonts(object: &mut Object, renames: &HashMap<Vec<u8>, Vec<u8>>) {
+    let dict = match object {
+        Object::Dictionary(dict) => dict,
+        Object::Stream(stream) => &mut stream.dict,
+        Object::Array(items) => {
+            for item in items {
+                rename_fonts(item, renames);
+            }
+            return;
+        }
+        _ => return,
+    };
+    for (key, value) in dict.iter_mut() {
+        match value {
+            Object::Name(name) if key == b"BaseFont" || key == b"FontName" => {
+                if let Some(tagged) = renames.get(name.as_slice()) {
+                    *name = tagged.clone();
+                }
+            }
+            other => rename_fonts(other, renames),
+        }
+    }
 }
 
 /// zlib level for the PDF's streams. printpdf's save compresses at level 9,
@@ -100,25 +166,23 @@ fn compress_streams(doc: &mut lopdf::Document) {
 /// A face as added to the document, with the glyph renumbering of its subset.
 struct Embedded {
     id: FontId,
-    /// Glyph ID in the full font -> glyph ID in the embedded subset; empty
-    /// when the full font was embedded.
+    /// Glyph ID in the full font -> glyph ID in the embedded subset.
     remap: HashMap<u16, u16>,
 }
 
 impl Embedded {
     fn gid(&self, full: u16) -> u16 {
-        if self.remap.is_empty() {
-            full
-        } else {
-            self.remap.get(&full).copied().unwrap_or(0)
-        }
+        self.remap.get(&full).copied().unwrap_or(0)
     }
 }
 
-/// Adds `face` as a subset of the glyphs the pages use, without hinting
-/// (printed sheets do not need it; it is ~40% of IPAexGothic's glyph data).
-/// Falls back to the full face, which printpdf subsets itself, if that fails.
-fn embed(doc: &mut PdfDocument, fonts: &Fonts, face: Face, pages: &[Page]) -> Embedded {
+/// Adds `face` as a subset of the glyphs the pages use (see [`truetype::subset`]).
+fn embed(
+    doc: &mut PdfDocument,
+    fonts: &Fonts,
+    face: Face,
+    pages: &[Page],
+) -> Result<Embedded, SheetError> {
     let mut used: BTreeMap<u16, char> = BTreeMap::new();
     if let Some(space) = fonts.glyph(face, ' ') {
         used.insert(space, ' ');
@@ -136,30 +200,14 @@ fn embed(doc: &mut PdfDocument, fonts: &Fonts, face: Face, pages: &[Page]) -> Em
             }
         }
     }
-    let mut ids: Vec<(u16, char)> = vec![(0, '\0')];
-    ids.extend(used);
-    let full = fonts.parsed(face);
-    let small = full
-        .subset(&ids, Default::default())
-        .ok()
-        .and_then(|(bytes, mapping)| {
-            let stripped = strip_hinting(&bytes)?;
-            let parsed = ParsedFont::from_bytes(&stripped, 0, &mut Vec::new())?;
-            Some((parsed, mapping))
-        });
-    match small {
-        Some((parsed, mapping)) => Embedded {
-            id: doc.add_font(&parsed),
-            remap: mapping
-                .into_iter()
-                .map(|(old, (new, _))| (old, new))
-                .collect(),
-        },
-        None => Embedded {
-            id: doc.add_font(full),
-            remap: HashMap::new(),
-        },
-    }
+    let chars: Vec<(char, u16)> = used.into_iter().map(|(gid, c)| (c, gid)).collect();
+    let failed = || SheetError::FontSubset(face.name());
+    let subset = truetype::subset(fonts.font(face), &chars).ok_or_else(failed)?;
+    let parsed = ParsedFont::from_bytes(&subset.bytes, 0, &mut Vec::new()).ok_or_else(failed)?;
+    Ok(Embedded {
+        id: doc.add_font(&parsed),
+        remap: subset.glyph_ids,
+    })
 }
 
 fn item_ops(
@@ -278,20 +326,31 @@ fn item_ops(
             module,
             matrix,
         } => {
+            // In module units from the symbol's bottom-left corner, so each
+            // run is a few small integers rather than four long decimals
+            // (the QR was over a third of a page's drawing operations).
+            let size = matrix.width as f64;
+            let scale = pt(*module).0;
+            let origin = (pt(*x).0, pt(page_h - y - size * module).0);
+            ops.push(Op::SaveGraphicsState);
+            ops.push(Op::SetTransformationMatrix {
+                matrix: CurTransMat::Raw([scale, 0.0, 0.0, scale, origin.0, origin.1]),
+            });
             ops.push(Op::SetFillColor { col: grey(0.0) });
             for (row, col, len) in matrix.dark_runs() {
-                let top = y + row as f64 * module;
+                let unit = |v: usize| Pt(v as f32);
                 ops.push(Op::DrawRectangle {
                     rectangle: Rect {
-                        x: pt(x + col as f64 * module),
-                        y: pt(page_h - top - module),
-                        width: pt(len as f64 * module),
-                        height: pt(*module),
+                        x: unit(col),
+                        y: unit(matrix.width - 1 - row),
+                        width: unit(len),
+                        height: unit(1),
                         mode: Some(PaintMode::Fill),
                         winding_order: None,
                     },
                 });
             }
+            ops.push(Op::RestoreGraphicsState);
         }
     }
 }

@@ -1,13 +1,20 @@
-//! Dropping TrueType hinting from an embedded font subset: printed sheets do not need it, and it is ~40% of IPAexGothic's glyph data.
+//! Reading the embedded TrueType fonts in place (tables, cmap, advance widths) and cutting the subset a sheet embeds.
+//!
+//! The fonts are compiled into the binary. Reading them where they lie,
+//! rather than through a font parser that copies its input, keeps a sheet
+//! from touching most of IPAexGothic's 6 MB: only the cmap, the widths and
+//! the outlines of the glyphs the sheet uses are read. The subset is a plain
+//! TrueType font with the tables a PDF needs (the same set allsorts' PDF
+//! profile writes) and no hinting, which printed sheets do not need and which
+//! is ~40% of IPAexGothic's glyph data.
 
-/// Tables that only carry hinting programs or device-specific hinting results.
-const HINTING_TABLES: [&[u8; 4]; 6] = [b"fpgm", b"prep", b"cvt ", b"hdmx", b"LTSH", b"VDMX"];
+use std::collections::HashMap;
 
-fn u16_at(b: &[u8], o: usize) -> Option<u16> {
+pub(crate) fn u16_at(b: &[u8], o: usize) -> Option<u16> {
     Some(u16::from_be_bytes(b.get(o..o + 2)?.try_into().ok()?))
 }
 
-fn u32_at(b: &[u8], o: usize) -> Option<u32> {
+pub(crate) fn u32_at(b: &[u8], o: usize) -> Option<u32> {
     Some(u32::from_be_bytes(b.get(o..o + 4)?.try_into().ok()?))
 }
 
@@ -19,8 +26,163 @@ fn checksum(data: &[u8]) -> u32 {
     })
 }
 
-/// A glyph's outline without its instructions.
-fn strip_glyph(glyph: &[u8]) -> Option<Vec<u8>> {
+/// A TrueType font's tables, borrowed from its bytes.
+#[derive(Clone, Copy)]
+pub struct Font<'a> {
+    head: &'a [u8],
+    hhea: &'a [u8],
+    maxp: &'a [u8],
+    hmtx: &'a [u8],
+    loca: &'a [u8],
+    glyf: &'a [u8],
+    cmap: &'a [u8],
+    name: &'a [u8],
+    post: &'a [u8],
+    long_loca: bool,
+    glyphs: u16,
+    long_metrics: u16,
+}
+
+impl<'a> Font<'a> {
+    /// Finds the tables of a single-face TrueType (glyf outline) font.
+    pub fn parse(bytes: &'a [u8]) -> Option<Font<'a>> {
+        if u32_at(bytes, 0)? != 0x0001_0000 {
+            return None;
+        }
+        let tables = usize::from(u16_at(bytes, 4)?);
+        let table = |tag: &[u8; 4]| -> Option<&'a [u8]> {
+            (0..tables).find_map(|i| {
+                let rec = 12 + 16 * i;
+                if bytes.get(rec..rec + 4)? != tag {
+                    return None;
+                }
+                let offset = u32_at(bytes, rec + 8)? as usize;
+                let length = u32_at(bytes, rec + 12)? as usize;
+                bytes.get(offset..offset.checked_add(length)?)
+            })
+        };
+        let head = table(b"head")?;
+        let hhea = table(b"hhea")?;
+        let maxp = table(b"maxp")?;
+        Some(Font {
+            long_loca: u16_at(head, 50)? == 1,
+            glyphs: u16_at(maxp, 4)?,
+            long_metrics: u16_at(hhea, 34)?,
+            head,
+            hhea,
+            maxp,
+            hmtx: table(b"hmtx")?,
+            loca: table(b"loca")?,
+            glyf: table(b"glyf")?,
+            cmap: table(b"cmap")?,
+            name: table(b"name").unwrap_or_default(),
+            post: table(b"post")?,
+        })
+    }
+
+    pub fn units_per_em(&self) -> u16 {
+        u16_at(self.head, 18).unwrap_or(1000).max(1)
+    }
+
+    /// Every glyph's advance width, in font units, by glyph ID.
+    pub fn advances(&self) -> Vec<u16> {
+        let long = usize::from(self.long_metrics.max(1));
+        let mut out: Vec<u16> = (0..long)
+            .map(|i| u16_at(self.hmtx, 4 * i).unwrap_or(0))
+            .collect();
+        let last = out.last().copied().unwrap_or(0);
+        out.resize(usize::from(self.glyphs).max(long), last);
+        out
+    }
+
+    /// Advance width and left side bearing of one glyph.
+    fn metrics(&self, gid: u16) -> Option<(u16, u16)> {
+        let g = usize::from(gid);
+        let long = usize::from(self.long_metrics.max(1));
+        if g < long {
+            Some((u16_at(self.hmtx, 4 * g)?, u16_at(self.hmtx, 4 * g + 2)?))
+        } else {
+            let advance = u16_at(self.hmtx, 4 * (long - 1))?;
+            Some((advance, u16_at(self.hmtx, 4 * long + 2 * (g - long))?))
+        }
+    }
+
+    fn glyph(&self, gid: u16) -> Option<&'a [u8]> {
+        let g = usize::from(gid);
+        let offset = |i: usize| -> Option<usize> {
+            if self.long_loca {
+                Some(u32_at(self.loca, 4 * i)? as usize)
+            } else {
+                Some(usize::from(u16_at(self.loca, 2 * i)?) * 2)
+            }
+        };
+        self.glyf.get(offset(g)?..offset(g + 1)?)
+    }
+
+    /// The Windows Unicode full-repertoire (3, 10) format-12 cmap as sorted
+    /// `(first char, last char, first glyph)` groups.
+    pub fn cmap_groups(&self) -> Option<Vec<(u32, u32, u32)>> {
+        let cmap = self.cmap;
+        let records = usize::from(u16_at(cmap, 2)?);
+        let sub = (0..records).find_map(|i| {
+            let rec = 4 + 8 * i;
+            let (platform, encoding) = (u16_at(cmap, rec)?, u16_at(cmap, rec + 2)?);
+            let offset = u32_at(cmap, rec + 4)? as usize;
+            (platform == 3 && encoding == 10 && u16_at(cmap, offset)? == 12).then_some(offset)
+        })?;
+        let count = u32_at(cmap, sub + 12)? as usize;
+        let mut groups = Vec::with_capacity(count);
+        for i in 0..count {
+            let g = sub + 16 + 12 * i;
+            groups.push((u32_at(cmap, g)?, u32_at(cmap, g + 4)?, u32_at(cmap, g + 8)?));
+        }
+        groups.sort_unstable();
+        Some(groups)
+    }
+}
+
+const ARGS_ARE_WORDS: u16 = 0x0001;
+const HAVE_SCALE: u16 = 0x0008;
+const MORE_COMPONENTS: u16 = 0x0020;
+const HAVE_XY_SCALE: u16 = 0x0040;
+const HAVE_2X2: u16 = 0x0080;
+const HAVE_INSTRUCTIONS: u16 = 0x0100;
+
+/// The glyph IDs a composite glyph is made of (none for a simple glyph).
+fn components(glyph: &[u8]) -> Option<Vec<u16>> {
+    let mut out = Vec::new();
+    if glyph.is_empty() || (u16_at(glyph, 0)? as i16) >= 0 {
+        return Some(out);
+    }
+    let mut at = 10;
+    loop {
+        let flags = u16_at(glyph, at)?;
+        out.push(u16_at(glyph, at + 2)?);
+        at += component_len(flags);
+        if flags & MORE_COMPONENTS == 0 {
+            return Some(out);
+        }
+    }
+}
+
+/// Bytes of one component record with these flags.
+fn component_len(flags: u16) -> usize {
+    let args = if flags & ARGS_ARE_WORDS != 0 { 4 } else { 2 };
+    let transform = if flags & HAVE_SCALE != 0 {
+        2
+    } else if flags & HAVE_XY_SCALE != 0 {
+        4
+    } else if flags & HAVE_2X2 != 0 {
+        8
+    } else {
+        0
+    };
+    4 + args + transform
+}
+
+/// A glyph's outline without its instructions, with component glyph IDs
+/// renumbered by `renumber`.
+fn rewrite_glyph(glyph: &[u8], renumber: &HashMap<u16, u16>) -> Option<Vec<u8>> {
     if glyph.is_empty() {
         return Some(Vec::new());
     }
@@ -36,109 +198,201 @@ fn strip_glyph(glyph: &[u8]) -> Option<Vec<u8>> {
         out.extend_from_slice(rest);
         return Some(out);
     }
-    // Composite glyph: walk the components; instructions, if any, follow the last.
-    const ARGS_ARE_WORDS: u16 = 0x0001;
-    const HAVE_SCALE: u16 = 0x0008;
-    const MORE_COMPONENTS: u16 = 0x0020;
-    const HAVE_XY_SCALE: u16 = 0x0040;
-    const HAVE_2X2: u16 = 0x0080;
-    const HAVE_INSTRUCTIONS: u16 = 0x0100;
+    // Composite glyph: the component records, without the instructions that
+    // may follow the last one.
     let mut out = glyph.to_vec();
     let mut at = 10;
     loop {
         let flags = u16_at(glyph, at)?;
-        let cleared = flags & !HAVE_INSTRUCTIONS;
+        let component = *renumber.get(&u16_at(glyph, at + 2)?)?;
         out.get_mut(at..at + 2)?
-            .copy_from_slice(&cleared.to_be_bytes());
-        at += 4 + if flags & ARGS_ARE_WORDS != 0 { 4 } else { 2 };
-        at += if flags & HAVE_SCALE != 0 {
-            2
-        } else if flags & HAVE_XY_SCALE != 0 {
-            4
-        } else if flags & HAVE_2X2 != 0 {
-            8
-        } else {
-            0
-        };
+            .copy_from_slice(&(flags & !HAVE_INSTRUCTIONS).to_be_bytes());
+        out.get_mut(at + 2..at + 4)?
+            .copy_from_slice(&component.to_be_bytes());
+        at += component_len(flags);
         if flags & MORE_COMPONENTS == 0 {
             break;
         }
     }
-    out.truncate(at.min(out.len()));
+    out.truncate(at);
     Some(out)
 }
 
-/// Rebuilds a TrueType font without instructions or hinting tables. `None`
-/// when the font is not a TrueType outline font this function understands;
-/// callers then embed it unchanged.
-pub fn strip_hinting(font: &[u8]) -> Option<Vec<u8>> {
-    let num_tables = usize::from(u16_at(font, 4)?);
-    let mut tables: Vec<([u8; 4], Vec<u8>)> = Vec::with_capacity(num_tables);
-    for i in 0..num_tables {
-        let rec = 12 + 16 * i;
-        let tag: [u8; 4] = font.get(rec..rec + 4)?.try_into().ok()?;
-        let offset = u32_at(font, rec + 8)? as usize;
-        let length = u32_at(font, rec + 12)? as usize;
-        if HINTING_TABLES.iter().any(|t| **t == tag) {
-            continue;
-        }
-        tables.push((tag, font.get(offset..offset + length)?.to_vec()));
-    }
-    let find =
-        |tag: &[u8; 4], tables: &[([u8; 4], Vec<u8>)]| tables.iter().position(|(t, _)| t == tag);
-    let (head, maxp, loca, glyf) = (
-        find(b"head", &tables)?,
-        find(b"maxp", &tables)?,
-        find(b"loca", &tables)?,
-        find(b"glyf", &tables)?,
-    );
-    let long_loca = u16_at(&tables[head].1, 50)? == 1;
-    let glyphs = usize::from(u16_at(&tables[maxp].1, 4)?);
-    let offset_of = |i: usize| -> Option<usize> {
-        if long_loca {
-            Some(u32_at(&tables[loca].1, 4 * i)? as usize)
-        } else {
-            Some(usize::from(u16_at(&tables[loca].1, 2 * i)?) * 2)
-        }
-    };
-    let mut new_glyf = Vec::with_capacity(tables[glyf].1.len());
-    let mut new_loca = Vec::with_capacity(4 * (glyphs + 1));
-    for i in 0..glyphs {
-        let (start, end) = (offset_of(i)?, offset_of(i + 1)?);
-        let glyph = tables[glyf].1.get(start..end)?;
-        new_loca.extend_from_slice(&u32::try_from(new_glyf.len()).ok()?.to_be_bytes());
-        new_glyf.extend_from_slice(&strip_glyph(glyph)?);
-        while new_glyf.len() % 4 != 0 {
-            new_glyf.push(0);
-        }
-    }
-    new_loca.extend_from_slice(&u32::try_from(new_glyf.len()).ok()?.to_be_bytes());
-    tables[glyf].1 = new_glyf;
-    tables[loca].1 = new_loca;
-    // Long loca offsets; no checksum adjustment until the whole file is known.
-    tables[head]
-        .1
-        .get_mut(50..52)?
-        .copy_from_slice(&1u16.to_be_bytes());
-    tables[head].1.get_mut(8..12)?.copy_from_slice(&[0; 4]);
-    if tables[maxp].1.len() >= 32 {
-        // maxSizeOfInstructions
-        tables[maxp].1[26..28].copy_from_slice(&[0, 0]);
-    }
-    tables.sort_by_key(|t| t.0);
+/// A font subset: its bytes, and the glyph ID each requested glyph has in it.
+pub struct Subset {
+    pub bytes: Vec<u8>,
+    pub glyph_ids: HashMap<u16, u16>,
+}
 
-    let n = tables.len();
+/// Cuts a subset holding `.notdef` and the glyphs of `chars` (character and
+/// its glyph ID in `font`), and the glyphs composite ones are made of.
+/// Requested glyphs are numbered from 1 in the order given. `None` when the
+/// font has a structure this reader does not know.
+pub fn subset(font: &Font<'_>, chars: &[(char, u16)]) -> Option<Subset> {
+    // New glyph order: .notdef, the requested glyphs, then components.
+    let mut order: Vec<u16> = vec![0];
+    let mut glyph_ids: HashMap<u16, u16> = HashMap::from([(0, 0)]);
+    let mut add = |gid: u16, order: &mut Vec<u16>| -> Option<()> {
+        if gid >= font.glyphs {
+            return None;
+        }
+        if let std::collections::hash_map::Entry::Vacant(slot) = glyph_ids.entry(gid) {
+            slot.insert(u16::try_from(order.len()).ok()?);
+            order.push(gid);
+        }
+        Some(())
+    };
+    for &(_, gid) in chars {
+        add(gid, &mut order)?;
+    }
+    let mut i = 0;
+    while i < order.len() {
+        for component in components(font.glyph(order[i])?)? {
+            add(component, &mut order)?;
+        }
+        i += 1;
+    }
+    let count = u16::try_from(order.len()).ok()?;
+
+    let mut glyf = Vec::new();
+    let mut loca = Vec::with_capacity(4 * (order.len() + 1));
+    let mut hmtx = Vec::with_capacity(4 * order.len());
+    for &old in &order {
+        loca.extend_from_slice(&u32::try_from(glyf.len()).ok()?.to_be_bytes());
+        glyf.extend_from_slice(&rewrite_glyph(font.glyph(old)?, &glyph_ids)?);
+        while glyf.len() % 4 != 0 {
+            glyf.push(0);
+        }
+        let (advance, lsb) = font.metrics(old)?;
+        hmtx.extend_from_slice(&advance.to_be_bytes());
+        hmtx.extend_from_slice(&lsb.to_be_bytes());
+    }
+    loca.extend_from_slice(&u32::try_from(glyf.len()).ok()?.to_be_bytes());
+
+    let mut head = font.head.to_vec();
+    head.get_mut(8..12)?.copy_from_slice(&[0; 4]); // checksum adjustment, set last
+    head.get_mut(50..52)?.copy_from_slice(&1u16.to_be_bytes()); // long loca
+    let mut hhea = font.hhea.to_vec();
+    hhea.get_mut(34..36)?.copy_from_slice(&count.to_be_bytes());
+    let mut maxp = font.maxp.to_vec();
+    maxp.get_mut(4..6)?.copy_from_slice(&count.to_be_bytes());
+    if maxp.len() >= 32 {
+        maxp[26..28].copy_from_slice(&[0, 0]); // maxSizeOfInstructions
+    }
+    // post version 3: the header only, no glyph names.
+    let mut post = font.post.get(..32)?.to_vec();
+    post[..4].copy_from_slice(&0x0003_0000u32.to_be_bytes());
+
+    let mapped: Vec<(u32, u16)> = chars
+        .iter()
+        .filter(|(c, _)| *c != '\0')
+        .filter_map(|&(c, gid)| Some((c as u32, *glyph_ids.get(&gid)?)))
+        .collect();
+    let tables: Vec<([u8; 4], Vec<u8>)> = vec![
+        (*b"cmap", cmap_table(mapped)?),
+        (*b"glyf", glyf),
+        (*b"head", head),
+        (*b"hhea", hhea),
+        (*b"hmtx", hmtx),
+        (*b"loca", loca),
+        (*b"maxp", maxp),
+        (*b"name", font.name.to_vec()),
+        (*b"post", post),
+    ];
+    Some(Subset {
+        bytes: assemble(&tables)?,
+        glyph_ids,
+    })
+}
+
+/// A cmap with a (3, 1) format-4 subtable for the Basic Multilingual Plane
+/// and, when any character lies beyond it, a (3, 10) format-12 subtable.
+/// PDF readers draw by glyph ID; the cmap is there for font tools.
+fn cmap_table(mut mapped: Vec<(u32, u16)>) -> Option<Vec<u8>> {
+    mapped.sort_unstable();
+    mapped.dedup_by_key(|m| m.0);
+    let bmp: Vec<(u16, u16)> = mapped
+        .iter()
+        .filter_map(|&(c, g)| Some((u16::try_from(c).ok().filter(|&c| c != 0xFFFF)?, g)))
+        .collect();
+    // Format 4: one segment per character, then the required 0xFFFF segment.
+    let segments = u16::try_from(bmp.len() + 1).ok()?;
+    let entry_selector = 15 - segments.leading_zeros() as u16;
+    let search_range = 2 * (1u16 << entry_selector);
+    let mut f4 = Vec::new();
+    let length = u16::try_from(16 + 8 * usize::from(segments)).ok()?;
+    for v in [4, length, 0, 2 * segments, search_range, entry_selector] {
+        f4.extend_from_slice(&v.to_be_bytes());
+    }
+    f4.extend_from_slice(&(2 * segments - search_range).to_be_bytes());
+    for &(c, _) in &bmp {
+        f4.extend_from_slice(&c.to_be_bytes()); // end codes
+    }
+    f4.extend_from_slice(&0xFFFFu16.to_be_bytes());
+    f4.extend_from_slice(&[0, 0]); // reserved pad
+    for &(c, _) in &bmp {
+        f4.extend_from_slice(&c.to_be_bytes()); // start codes
+    }
+    f4.extend_from_slice(&0xFFFFu16.to_be_bytes());
+    for &(c, g) in &bmp {
+        f4.extend_from_slice(&g.wrapping_sub(c).to_be_bytes()); // id deltas
+    }
+    f4.extend_from_slice(&1u16.to_be_bytes());
+    for _ in 0..segments {
+        f4.extend_from_slice(&[0, 0]); // id range offsets
+    }
+
+    let beyond_bmp = mapped.iter().any(|&(c, _)| c > 0xFFFF);
+    let mut f12 = Vec::new();
+    if beyond_bmp {
+        let groups = u32::try_from(mapped.len()).ok()?;
+        f12.extend_from_slice(&12u16.to_be_bytes());
+        f12.extend_from_slice(&[0, 0]);
+        f12.extend_from_slice(&(16 + 12 * groups).to_be_bytes());
+        f12.extend_from_slice(&0u32.to_be_bytes()); // language
+        f12.extend_from_slice(&groups.to_be_bytes());
+        for &(c, g) in &mapped {
+            for v in [c, c, u32::from(g)] {
+                f12.extend_from_slice(&v.to_be_bytes());
+            }
+        }
+    }
+
+    let records: u16 = if beyond_bmp { 2 } else { 1 };
     let mut out = Vec::new();
-    out.extend_from_slice(font.get(0..4)?);
-    let n16 = u16::try_from(n).ok()?;
-    let entry_selector = 15 - n16.leading_zeros() as u16;
+    out.extend_from_slice(&0u16.to_be_bytes());
+    out.extend_from_slice(&records.to_be_bytes());
+    let first = 4 + 8 * u32::from(records);
+    out.extend_from_slice(&[0, 3, 0, 1]);
+    out.extend_from_slice(&first.to_be_bytes());
+    if beyond_bmp {
+        out.extend_from_slice(&[0, 3, 0, 10]);
+        out.extend_from_slice(&(first + u32::try_from(f4.len()).ok()?).to_be_bytes());
+    }
+    out.extend_from_slice(&f4);
+    out.extend_from_slice(&f12);
+    Some(out)
+}
+
+/// Writes the table directory and tables (sorted by tag, 4-byte aligned)
+/// and sets `head`'s checksum adjustment.
+fn assemble(tables: &[([u8; 4], Vec<u8>)]) -> Option<Vec<u8>> {
+    let n = u16::try_from(tables.len()).ok()?;
+    let entry_selector = 15 - n.leading_zeros() as u16;
     let search_range = (1u16 << entry_selector) * 16;
-    for v in [n16, search_range, entry_selector, n16 * 16 - search_range] {
+    let mut out = Vec::new();
+    out.extend_from_slice(&0x0001_0000u32.to_be_bytes());
+    for v in [n, search_range, entry_selector, n * 16 - search_range] {
         out.extend_from_slice(&v.to_be_bytes());
     }
-    let mut offset = 12 + 16 * n;
+    let directory = 12 + 16 * usize::from(n);
     let mut body = Vec::new();
-    for (tag, data) in &tables {
+    let mut head_at = None;
+    for (tag, data) in tables {
+        let offset = directory + body.len();
+        if tag == b"head" {
+            head_at = Some(offset);
+        }
         out.extend_from_slice(tag);
         out.extend_from_slice(&checksum(data).to_be_bytes());
         out.extend_from_slice(&u32::try_from(offset).ok()?.to_be_bytes());
@@ -147,15 +401,11 @@ pub fn strip_hinting(font: &[u8]) -> Option<Vec<u8>> {
         while body.len() % 4 != 0 {
             body.push(0);
         }
-        offset = 12 + 16 * n + body.len();
     }
     out.extend_from_slice(&body);
     let adjust = 0xB1B0_AFBAu32.wrapping_sub(checksum(&out));
-    let head_offset = u32_at(
-        &out,
-        12 + 16 * tables.iter().position(|(t, _)| t == b"head")? + 8,
-    )? as usize;
-    out.get_mut(head_offset + 8..head_offset + 12)?
+    let head = head_at?;
+    out.get_mut(head + 8..head + 12)?
         .copy_from_slice(&adjust.to_be_bytes());
     Some(out)
 }
@@ -166,37 +416,89 @@ mod tests {
     use crate::sheet::fonts::{Face, Fonts};
     use printpdf::ParsedFont;
 
-    #[test]
-    fn a_stripped_subset_keeps_every_glyph_and_width_and_is_smaller() {
-        let fonts = Fonts::load();
-        let text = "二段階認証バックアップコード Account 0123 アカウント";
-        let mut ids: Vec<(u16, char)> = vec![(0, '\0')];
+    const TEXT: &[u8] = include_bytes!("../../fonts/ipaexg.ttf");
+    const MONO: &[u8] = include_bytes!("../../fonts/JetBrainsMono-Bold.ttf");
+
+    fn chars_of(fonts: &Fonts, face: Face, text: &str) -> Vec<(char, u16)> {
+        let mut out: Vec<(char, u16)> = Vec::new();
         for c in text.chars() {
-            if let Some(g) = fonts.glyph(Face::Text, c)
-                && !ids.iter().any(|(id, _)| *id == g)
-            {
-                ids.push((g, c));
+            let g = fonts.glyph(face, c).expect("covered");
+            if !out.iter().any(|(_, id)| *id == g) {
+                out.push((c, g));
             }
         }
-        let (subset, mapping) = fonts
-            .parsed(Face::Text)
-            .subset(&ids, Default::default())
-            .unwrap();
-        let stripped = strip_hinting(&subset).expect("a TrueType subset");
-        assert!(
-            stripped.len() < subset.len() * 3 / 4,
-            "{} vs {}",
-            stripped.len(),
-            subset.len()
-        );
-        let parsed = ParsedFont::from_bytes(&stripped, 0, &mut Vec::new()).expect("parses");
-        let original = fonts.parsed(Face::Text);
-        for (old, (new, _)) in mapping {
+        out
+    }
+
+    /// Every glyph of the subset is the original's outline (instructions
+    /// removed, components renumbered) with the original's metrics; the
+    /// subset parses, maps its characters, and sums to the TrueType checksum.
+    fn check_subset(bytes: &'static [u8], face: Face, text: &str) -> usize {
+        let fonts = Fonts::load();
+        let full = Font::parse(bytes).unwrap();
+        let chars = chars_of(&fonts, face, text);
+        let subset = subset(&full, &chars).expect("a subset");
+        let small = Font::parse(&subset.bytes).expect("the subset parses");
+        assert_eq!(checksum(&subset.bytes), 0xB1B0_AFBA, "whole-font checksum");
+        let mut reverse: HashMap<u16, u16> = HashMap::new();
+        for (&old, &new) in &subset.glyph_ids {
+            reverse.insert(new, old);
+        }
+        assert_eq!(usize::from(small.glyphs), subset.glyph_ids.len());
+        for new in 0..small.glyphs {
+            let old = reverse[&new];
+            assert_eq!(small.metrics(new), full.metrics(old), "metrics of {old}");
+            let want = rewrite_glyph(full.glyph(old).unwrap(), &subset.glyph_ids).unwrap();
+            let got = small.glyph(new).unwrap();
+            assert_eq!(&got[..want.len()], &want[..], "outline of {old}");
+        }
+        // The cmap maps each character to its new glyph, as printpdf reads it.
+        let parsed = ParsedFont::from_bytes(&subset.bytes, 0, &mut Vec::new()).expect("parses");
+        for (c, old) in &chars {
             assert_eq!(
-                parsed.get_horizontal_advance(new),
-                original.get_horizontal_advance(old)
+                parsed.lookup_glyph_index(*c as u32),
+                Some(subset.glyph_ids[old]),
+                "{c}"
             );
         }
-        assert_eq!(checksum(&stripped), 0xB1B0_AFBA, "whole-font checksum");
+        subset.bytes.len()
+    }
+
+    #[test]
+    fn a_japanese_subset_keeps_every_outline_and_width() {
+        let size = check_subset(
+            TEXT,
+            Face::Text,
+            "二段階認証バックアップコード Account 0123 アカウント 𠮟",
+        );
+        assert!(size < 40_000, "{size} bytes");
+    }
+
+    #[test]
+    fn a_monospace_subset_keeps_every_outline_and_width() {
+        check_subset(MONO, Face::Mono, "0123456789ABCDEFGHJKMNPQRSTVWXYZ-");
+    }
+
+    #[test]
+    fn composite_glyphs_bring_their_components_renumbered() {
+        let fonts = Fonts::load();
+        let full = Font::parse(MONO).unwrap();
+        // Accented letters are composites in JetBrains Mono.
+        let composite = ('\u{C0}'..='\u{17F}')
+            .find(|&c| {
+                fonts
+                    .glyph(Face::Mono, c)
+                    .and_then(|g| components(full.glyph(g)?))
+                    .is_some_and(|parts| !parts.is_empty())
+            })
+            .expect("a composite glyph");
+        let size = check_subset(MONO, Face::Mono, &composite.to_string());
+        let gid = fonts.glyph(Face::Mono, composite).unwrap();
+        let parts = components(full.glyph(gid).unwrap()).unwrap();
+        let subset = subset(&full, &[(composite, gid)]).unwrap();
+        for part in parts {
+            assert!(subset.glyph_ids.contains_key(&part), "component {part}");
+        }
+        assert!(size > 0);
     }
 }

@@ -153,15 +153,32 @@ pub fn rasterize_page1(bytes: &[u8], px_per_pt: f64) -> image::GrayImage {
     let mut grey = 0.0f64;
     let mut pending: Vec<[f64; 4]> = Vec::new();
     let num = |o: &lopdf::Object| o.as_float().map(f64::from).unwrap_or(0.0);
+    // The current transformation matrix (scale and translation are all the
+    // sheet uses), with the q/Q stack.
+    let mut ctm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+    let mut saved: Vec<[f64; 6]> = Vec::new();
     for op in &content.operations {
         match op.operator.as_str() {
+            "q" => saved.push(ctm),
+            "Q" => ctm = saved.pop().unwrap_or([1.0, 0.0, 0.0, 1.0, 0.0, 0.0]),
+            "cm" => {
+                let m: Vec<f64> = op.operands.iter().map(num).collect();
+                ctm = [
+                    m[0] * ctm[0] + m[1] * ctm[2],
+                    m[0] * ctm[1] + m[1] * ctm[3],
+                    m[2] * ctm[0] + m[3] * ctm[2],
+                    m[2] * ctm[1] + m[3] * ctm[3],
+                    m[4] * ctm[0] + m[5] * ctm[2] + ctm[4],
+                    m[4] * ctm[1] + m[5] * ctm[3] + ctm[5],
+                ];
+            }
             "g" => grey = num(&op.operands[0]),
-            "re" => pending.push([
-                num(&op.operands[0]),
-                num(&op.operands[1]),
-                num(&op.operands[2]),
-                num(&op.operands[3]),
-            ]),
+            "re" => {
+                let [x, y, rw, rh] = [0, 1, 2, 3].map(|i| num(&op.operands[i]));
+                let (x0, y0) = (ctm[0] * x + ctm[4], ctm[3] * y + ctm[5]);
+                let (x1, y1) = (ctm[0] * (x + rw) + ctm[4], ctm[3] * (y + rh) + ctm[5]);
+                pending.push([x0.min(x1), y0.min(y1), (x1 - x0).abs(), (y1 - y0).abs()]);
+            }
             "f" | "F" | "f*" => {
                 if grey < 0.5 {
                     for [x, y, rw, rh] in pending.drain(..) {
