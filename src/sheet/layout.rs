@@ -206,9 +206,10 @@ fn fit(
     min: f64,
     max_lines: usize,
 ) -> (f64, Vec<String>) {
+    let tokens = Tokens::new(m, Face::Text, s);
     let mut size = max_size;
     loop {
-        let lines = wrap(m, Face::Text, size, s, max_w);
+        let lines = tokens.wrap(m, size, max_w);
         if lines.len() <= max_lines || size <= min {
             return (size, lines);
         }
@@ -827,58 +828,94 @@ fn no_line_start(c: char) -> bool {
 /// Greedy line breaking: at spaces for Latin text, between any two
 /// characters for Japanese; a word longer than the line is cut.
 pub fn wrap(m: &dyn Measure, face: Face, size: f64, s: &str, max_w: f64) -> Vec<String> {
-    // Tokens: runs of non-space non-CJK characters, single CJK characters, spaces.
-    let mut tokens: Vec<String> = Vec::new();
-    for c in s.chars() {
-        let joins = match tokens.last() {
-            Some(last) => {
-                let prev = last.chars().last().unwrap_or(' ');
-                !c.is_whitespace() && !prev.is_whitespace() && !is_cjk(c) && !is_cjk(prev)
-                    || (no_line_start(c) && !prev.is_whitespace())
+    Tokens::new(m, face, s).wrap(m, size, max_w)
+}
+
+/// Text split where lines may break, with each piece's width at 1 pt
+/// (widths grow with the size, so one measuring serves every size tried).
+struct Tokens {
+    face: Face,
+    /// Runs of non-space non-CJK characters, single CJK characters, spaces.
+    pieces: Vec<(String, f64)>,
+}
+
+impl Tokens {
+    fn new(m: &dyn Measure, face: Face, s: &str) -> Tokens {
+        let mut pieces: Vec<String> = Vec::new();
+        for c in s.chars() {
+            let joins = match pieces.last() {
+                Some(last) => {
+                    let prev = last.chars().last().unwrap_or(' ');
+                    !c.is_whitespace() && !prev.is_whitespace() && !is_cjk(c) && !is_cjk(prev)
+                        || (no_line_start(c) && !prev.is_whitespace())
+                }
+                None => false,
+            };
+            if joins {
+                if let Some(last) = pieces.last_mut() {
+                    last.push(c);
+                }
+            } else {
+                pieces.push(c.to_string());
             }
-            None => false,
-        };
-        if joins {
-            if let Some(last) = tokens.last_mut() {
-                last.push(c);
-            }
-        } else {
-            tokens.push(c.to_string());
+        }
+        Tokens {
+            face,
+            pieces: pieces
+                .into_iter()
+                .map(|p| {
+                    let w = m.width_mm(face, 1.0, &p);
+                    (p, w)
+                })
+                .collect(),
         }
     }
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for token in tokens {
-        let candidate = format!("{line}{token}");
-        if m.width_mm(face, size, candidate.trim_end()) <= max_w {
-            line = candidate;
-            continue;
+
+    fn wrap(&self, m: &dyn Measure, size: f64, max_w: f64) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut line = String::new();
+        // Width of `line` up to its last non-space, and of the spaces after it.
+        let (mut line_w, mut spaces_w) = (0.0, 0.0);
+        for (piece, w) in &self.pieces {
+            let w = w * size;
+            if piece.trim().is_empty() {
+                // A space counts only once a word follows it on the line.
+                line.push_str(piece);
+                spaces_w += w;
+                continue;
+            }
+            if line_w + spaces_w + w <= max_w {
+                line.push_str(piece);
+                line_w += spaces_w + w;
+                spaces_w = 0.0;
+                continue;
+            }
+            // The space at a break is dropped.
+            if !line.trim().is_empty() {
+                lines.push(line.trim_end().to_owned());
+            }
+            line.clear();
+            (line_w, spaces_w) = (0.0, 0.0);
+            // A piece wider than the line on its own is cut by characters.
+            for c in piece.chars() {
+                let cw = m.width_mm(self.face, size, c.encode_utf8(&mut [0; 4]));
+                if line_w + cw > max_w && !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                    line_w = 0.0;
+                }
+                line.push(c);
+                line_w += cw;
+            }
         }
         if !line.trim().is_empty() {
-            lines.push(std::mem::take(&mut line).trim_end().to_owned());
+            lines.push(line.trim_end().to_owned());
         }
-        line.clear();
-        if token.trim().is_empty() {
-            // The space at a break is dropped.
-            continue;
+        lines.retain(|l| !l.is_empty());
+        if lines.is_empty() {
+            lines.push(String::new());
         }
-        // A token wider than the line on its own is cut by characters.
-        for c in token.chars() {
-            let candidate = format!("{line}{c}");
-            if m.width_mm(face, size, &candidate) > max_w && !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-            }
-            line.push(c);
-        }
+        lines
     }
-    if !line.trim().is_empty() {
-        lines.push(line.trim_end().to_owned());
-    }
-    lines.retain(|l| !l.is_empty());
-    if lines.is_empty() {
-        lines.push(String::new());
-    }
-    lines
 }
 
 #[cfg(test)]
@@ -890,6 +927,33 @@ mod tests {
     impl Measure for Fixed {
         fn width_mm(&self, _face: Face, size_pt: f64, text: &str) -> f64 {
             text.chars().count() as f64 * size_pt / 10.0
+        }
+    }
+
+    /// Every shipped text, wrapped at many widths with the real fonts: no
+    /// line is wider than asked (unless it is one character), and no
+    /// character is lost or added.
+    #[test]
+    fn wrapped_lines_fit_and_keep_every_character() {
+        use crate::sheet::fonts::Fonts;
+        use crate::template::{Lang, Template};
+        let fonts = Fonts::load();
+        for lang in [Lang::En, Lang::Ja] {
+            let template = Template::embedded(lang);
+            for (_, text) in template.all_texts() {
+                for max_w in (15..=185).step_by(17).map(f64::from) {
+                    let lines = wrap(&fonts, Face::Text, 9.0, text, max_w);
+                    for line in &lines {
+                        let w = fonts.width_mm(Face::Text, 9.0, line);
+                        assert!(
+                            w <= max_w + 1e-6 || line.chars().count() == 1,
+                            "{line:?} is {w} mm wide, more than {max_w}"
+                        );
+                    }
+                    let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+                    assert_eq!(squeeze(&lines.concat()), squeeze(text), "{max_w} mm");
+                }
+            }
         }
     }
 
