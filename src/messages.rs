@@ -49,6 +49,9 @@ impl Messages {
 }
 
 #[cfg(test)]
+mod samples;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -69,6 +72,30 @@ mod tests {
         for (key, text) in &en {
             assert_eq!(placeholders(text), placeholders(&ja[key]), "{key}");
         }
+    }
+
+    /// English messages read exactly as they did before they moved into the
+    /// catalogue: `samples-en.txt` holds the text of every sample, one a line.
+    #[test]
+    fn english_messages_are_unchanged() {
+        let (dir, loaded) = samples::verifier_load_errors();
+        let dir = dir.path().display().to_string();
+        let mut actual: Vec<String> = samples::errors()
+            .into_iter()
+            .chain(loaded)
+            .map(|(label, e)| format!("{label}: {e}").replace(&dir, "DIR"))
+            .collect();
+        for (label, text) in samples::other_errors()
+            .into_iter()
+            .chain(samples::import_warnings())
+        {
+            actual.push(format!("{label}: {text}"));
+        }
+        let expected: Vec<&str> = include_str!("messages/samples-en.txt").lines().collect();
+        for (i, (a, e)) in actual.iter().zip(&expected).enumerate() {
+            assert_eq!(a, e, "line {}", i + 1);
+        }
+        assert_eq!(actual.len(), expected.len());
     }
 
     #[test]

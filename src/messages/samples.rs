@@ -1,0 +1,648 @@
+//! One value of every error and warning a user can meet, for the message tests.
+
+use std::io;
+use std::path::PathBuf;
+
+use chrono::DateTime;
+
+use crate::app::settings::{checked_count, verifier_params};
+use crate::app::{account_label, optional_label};
+use crate::codes::{FormatError, GenerateError, SetId, SetIdError, SymbolClass};
+use crate::config::{self, ConfigError};
+use crate::error::Error;
+use crate::import::{self, ImportError, LengthRule};
+use crate::ledger::LedgerError;
+use crate::output::OutputError;
+use crate::scan::ScanError;
+use crate::sheet::SheetError;
+use crate::sheet::qr::MarkError;
+use crate::template::TemplateError;
+use crate::verifier::VerifierError;
+
+fn os_error() -> io::Error {
+    io::Error::other("disk on fire")
+}
+
+fn path(p: &str) -> PathBuf {
+    PathBuf::from(p)
+}
+
+fn err<T>(r: Result<T, Error>) -> Error {
+    match r {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e,
+    }
+}
+
+fn config_error(text: &str) -> Error {
+    match config::parse(text, &path("c.toml")) {
+        Ok(_) => panic!("expected a config error for {text:?}"),
+        Err(e) => e.into(),
+    }
+}
+
+fn wrong_length(
+    service: Option<&'static str>,
+    class: SymbolClass,
+    lengths: LengthRule,
+    found: usize,
+) -> Error {
+    ImportError::WrongLength {
+        line: 4,
+        token: "1234 567".into(),
+        found,
+        service,
+        class,
+        lengths,
+    }
+    .into()
+}
+
+fn wrong_symbol(service: Option<&'static str>, class: SymbolClass) -> Error {
+    ImportError::WrongSymbol {
+        line: 2,
+        token: "1234 567x".into(),
+        symbol: 'x',
+        service,
+        class,
+    }
+    .into()
+}
+
+/// Every error a command can end with, labelled.
+pub fn errors() -> Vec<(&'static str, Error)> {
+    let at = DateTime::parse_from_rfc3339("2026-11-22T14:31:00+09:00").unwrap();
+    let set_id = SetId::parse("7K2Q-M9XA").unwrap();
+    let range = LengthRule::Range {
+        min: 8,
+        max: 12,
+        usual: Some(12),
+    };
+    vec![
+        ("account_empty", err(account_label(" "))),
+        ("account_control", err(account_label("a\u{7}b"))),
+        ("account_too_long", err(account_label(&"x".repeat(201)))),
+        (
+            "location_control",
+            err(optional_label("storage location", Some("a\u{1}"))),
+        ),
+        ("count_out_of_range", err(checked_count(0))),
+        ("verifier_memory", err(verifier_params(Some(1), None))),
+        ("verifier_passes", err(verifier_params(None, Some(0)))),
+        ("format_empty", FormatError::Empty.into()),
+        ("format_letter", FormatError::UnknownLetter('Q').into()),
+        ("format_separator", FormatError::MisplacedSeparator.into()),
+        ("format_too_long", FormatError::TooLong(41).into()),
+        ("format_too_weak", FormatError::TooWeak(9.966).into()),
+        ("format_not_generatable", FormatError::NotGeneratable.into()),
+        ("set_id", SetIdError("nope".into()).into()),
+        (
+            "template_unreadable",
+            TemplateError::Unreadable {
+                path: path("t.toml"),
+                source: os_error(),
+            }
+            .into(),
+        ),
+        (
+            "template_not_utf8",
+            TemplateError::NotUtf8 {
+                path: path("t.toml"),
+                line: 3,
+            }
+            .into(),
+        ),
+        (
+            "template_syntax",
+            TemplateError::Syntax {
+                origin: "t.toml".into(),
+                message: "TOML parse error at line 1\n  expected value\n".into(),
+            }
+            .into(),
+        ),
+        (
+            "template_missing_key",
+            TemplateError::MissingKey {
+                origin: "t.toml".into(),
+                key: "title",
+            }
+            .into(),
+        ),
+        (
+            "template_unknown_key",
+            TemplateError::UnknownKey {
+                origin: "t.toml".into(),
+                key: "titel".into(),
+            }
+            .into(),
+        ),
+        (
+            "template_not_text",
+            TemplateError::NotText {
+                origin: "t.toml".into(),
+                key: "title".into(),
+            }
+            .into(),
+        ),
+        (
+            "template_placeholder_none",
+            TemplateError::BadPlaceholder {
+                origin: "t.toml".into(),
+                key: "title",
+                placeholder: "n".into(),
+            }
+            .into(),
+        ),
+        (
+            "template_placeholder_some",
+            TemplateError::BadPlaceholder {
+                origin: "t.toml".into(),
+                key: "footer",
+                placeholder: "n".into(),
+            }
+            .into(),
+        ),
+        (
+            "sheet_glyph",
+            SheetError::MissingGlyph {
+                field: "account".into(),
+                ch: '😀',
+            }
+            .into(),
+        ),
+        (
+            "sheet_glyph_invisible",
+            SheetError::MissingGlyph {
+                field: "storage location".into(),
+                ch: '\u{202E}',
+            }
+            .into(),
+        ),
+        (
+            "sheet_glyph_template",
+            SheetError::MissingGlyph {
+                field: "template text `title`".into(),
+                ch: '😀',
+            }
+            .into(),
+        ),
+        ("sheet_font", SheetError::FontSubset("IPAexGothic").into()),
+        ("sheet_qr", SheetError::QrTooLong.into()),
+        ("import_not_utf8", ImportError::NotUtf8 { line: 3 }.into()),
+        ("import_empty", ImportError::Empty.into()),
+        (
+            "import_symbol_digits",
+            wrong_symbol(Some("Google"), SymbolClass::Digit),
+        ),
+        (
+            "import_symbol_hex",
+            wrong_symbol(Some("GitHub"), SymbolClass::Hex),
+        ),
+        (
+            "import_symbol_generic",
+            wrong_symbol(None, SymbolClass::Alnum),
+        ),
+        (
+            "import_length_digits",
+            wrong_length(Some("Google"), SymbolClass::Digit, LengthRule::Exact(8), 7),
+        ),
+        (
+            "import_length_one_digit",
+            wrong_length(Some("Google"), SymbolClass::Digit, LengthRule::Exact(8), 1),
+        ),
+        (
+            "import_length_range",
+            wrong_length(Some("X"), SymbolClass::Alnum, range, 7),
+        ),
+        (
+            "import_length_one_char",
+            wrong_length(Some("GitHub"), SymbolClass::Hex, LengthRule::Exact(10), 1),
+        ),
+        (
+            "import_length_generic_range",
+            wrong_length(None, SymbolClass::Alnum, range, 45),
+        ),
+        (
+            "import_length_generic_digits",
+            wrong_length(None, SymbolClass::Digit, LengthRule::Exact(8), 1),
+        ),
+        (
+            "import_duplicate",
+            ImportError::Duplicate {
+                line: 5,
+                first_line: 2,
+            }
+            .into(),
+        ),
+        (
+            "import_among_text",
+            ImportError::CodeAmongText { line: 1 }.into(),
+        ),
+        (
+            "import_too_many",
+            ImportError::TooMany {
+                found: 12,
+                max: 10,
+                service: Some("Google"),
+            }
+            .into(),
+        ),
+        (
+            "import_too_many_generic",
+            ImportError::TooMany {
+                found: 101,
+                max: 100,
+                service: None,
+            }
+            .into(),
+        ),
+        (
+            "output_exists",
+            OutputError::Exists {
+                path: path("sheet.pdf"),
+                flag: "-o",
+            }
+            .into(),
+        ),
+        (
+            "output_is_folder",
+            OutputError::IsFolder {
+                path: path("out"),
+                flag: "--verifier",
+            }
+            .into(),
+        ),
+        (
+            "output_folder_missing",
+            OutputError::FolderMissing {
+                dir: path("nodir"),
+                flag: "-o",
+            }
+            .into(),
+        ),
+        (
+            "output_not_writable",
+            OutputError::NotWritable {
+                dir: path("out"),
+                flag: "--out-dir",
+                source: os_error(),
+            }
+            .into(),
+        ),
+        ("output_stdout", OutputError::StdoutIsTerminal.into()),
+        (
+            "output_write",
+            OutputError::Write {
+                path: path("sheet.pdf"),
+                source: os_error(),
+            }
+            .into(),
+        ),
+        ("ledger_missing", LedgerError::Missing(path("l.db")).into()),
+        ("ledger_folder", LedgerError::IsFolder(path("l.db")).into()),
+        (
+            "ledger_foreign",
+            LedgerError::NotALedger(path("l.db")).into(),
+        ),
+        ("ledger_damaged", LedgerError::Damaged(path("l.db")).into()),
+        (
+            "ledger_too_new",
+            LedgerError::TooNew {
+                path: path("l.db"),
+                found: 9,
+                supported: 2,
+            }
+            .into(),
+        ),
+        (
+            "ledger_outdated",
+            LedgerError::Outdated {
+                path: path("l.db"),
+                found: 1,
+                supported: 2,
+            }
+            .into(),
+        ),
+        (
+            "ledger_read_only",
+            LedgerError::ReadOnly(path("l.db")).into(),
+        ),
+        ("ledger_busy", LedgerError::Busy(path("l.db")).into()),
+        (
+            "ledger_unknown_account",
+            LedgerError::UnknownAccount("shop@example.com".into()).into(),
+        ),
+        (
+            "ledger_no_current_set",
+            LedgerError::NoCurrentSet("shop@example.com".into()).into(),
+        ),
+        (
+            "ledger_number",
+            LedgerError::NumberOutOfRange {
+                number: 11,
+                count: 10,
+            }
+            .into(),
+        ),
+        (
+            "ledger_used",
+            LedgerError::AlreadyUsed {
+                number: 3,
+                used_at: at,
+                by: None,
+            }
+            .into(),
+        ),
+        (
+            "ledger_used_by",
+            LedgerError::AlreadyUsed {
+                number: 3,
+                used_at: at,
+                by: Some("K. Sato".into()),
+            }
+            .into(),
+        ),
+        (
+            "ledger_duplicate_set",
+            LedgerError::DuplicateSetId(set_id.clone()).into(),
+        ),
+        (
+            "ledger_io",
+            LedgerError::Io(path("l.db"), os_error()).into(),
+        ),
+        (
+            "ledger_sqlite",
+            LedgerError::Sqlite(path("l.db"), rusqlite::Error::QueryReturnedNoRows).into(),
+        ),
+        (
+            "verifier_io",
+            VerifierError::Io {
+                path: path("v.json"),
+                source: os_error(),
+            }
+            .into(),
+        ),
+        (
+            "verifier_exists",
+            VerifierError::Exists(path("v.json")).into(),
+        ),
+        (
+            "verifier_unsupported_version",
+            VerifierError::UnsupportedVersion {
+                path: path("v.json"),
+                found: "9".into(),
+            }
+            .into(),
+        ),
+        (
+            "verifier_unsupported_algorithm",
+            VerifierError::UnsupportedAlgorithm {
+                path: path("v.json"),
+                number: 2,
+                found: "argon2i v=19".into(),
+            }
+            .into(),
+        ),
+        (
+            "verifier_params",
+            VerifierError::ParamsOutOfRange {
+                number: None,
+                param: "m",
+                value: 1,
+                min: 8192,
+                max: 1_048_576,
+            }
+            .into(),
+        ),
+        (
+            "verifier_code_params",
+            VerifierError::ParamsOutOfRange {
+                number: Some(4),
+                param: "t",
+                value: 99,
+                min: 1,
+                max: 10,
+            }
+            .into(),
+        ),
+        (
+            "verifier_tampered",
+            VerifierError::Tampered {
+                path: path("v.json"),
+            }
+            .into(),
+        ),
+        ("verifier_empty_set", VerifierError::EmptySet.into()),
+        (
+            "verifier_too_many",
+            VerifierError::TooManyCodes {
+                count: 300,
+                max: 100,
+            }
+            .into(),
+        ),
+        (
+            "verifier_hashing",
+            VerifierError::Hashing(argon2::password_hash::Error::Algorithm).into(),
+        ),
+        (
+            "verifier_serialize",
+            VerifierError::Serialize(serde_json::from_str::<u8>("x").unwrap_err()).into(),
+        ),
+        ("verifier_empty_code", VerifierError::EmptyCode.into()),
+        ("verifier_wrong_code", VerifierError::WrongCode.into()),
+        (
+            "verifier_code_used",
+            VerifierError::AlreadyUsed {
+                number: 3,
+                used_at: at,
+            }
+            .into(),
+        ),
+        (
+            "verifier_number",
+            VerifierError::NumberOutOfRange {
+                number: 99,
+                len: 10,
+            }
+            .into(),
+        ),
+        (
+            "verifier_set_changed",
+            VerifierError::SetChanged {
+                path: path("v.json"),
+            }
+            .into(),
+        ),
+        (
+            "current_set_exists",
+            Error::CurrentSetExists {
+                account: "shop@example.com".into(),
+                generation: 2,
+                set_id: set_id.to_string(),
+                issued: "2026-11-22 14:31 UTC+09:00".into(),
+            },
+        ),
+        (
+            "scan_unreadable",
+            ScanError::Unreadable {
+                path: path("p.jpg"),
+                source: os_error(),
+            }
+            .into(),
+        ),
+        (
+            "scan_not_an_image",
+            ScanError::NotAnImage {
+                path: path("p.jpg"),
+                reason: "The image format could not be determined".into(),
+            }
+            .into(),
+        ),
+        ("scan_no_qr", ScanError::NoQr(path("p.jpg")).into()),
+        (
+            "scan_not_ours",
+            ScanError::NotOurs {
+                path: path("p.jpg"),
+                reason: MarkError::NotOurs,
+            }
+            .into(),
+        ),
+        (
+            "scan_newer",
+            ScanError::NotOurs {
+                path: path("p.jpg"),
+                reason: MarkError::UnsupportedVersion("9".into()),
+            }
+            .into(),
+        ),
+        (
+            "scan_bad_field",
+            ScanError::NotOurs {
+                path: path("p.jpg"),
+                reason: MarkError::Malformed("set"),
+            }
+            .into(),
+        ),
+        (
+            "config_missing",
+            ConfigError::Unreadable {
+                path: path("c.toml"),
+                source: io::ErrorKind::NotFound.into(),
+            }
+            .into(),
+        ),
+        (
+            "config_unreadable",
+            ConfigError::Unreadable {
+                path: path("c.toml"),
+                source: os_error(),
+            }
+            .into(),
+        ),
+        ("config_syntax", config_error("lang = \n")),
+        ("config_unknown_key", config_error("colour = 1\n")),
+        ("config_lang", config_error("lang = \"fr\"\n")),
+        ("config_paper", config_error("paper = \"a3\"\n")),
+        ("config_copies", config_error("copies = 0\n")),
+        ("config_count", config_error("count = 0\n")),
+        ("config_months", config_error("inventory_months = 99\n")),
+        ("config_format", config_error("format = \"Q\"\n")),
+        (
+            "file_unreadable",
+            Error::Unreadable {
+                path: path("a.csv"),
+                source: os_error(),
+            },
+        ),
+        (
+            "rows_failed",
+            Error::RowsFailed {
+                failed: 3,
+                total: 10,
+            },
+        ),
+        ("interrupted", Error::Interrupted),
+        (
+            "io",
+            Error::Io {
+                path: path("<stdout>"),
+                source: os_error(),
+            },
+        ),
+    ]
+}
+
+/// What loading each of these verifier files says, and the folder they are
+/// in (named in the messages).
+pub fn verifier_load_errors() -> (tempfile::TempDir, Vec<(&'static str, Error)>) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("v.json");
+    let mut out = Vec::new();
+    for (label, content) in [
+        ("verifier_not_utf8", &b"{\"a\": \"\xff\"}"[..]),
+        ("verifier_not_json", b"nope"),
+        ("verifier_not_object", b"[]"),
+        ("verifier_no_schema", b"{}"),
+        (
+            "verifier_no_version",
+            br#"{"schema": "recovery-sheet-verifier"}"#,
+        ),
+        (
+            "verifier_version",
+            br#"{"schema": "recovery-sheet-verifier", "version": 9}"#,
+        ),
+        (
+            "verifier_no_integrity",
+            br#"{"schema": "recovery-sheet-verifier", "version": 1}"#,
+        ),
+        (
+            "verifier_bad_fields",
+            br#"{"schema": "recovery-sheet-verifier", "version": 1, "integrity": "x"}"#,
+        ),
+    ] {
+        std::fs::write(&file, content).unwrap();
+        match crate::verifier::Verifier::load(&file) {
+            Ok(_) => panic!("{label} loaded"),
+            Err(e) => out.push((label, Error::from(e))),
+        }
+    }
+    (dir, out)
+}
+
+/// Errors of the library that reach the user through another error's text.
+pub fn other_errors() -> Vec<(&'static str, String)> {
+    vec![(
+        "generate_too_few",
+        GenerateError::TooFewDistinct {
+            count: 100,
+            bits: 6.0,
+        }
+        .to_string(),
+    )]
+}
+
+/// Every kind of import warning, from real imports.
+pub fn import_warnings() -> Vec<(&'static str, String)> {
+    let import = |service: &str, input: &str| {
+        import::parse(import::preset(service).unwrap(), input.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .warnings
+    };
+    let mut out = Vec::new();
+    for (label, service, input) in [
+        ("import_fewer_one", "google", "1234 5678\n"),
+        ("import_fewer", "google", "1234 5678\n2345 6789\n"),
+        (
+            "import_more_and_lengths",
+            "x",
+            "a1b2c3d4e5f6\nb1b2c3d4\nc1b2c3d4e5\nd1b2c3d4e5f6\ne1b2c3d4e5f6\nf1b2c3d4e5\n",
+        ),
+        ("import_length_one", "x", "a1b2c3d4\n"),
+    ] {
+        for w in import(service, input) {
+            out.push((label, w.to_string()));
+        }
+    }
+    out
+}
