@@ -5,6 +5,8 @@ use std::fmt;
 use rand::CryptoRng;
 use zeroize::Zeroizing;
 
+use crate::messages::{Localized, Msg, english_display};
+
 /// Crockford-style base32: digits and letters without I, L, O and U, so that
 /// 0/O and 1/I/l cannot be confused when a code is typed from paper.
 pub const BASE32: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -102,42 +104,25 @@ pub enum FormatError {
     NotGeneratable,
 }
 
-impl fmt::Display for FormatError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Localized for FormatError {
+    fn msg(&self) -> Msg {
         match self {
-            FormatError::Empty => write!(
-                f,
-                "the format has no symbols: use e.g. XXXX-XXXX or 9999 9999"
-            ),
-            FormatError::UnknownLetter(c) => write!(
-                f,
-                "the format has `{c}`: use X (base32 letter or digit), 9 (digit), F (hex digit), and - or space between groups"
-            ),
-            FormatError::MisplacedSeparator => {
-                write!(
-                    f,
-                    "the format starts, ends or doubles a separator: put one - or space between groups"
-                )
-            }
-            FormatError::TooLong(n) => {
-                write!(
-                    f,
-                    "the format has {n} symbols: at most {MAX_SYMBOLS} fit on a sheet"
-                )
-            }
-            FormatError::TooWeak(bits) => write!(
-                f,
-                "the format gives only {bits:.1} bits per code: at least {MIN_BITS:.0} are needed, {RECOMMENDED_BITS:.0} recommended (e.g. XXXX-XXXX-XXXX-XXXX)"
-            ),
-            FormatError::NotGeneratable => {
-                write!(
-                    f,
-                    "the format uses A (any letter), which is only for printing imported codes"
-                )
-            }
+            FormatError::Empty => Msg::new("format_empty"),
+            FormatError::UnknownLetter(c) => Msg::new("format_unknown_letter").with("letter", c),
+            FormatError::MisplacedSeparator => Msg::new("format_misplaced_separator"),
+            FormatError::TooLong(n) => Msg::new("format_too_long")
+                .with("symbols", n)
+                .with("max", MAX_SYMBOLS),
+            FormatError::TooWeak(bits) => Msg::new("format_too_weak")
+                .with("bits", format!("{bits:.1}"))
+                .with("min", format!("{MIN_BITS:.0}"))
+                .with("recommended", format!("{RECOMMENDED_BITS:.0}")),
+            FormatError::NotGeneratable => Msg::new("format_not_generatable"),
         }
     }
 }
+
+english_display!(FormatError, GenerateError, SetIdError);
 
 impl std::error::Error for FormatError {}
 
@@ -353,13 +338,12 @@ pub enum GenerateError {
     TooFewDistinct { count: usize, bits: f64 },
 }
 
-impl fmt::Display for GenerateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Localized for GenerateError {
+    fn msg(&self) -> Msg {
         match self {
-            GenerateError::TooFewDistinct { count, bits } => write!(
-                f,
-                "a {bits:.1}-bit format cannot give {count} distinct codes: choose a longer format"
-            ),
+            GenerateError::TooFewDistinct { count, bits } => Msg::new("generate_too_few_distinct")
+                .with("bits", format!("{bits:.1}"))
+                .with("count", count),
         }
     }
 }
@@ -430,13 +414,9 @@ pub struct SetId(String);
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetIdError(pub String);
 
-impl fmt::Display for SetIdError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "`{}` is not a set ID: a set ID is 8 letters and digits, printed like 7K2Q-M9XA",
-            self.0
-        )
+impl Localized for SetIdError {
+    fn msg(&self) -> Msg {
+        Msg::new("set_id_invalid").with("input", &self.0)
     }
 }
 

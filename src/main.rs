@@ -19,7 +19,7 @@ fn main() -> ExitCode {
         .and_then(|matches| Cli::from_arg_matches(&matches))
         .unwrap_or_else(|e| e.exit());
     let messages = Messages::new(lang);
-    match run(cli, messages.clone()) {
+    match run(cli, messages) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("recovery-sheet: {}: {e}", messages.text("error"));

@@ -1,52 +1,242 @@
 //! Messages for people running the tool, kept with the sheet wording in `templates/messages-*.toml`.
+//!
+//! Errors and warnings say what to tell the user as a [`Msg`]: a catalogue
+//! key and the values of its placeholders. [`Localized::message`] renders one
+//! in the user's language; their `Display` is the English, as library users
+//! and logs expect.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::OnceLock;
 
 use crate::template::Lang;
 
 const EN: &str = include_str!("../templates/messages-en.toml");
 const JA: &str = include_str!("../templates/messages-ja.toml");
 
-/// A message catalogue: the user's language, falling back to English per key.
-#[derive(Debug, Clone)]
-pub struct Messages {
-    texts: BTreeMap<String, String>,
-    fallback: BTreeMap<String, String>,
-}
+type Catalogue = BTreeMap<String, String>;
 
-fn parse(text: &str) -> BTreeMap<String, String> {
+fn parse(text: &str) -> Catalogue {
     // The shipped files are checked by a unit test; a broken one is a build bug.
     toml::from_str(text).unwrap_or_else(|e| panic!("shipped message catalogue is broken: {e}"))
 }
 
+/// The shipped catalogue of `lang`, parsed once per process: every error's
+/// `Display` renders through the English one.
+fn catalogue(lang: Lang) -> &'static Catalogue {
+    static EN_TEXTS: OnceLock<Catalogue> = OnceLock::new();
+    static JA_TEXTS: OnceLock<Catalogue> = OnceLock::new();
+    match lang {
+        Lang::En => EN_TEXTS.get_or_init(|| parse(EN)),
+        Lang::Ja => JA_TEXTS.get_or_init(|| parse(JA)),
+    }
+}
+
+/// What [`Messages::text`] does with a key its catalogue lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Missing {
+    /// The English text, else the key itself.
+    FallBack,
+    /// Panics: tests use it to show every key is in every catalogue.
+    #[cfg(test)]
+    Panic,
+}
+
+/// A message catalogue: the user's language, falling back to English per key.
+#[derive(Debug, Clone, Copy)]
+pub struct Messages {
+    texts: &'static Catalogue,
+    missing: Missing,
+}
+
 impl Messages {
     pub fn new(lang: Lang) -> Messages {
-        let fallback = parse(EN);
-        let texts = match lang {
-            Lang::En => fallback.clone(),
-            Lang::Ja => parse(JA),
-        };
-        Messages { texts, fallback }
+        Messages {
+            texts: catalogue(lang),
+            missing: Missing::FallBack,
+        }
+    }
+
+    /// The English catalogue, which `Display` of every error uses.
+    pub fn english() -> &'static Messages {
+        static ENGLISH: OnceLock<Messages> = OnceLock::new();
+        ENGLISH.get_or_init(|| Messages::new(Lang::En))
+    }
+
+    /// A catalogue that panics on a key it lacks instead of falling back.
+    #[cfg(test)]
+    pub(crate) fn strict(lang: Lang) -> Messages {
+        Messages {
+            texts: catalogue(lang),
+            missing: Missing::Panic,
+        }
     }
 
     /// The message for `key`; the key itself if no catalogue has it.
-    pub fn text<'a>(&'a self, key: &'a str) -> &'a str {
-        self.texts
-            .get(key)
-            .or_else(|| self.fallback.get(key))
-            .map(String::as_str)
-            .unwrap_or(key)
+    pub fn text<'a>(&self, key: &'a str) -> &'a str {
+        if let Some(text) = self.texts.get(key) {
+            return text;
+        }
+        match self.missing {
+            Missing::FallBack => catalogue(Lang::En)
+                .get(key)
+                .map(String::as_str)
+                .unwrap_or(key),
+            #[cfg(test)]
+            Missing::Panic => panic!("no message `{key}` in the catalogue"),
+        }
     }
 
     /// The message with `{name}` placeholders filled in.
     pub fn fill(&self, key: &str, values: &[(&str, &str)]) -> String {
-        let mut out = self.text(key).to_owned();
-        for (name, value) in values {
-            out = out.replace(&format!("{{{name}}}"), value);
-        }
-        out
+        fill_in(self.text(key), values)
     }
 }
+
+/// Fills the placeholders of `template` in one pass, so a value that holds
+/// braces itself (an account typed as `{error}`) is printed as it is rather
+/// than filled in turn. Unknown placeholders are left as written.
+fn fill_in(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let filled = after.split_once('}').and_then(|(name, tail)| {
+            values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, value)| (*value, tail))
+        });
+        match filled {
+            Some((value, tail)) => {
+                out.push_str(value);
+                rest = tail;
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What to tell the user, whatever the language: a catalogue key and the
+/// values of its placeholders. A value may itself be a message (a field's
+/// name, the reason inside a larger error), rendered in the same language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Msg {
+    key: &'static str,
+    values: Vec<(&'static str, Value)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Value {
+    Text(String),
+    Msg(Msg),
+}
+
+impl Msg {
+    pub fn new(key: &'static str) -> Msg {
+        Msg {
+            key,
+            values: Vec::new(),
+        }
+    }
+
+    /// Fills `{name}` with `value` as it is: a path, a number, a flag, what the user typed.
+    pub fn with(mut self, name: &'static str, value: impl fmt::Display) -> Msg {
+        self.values.push((name, Value::Text(value.to_string())));
+        self
+    }
+
+    /// Fills `{name}` with another message, in the same language.
+    pub fn with_msg(mut self, name: &'static str, value: Msg) -> Msg {
+        self.values.push((name, Value::Msg(value)));
+        self
+    }
+
+    pub fn key(&self) -> &'static str {
+        self.key
+    }
+
+    /// The text in `m`'s language.
+    pub fn render(&self, m: &Messages) -> String {
+        let values: Vec<(&str, String)> = self
+            .values
+            .iter()
+            .map(|(name, value)| {
+                let text = match value {
+                    Value::Text(text) => text.clone(),
+                    Value::Msg(msg) => msg.render(m),
+                };
+                (*name, text)
+            })
+            .collect();
+        let values: Vec<(&str, &str)> = values.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        m.fill(self.key, &values)
+    }
+
+    /// Calls `f` with the key and the names of the values of this message
+    /// and of every message inside it.
+    #[cfg(test)]
+    pub(crate) fn visit(&self, f: &mut impl FnMut(&'static str, Vec<&'static str>)) {
+        f(
+            self.key,
+            self.values.iter().map(|(name, _)| *name).collect(),
+        );
+        for (_, value) in &self.values {
+            if let Value::Msg(msg) = value {
+                msg.visit(f);
+            }
+        }
+    }
+}
+
+impl fmt::Display for Msg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(Messages::english()))
+    }
+}
+
+/// Something the user is told: an error or a warning.
+pub trait Localized {
+    /// What to say, as a key of the message catalogues and its values.
+    fn msg(&self) -> Msg;
+
+    /// The text in `m`'s language.
+    fn message(&self, m: &Messages) -> String {
+        self.msg().render(m)
+    }
+}
+
+impl Localized for Msg {
+    fn msg(&self) -> Msg {
+        self.clone()
+    }
+
+    fn message(&self, m: &Messages) -> String {
+        self.render(m)
+    }
+}
+
+/// `Display` in English for [`Localized`] types, so `to_string()` and `{e}`
+/// read as they always have.
+macro_rules! english_display {
+    ($($t:ty),* $(,)?) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&$crate::messages::Localized::message(
+                    self,
+                    $crate::messages::Messages::english(),
+                ))
+            }
+        }
+    )*};
+}
+pub(crate) use english_display;
 
 #[cfg(test)]
 mod samples;
@@ -55,20 +245,22 @@ mod samples;
 mod tests {
     use super::*;
 
+    /// The `{names}` a catalogue text uses, sorted, each once.
+    fn placeholders(s: &str) -> Vec<String> {
+        let mut v: Vec<String> = s
+            .split('{')
+            .skip(1)
+            .filter_map(|p| p.split_once('}').map(|(name, _)| name.to_owned()))
+            .collect();
+        v.sort();
+        v
+    }
+
     #[test]
     fn both_catalogues_have_the_same_keys_and_placeholders() {
         let en = parse(EN);
         let ja = parse(JA);
         assert_eq!(en.keys().collect::<Vec<_>>(), ja.keys().collect::<Vec<_>>());
-        let placeholders = |s: &str| {
-            let mut v: Vec<String> = s
-                .split('{')
-                .skip(1)
-                .filter_map(|p| p.split_once('}').map(|(name, _)| name.to_owned()))
-                .collect();
-            v.sort();
-            v
-        };
         for (key, text) in &en {
             assert_eq!(placeholders(text), placeholders(&ja[key]), "{key}");
         }
@@ -96,6 +288,64 @@ mod tests {
             assert_eq!(a, e, "line {}", i + 1);
         }
         assert_eq!(actual.len(), expected.len());
+    }
+
+    /// Every sample renders in both languages from keys both catalogues have
+    /// (the strict catalogues panic on a missing key), each with exactly the
+    /// placeholders its values fill; and the Japanese is not the English.
+    #[test]
+    fn every_error_and_warning_is_in_both_languages_with_its_placeholders_filled() {
+        let en = Messages::strict(Lang::En);
+        let ja = Messages::strict(Lang::Ja);
+        let samples = samples::localized();
+        assert!(!samples.is_empty());
+        for (label, sample) in samples {
+            let msg = sample.msg();
+            msg.visit(&mut |key, mut names| {
+                names.sort_unstable();
+                names.dedup();
+                for m in [&en, &ja] {
+                    let mut used = placeholders(m.text(key));
+                    used.dedup();
+                    assert_eq!(used, names, "{label}: the placeholders of {key}");
+                }
+            });
+            let english = sample.message(&en);
+            let japanese = sample.message(&ja);
+            assert_ne!(english, msg.key(), "{label}");
+            assert_ne!(japanese, english, "{label} is not translated");
+            // Values that are placeholders themselves (a template's) aside,
+            // no `{name}` is left in the text.
+            if !label.starts_with("template_placeholder") {
+                for text in [&english, &japanese] {
+                    assert!(placeholders(text).is_empty(), "{label}: {text}");
+                }
+            }
+            assert!(
+                !japanese.contains('\n') && !english.contains('\n'),
+                "{label}"
+            );
+        }
+    }
+
+    #[test]
+    fn placeholders_are_filled_once_and_unknown_ones_kept() {
+        assert_eq!(
+            fill_in(
+                "row {row} ({account}): {error}",
+                &[("account", "{error}"), ("error", "bad"), ("row", "2")]
+            ),
+            "row 2 ({error}): bad"
+        );
+        assert_eq!(fill_in("{a} {b} {", &[("a", "1")]), "1 {b} {");
+    }
+
+    #[test]
+    fn a_message_inside_a_message_is_in_the_same_language() {
+        let inner = Msg::new("warning");
+        let outer = Msg::new("batch_row").with("row", 3).with_msg("text", inner);
+        assert_eq!(outer.to_string(), "row 3: warning");
+        assert_eq!(outer.message(&Messages::new(Lang::Ja)), "3 行目：警告");
     }
 
     #[test]

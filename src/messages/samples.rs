@@ -12,6 +12,7 @@ use crate::config::{self, ConfigError};
 use crate::error::Error;
 use crate::import::{self, ImportError, LengthRule};
 use crate::ledger::LedgerError;
+use crate::messages::Localized;
 use crate::output::OutputError;
 use crate::scan::ScanError;
 use crate::sheet::SheetError;
@@ -644,5 +645,25 @@ pub fn import_warnings() -> Vec<(&'static str, String)> {
             out.push((label, w.to_string()));
         }
     }
+    out
+}
+
+/// The samples that render through the message catalogues.
+pub fn localized() -> Vec<(&'static str, Box<dyn Localized>)> {
+    let mut out: Vec<(&'static str, Box<dyn Localized>)> = Vec::new();
+    for (label, e) in errors() {
+        match e {
+            Error::Format(e) => out.push((label, Box::new(e))),
+            Error::SetId(e) => out.push((label, Box::new(e))),
+            _ => {}
+        }
+    }
+    out.push((
+        "generate_too_few",
+        Box::new(GenerateError::TooFewDistinct {
+            count: 100,
+            bits: 6.0,
+        }),
+    ));
     out
 }
