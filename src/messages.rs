@@ -328,6 +328,17 @@ mod tests {
         }
     }
 
+    /// For proofreading: `cargo test --lib print_every_message -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "prints every sample message in both languages for proofreading"]
+    fn print_every_message() {
+        for (label, sample) in samples::localized() {
+            println!("{label}");
+            println!("  {}", sample.message(&Messages::new(Lang::En)));
+            println!("  {}", sample.message(&Messages::new(Lang::Ja)));
+        }
+    }
+
     #[test]
     fn placeholders_are_filled_once_and_unknown_ones_kept() {
         assert_eq!(

@@ -1,6 +1,5 @@
 //! Writing output files atomically, mode 0600, never clobbering unless asked, and undoable until kept.
 
-use std::fmt;
 use std::fs;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -8,6 +7,7 @@ use std::path::{Path, PathBuf};
 use tempfile::{NamedTempFile, TempPath};
 
 use crate::error::exit;
+use crate::messages::{Localized, Msg, english_display};
 
 /// Whether an existing file at the destination may be replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,41 +51,31 @@ impl OutputError {
     }
 }
 
-impl fmt::Display for OutputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Localized for OutputError {
+    fn msg(&self) -> Msg {
         match self {
-            OutputError::Exists { path, flag } => write!(
-                f,
-                "{} exists: pass --force to replace it, or choose another name with {flag}",
-                path.display()
-            ),
-            OutputError::IsFolder { path, flag } => {
-                write!(
-                    f,
-                    "{} is a folder: give a file name with {flag}",
-                    path.display()
-                )
-            }
-            OutputError::FolderMissing { dir, flag } => write!(
-                f,
-                "folder {} does not exist: create it or choose another with {flag}",
-                dir.display()
-            ),
-            OutputError::NotWritable { dir, flag, source } => write!(
-                f,
-                "cannot create a file in {}: {source}: choose another folder with {flag}",
-                dir.display()
-            ),
-            OutputError::StdoutIsTerminal => write!(
-                f,
-                "refusing to write a PDF to the terminal: redirect stdout (-o - > sheet.pdf) or give a file name with -o"
-            ),
-            OutputError::Write { path, source } => {
-                write!(f, "cannot write {}: {source}", path.display())
-            }
+            OutputError::Exists { path, flag } => Msg::new("output_exists")
+                .with("path", path.display())
+                .with("flag", flag),
+            OutputError::IsFolder { path, flag } => Msg::new("output_is_folder")
+                .with("path", path.display())
+                .with("flag", flag),
+            OutputError::FolderMissing { dir, flag } => Msg::new("output_folder_missing")
+                .with("dir", dir.display())
+                .with("flag", flag),
+            OutputError::NotWritable { dir, flag, source } => Msg::new("output_not_writable")
+                .with("dir", dir.display())
+                .with("source", source)
+                .with("flag", flag),
+            OutputError::StdoutIsTerminal => Msg::new("output_stdout_is_terminal"),
+            OutputError::Write { path, source } => Msg::new("output_write")
+                .with("path", path.display())
+                .with("source", source),
         }
     }
 }
+
+english_display!(OutputError);
 
 impl std::error::Error for OutputError {}
 

@@ -1,10 +1,10 @@
 //! Reading a sheet's QR mark back from a photo or scan (PNG or JPEG).
 
-use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::error::exit;
+use crate::messages::{Localized, Msg, english_display};
 use crate::sheet::qr::{MarkError, SheetMark};
 
 /// Photos larger than this on their long side are scaled down before the QR
@@ -39,30 +39,24 @@ impl ScanError {
     }
 }
 
-impl fmt::Display for ScanError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Localized for ScanError {
+    fn msg(&self) -> Msg {
         match self {
-            ScanError::Unreadable { path, source } => {
-                write!(f, "cannot read {}: {source}", path.display())
-            }
-            ScanError::NotAnImage { path, reason } => write!(
-                f,
-                "{} is not a PNG or JPEG image ({reason}): take the photo again or type the set ID",
-                path.display()
-            ),
-            ScanError::NoQr(path) => write!(
-                f,
-                "no QR code found in {}: photograph the top right corner of the sheet, flat and in focus, or type the set ID",
-                path.display()
-            ),
-            ScanError::NotOurs { path, reason } => write!(
-                f,
-                "{} holds a QR code, but {reason}: is this a recovery sheet? type its set ID instead",
-                path.display()
-            ),
+            ScanError::Unreadable { path, source } => Msg::new("file_unreadable")
+                .with("path", path.display())
+                .with("source", source),
+            ScanError::NotAnImage { path, reason } => Msg::new("scan_not_an_image")
+                .with("path", path.display())
+                .with("reason", reason),
+            ScanError::NoQr(path) => Msg::new("scan_no_qr").with("path", path.display()),
+            ScanError::NotOurs { path, reason } => Msg::new("scan_not_ours")
+                .with("path", path.display())
+                .with_msg("reason", reason.msg()),
         }
     }
 }
+
+english_display!(ScanError);
 
 impl std::error::Error for ScanError {}
 

@@ -1,8 +1,9 @@
 //! Sheet wording: one TOML file per language under `templates/`, checked key by key.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
+
+use crate::messages::{Localized, Msg, english_display};
 
 /// Languages the sheet ships wording for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,63 +153,49 @@ pub enum TemplateError {
     },
 }
 
-impl fmt::Display for TemplateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Localized for TemplateError {
+    fn msg(&self) -> Msg {
         match self {
-            TemplateError::Unreadable { path, source } => {
-                write!(f, "cannot read template {}: {source}", path.display())
-            }
-            TemplateError::NotUtf8 { path, line } => write!(
-                f,
-                "template {} is not UTF-8 text (line {line}): save it as UTF-8",
-                path.display()
-            ),
-            TemplateError::Syntax { origin, message } => {
-                write!(
-                    f,
-                    "template {origin} is not valid TOML: {}",
-                    message.trim().replace('\n', " ")
-                )
-            }
-            TemplateError::MissingKey { origin, key } => write!(
-                f,
-                "template {origin} has no `{key}`: copy it from templates/en.toml or templates/ja.toml"
-            ),
-            TemplateError::UnknownKey { origin, key } => {
-                write!(
-                    f,
-                    "template {origin} has an unknown key `{key}`: remove it or fix its spelling"
-                )
-            }
-            TemplateError::NotText { origin, key } => {
-                write!(
-                    f,
-                    "template {origin}: `{key}` must be text in double quotes"
-                )
-            }
+            TemplateError::Unreadable { path, source } => Msg::new("template_unreadable")
+                .with("path", path.display())
+                .with("source", source),
+            TemplateError::NotUtf8 { path, line } => Msg::new("template_not_utf8")
+                .with("path", path.display())
+                .with("line", line),
+            TemplateError::Syntax { origin, message } => Msg::new("template_syntax")
+                .with("origin", origin)
+                .with("detail", message.trim().replace('\n', " ")),
+            TemplateError::MissingKey { origin, key } => Msg::new("template_missing_key")
+                .with("origin", origin)
+                .with("key", key),
+            TemplateError::UnknownKey { origin, key } => Msg::new("template_unknown_key")
+                .with("origin", origin)
+                .with("key", key),
+            TemplateError::NotText { origin, key } => Msg::new("template_not_text")
+                .with("origin", origin)
+                .with("key", key),
             TemplateError::BadPlaceholder {
                 origin,
                 key,
                 placeholder,
             } => {
                 let allowed = Key::from_name(key).map(Key::placeholders).unwrap_or(&[]);
-                let allowed = if allowed.is_empty() {
-                    "none".to_owned()
+                let msg = Msg::new("template_bad_placeholder")
+                    .with("origin", origin)
+                    .with("key", key)
+                    .with("placeholder", format!("{{{placeholder}}}"));
+                if allowed.is_empty() {
+                    msg.with_msg("allowed", Msg::new("template_no_placeholders"))
                 } else {
-                    allowed
-                        .iter()
-                        .map(|p| format!("{{{p}}}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                write!(
-                    f,
-                    "template {origin}: `{key}` uses {{{placeholder}}}, which it cannot fill (it may use {allowed})"
-                )
+                    let allowed: Vec<String> = allowed.iter().map(|p| format!("{{{p}}}")).collect();
+                    msg.with("allowed", allowed.join(", "))
+                }
             }
         }
     }
 }
+
+english_display!(TemplateError);
 
 impl std::error::Error for TemplateError {}
 

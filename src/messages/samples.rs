@@ -12,7 +12,7 @@ use crate::config::{self, ConfigError};
 use crate::error::Error;
 use crate::import::{self, ImportError, LengthRule};
 use crate::ledger::LedgerError;
-use crate::messages::Localized;
+use crate::messages::{Localized, Msg};
 use crate::output::OutputError;
 use crate::scan::ScanError;
 use crate::sheet::SheetError;
@@ -166,7 +166,7 @@ pub fn errors() -> Vec<(&'static str, Error)> {
         (
             "sheet_glyph",
             SheetError::MissingGlyph {
-                field: "account".into(),
+                field: Msg::new("field_account"),
                 ch: '😀',
             }
             .into(),
@@ -174,7 +174,7 @@ pub fn errors() -> Vec<(&'static str, Error)> {
         (
             "sheet_glyph_invisible",
             SheetError::MissingGlyph {
-                field: "storage location".into(),
+                field: Msg::new("field_location"),
                 ch: '\u{202E}',
             }
             .into(),
@@ -182,7 +182,7 @@ pub fn errors() -> Vec<(&'static str, Error)> {
         (
             "sheet_glyph_template",
             SheetError::MissingGlyph {
-                field: "template text `title`".into(),
+                field: Msg::new("field_template_text").with("key", "title"),
                 ch: '😀',
             }
             .into(),
@@ -655,6 +655,10 @@ pub fn localized() -> Vec<(&'static str, Box<dyn Localized>)> {
         match e {
             Error::Format(e) => out.push((label, Box::new(e))),
             Error::SetId(e) => out.push((label, Box::new(e))),
+            Error::Output(e) => out.push((label, Box::new(e))),
+            Error::Sheet(e) => out.push((label, Box::new(e))),
+            Error::Scan(e) => out.push((label, Box::new(e))),
+            Error::Template(e) => out.push((label, Box::new(e))),
             _ => {}
         }
     }

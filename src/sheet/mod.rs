@@ -6,11 +6,10 @@ pub mod pdf;
 pub mod qr;
 pub mod truetype;
 
-use std::fmt;
-
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::codes::{CodeSet, SetId};
+use crate::messages::{Localized, Msg, english_display};
 use crate::template::{Key, Template};
 use fonts::{Face, Fonts};
 use qr::{QrMatrix, SheetMark};
@@ -98,38 +97,34 @@ impl SheetContent<'_> {
 /// Why a sheet could not be drawn.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SheetError {
-    /// A character no embedded font has; `field` says where it came from.
-    MissingGlyph { field: String, ch: char },
+    /// A character no embedded font has; `field` names where it came from
+    /// (a `field_*` message: "account", "template text `title`").
+    MissingGlyph { field: Msg, ch: char },
     /// The QR payload does not fit a QR code (an extremely long account).
     QrTooLong,
     /// A font subset could not be cut (a defect: the fonts are built in).
     FontSubset(&'static str),
 }
 
-impl fmt::Display for SheetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Localized for SheetError {
+    fn msg(&self) -> Msg {
         match self {
-            SheetError::MissingGlyph { field, ch } if shows_as_nothing(*ch) => write!(
-                f,
-                "the {field} contains an invisible character, U+{:04X}, which the sheet's fonts cannot print: remove it",
-                *ch as u32
-            ),
-            SheetError::MissingGlyph { field, ch } => write!(
-                f,
-                "the {field} contains `{ch}` (U+{:04X}), which the sheet's fonts cannot print: remove or replace it",
-                *ch as u32
-            ),
-            SheetError::FontSubset(font) => write!(
-                f,
-                "cannot embed the font {font} in the sheet: this is a bug in recovery-sheet, please report it"
-            ),
-            SheetError::QrTooLong => write!(
-                f,
-                "the account name is too long for the sheet's QR code: shorten it"
-            ),
+            SheetError::MissingGlyph { field, ch } if shows_as_nothing(*ch) => {
+                Msg::new("sheet_invisible_character")
+                    .with_msg("field", field.clone())
+                    .with("code", format!("U+{:04X}", *ch as u32))
+            }
+            SheetError::MissingGlyph { field, ch } => Msg::new("sheet_missing_glyph")
+                .with_msg("field", field.clone())
+                .with("char", ch)
+                .with("code", format!("U+{:04X}", *ch as u32)),
+            SheetError::FontSubset(font) => Msg::new("sheet_font_subset").with("font", font),
+            SheetError::QrTooLong => Msg::new("sheet_qr_too_long"),
         }
     }
 }
+
+english_display!(SheetError);
 
 impl std::error::Error for SheetError {}
 
@@ -165,31 +160,35 @@ pub fn render(content: &SheetContent<'_>, fonts: &Fonts) -> Result<Vec<u8>, Shee
 }
 
 fn check_coverage(content: &SheetContent<'_>, fonts: &Fonts) -> Result<(), SheetError> {
-    let mut fields: Vec<(String, Face, &str)> = vec![
-        ("account".into(), Face::Text, content.account),
+    let mut fields: Vec<(Msg, Face, &str)> = vec![
+        (Msg::new("field_account"), Face::Text, content.account),
         (
-            "service name".into(),
+            Msg::new("field_service"),
             Face::Text,
             content.service.unwrap_or(""),
         ),
         (
-            "organisation".into(),
+            Msg::new("field_organisation"),
             Face::Text,
             content.organisation.unwrap_or(""),
         ),
         (
-            "storage location".into(),
+            Msg::new("field_location"),
             Face::Text,
             content.location.unwrap_or(""),
         ),
         (
-            "custodian".into(),
+            Msg::new("field_custodian"),
             Face::Text,
             content.custodian.unwrap_or(""),
         ),
     ];
     for (key, text) in content.template.all_texts() {
-        fields.push((format!("template text `{}`", key.name()), Face::Text, text));
+        fields.push((
+            Msg::new("field_template_text").with("key", key.name()),
+            Face::Text,
+            text,
+        ));
     }
     for (field, face, text) in fields {
         if let Some(missing) = fonts.first_missing(face, text) {
@@ -205,7 +204,7 @@ fn check_coverage(content: &SheetContent<'_>, fonts: &Fonts) -> Result<(), Sheet
     for code in content.codes.codes() {
         if let Some(missing) = fonts.first_missing(Face::Mono, &format.display(code)) {
             return Err(SheetError::MissingGlyph {
-                field: "codes".into(),
+                field: Msg::new("field_codes"),
                 ch: missing.ch,
             });
         }
@@ -220,13 +219,13 @@ mod tests {
     #[test]
     fn a_missing_glyph_is_shown_unless_it_prints_as_nothing() {
         let emoji = SheetError::MissingGlyph {
-            field: "account".into(),
+            field: Msg::new("field_account"),
             ch: '😀',
         };
         assert!(emoji.to_string().contains("`😀` (U+1F600)"), "{emoji}");
         for ch in ['\u{202E}', '\u{200B}', '\u{FEFF}'] {
             let invisible = SheetError::MissingGlyph {
-                field: "account".into(),
+                field: Msg::new("field_account"),
                 ch,
             };
             let text = invisible.to_string();

@@ -1,11 +1,10 @@
 //! The sheet's QR mark: payload format (identifies the sheet, never holds a code) and module matrix.
 
-use std::fmt;
-
 use chrono::{DateTime, FixedOffset};
 use qrcode::{EcLevel, QrCode};
 
 use crate::codes::SetId;
+use crate::messages::{Localized, Msg, english_display};
 
 /// First line of every payload: names the tool and the payload version.
 pub const MAGIC: &str = "recovery-sheet/1";
@@ -27,22 +26,17 @@ pub enum MarkError {
     Malformed(&'static str),
 }
 
-impl fmt::Display for MarkError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Localized for MarkError {
+    fn msg(&self) -> Msg {
         match self {
-            MarkError::NotOurs => write!(f, "the QR code is not a recovery-sheet mark"),
-            MarkError::UnsupportedVersion(v) => {
-                write!(
-                    f,
-                    "the QR code is from a newer recovery-sheet ({v}): upgrade recovery-sheet"
-                )
-            }
-            MarkError::Malformed(field) => {
-                write!(f, "the recovery-sheet QR code has a bad `{field}` field")
-            }
+            MarkError::NotOurs => Msg::new("mark_not_ours"),
+            MarkError::UnsupportedVersion(v) => Msg::new("mark_newer").with("version", v),
+            MarkError::Malformed(field) => Msg::new("mark_bad_field").with("field", field),
         }
     }
 }
+
+english_display!(MarkError);
 
 impl std::error::Error for MarkError {}
 
