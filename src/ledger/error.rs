@@ -1,11 +1,11 @@
 //! The one error type of the ledger, each variant named for the situation a user meets.
 
-use std::fmt;
 use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset};
 
 use crate::codes::SetId;
+use crate::messages::{Localized, Msg, english_display};
 
 /// Why a ledger operation failed. Messages are lowercase, one line, and say what to do.
 #[derive(Debug)]
@@ -54,101 +54,63 @@ pub enum LedgerError {
     Sqlite(PathBuf, rusqlite::Error),
 }
 
-impl fmt::Display for LedgerError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Localized for LedgerError {
+    fn msg(&self) -> Msg {
+        let at = |key, path: &PathBuf| Msg::new(key).with("path", path.display());
         match self {
-            LedgerError::Missing(path) => write!(
-                f,
-                "no ledger at {} yet: it is created when the first sheet is recorded",
-                path.display()
-            ),
-            LedgerError::IsFolder(path) => write!(
-                f,
-                "ledger {} is a folder: pass --ledger with the path of a file",
-                path.display()
-            ),
-            LedgerError::NotALedger(path) => write!(
-                f,
-                "ledger {} is not a recovery-sheet ledger: pass --ledger with another path",
-                path.display()
-            ),
-            LedgerError::Damaged(path) => write!(
-                f,
-                "ledger {} is damaged (sqlite: database disk image is malformed): restore it from a backup, or pass --ledger with another path; it was left as it is",
-                path.display()
-            ),
+            LedgerError::Missing(path) => at("ledger_missing", path),
+            LedgerError::IsFolder(path) => at("ledger_is_folder", path),
+            LedgerError::NotALedger(path) => at("ledger_not_a_ledger", path),
+            LedgerError::Damaged(path) => at("ledger_damaged", path),
             LedgerError::TooNew {
                 path,
                 found,
                 supported,
-            } => write!(
-                f,
-                "ledger {} was written by a newer recovery-sheet (schema {found}, this build knows {supported}): upgrade recovery-sheet",
-                path.display()
-            ),
+            } => at("ledger_too_new", path)
+                .with("found", found)
+                .with("supported", supported),
             LedgerError::Outdated {
                 path,
                 found,
                 supported,
-            } => write!(
-                f,
-                "ledger {} has an older schema (schema {found}, this build reads {supported}): record a sheet or mark a code used once to upgrade it",
-                path.display()
-            ),
-            LedgerError::ReadOnly(path) => write!(
-                f,
-                "ledger {} cannot be written (read-only file, folder or file system): make it writable or pass --ledger with another path",
-                path.display()
-            ),
-            LedgerError::Busy(path) => write!(
-                f,
-                "ledger {} stayed locked by another recovery-sheet for too long: try again when it has finished",
-                path.display()
-            ),
-            LedgerError::UnknownAccount(account) => write!(
-                f,
-                "no account `{account}` in the ledger: check the name (`recovery-sheet list` shows every account)"
-            ),
-            LedgerError::NoCurrentSet(account) => write!(
-                f,
-                "account `{account}` has no current code set (the last one was revoked): print a new set first"
-            ),
-            LedgerError::NumberOutOfRange { number, count } => write!(
-                f,
-                "there is no code number {number}: the current set has codes 1 to {count}"
-            ),
+            } => at("ledger_outdated", path)
+                .with("found", found)
+                .with("supported", supported),
+            LedgerError::ReadOnly(path) => at("ledger_read_only", path),
+            LedgerError::Busy(path) => at("ledger_busy", path),
+            LedgerError::UnknownAccount(account) => {
+                Msg::new("ledger_unknown_account").with("account", account)
+            }
+            LedgerError::NoCurrentSet(account) => {
+                Msg::new("ledger_no_current_set").with("account", account)
+            }
+            LedgerError::NumberOutOfRange { number, count } => {
+                Msg::new("ledger_number_out_of_range")
+                    .with("number", number)
+                    .with("count", count)
+            }
             LedgerError::AlreadyUsed {
                 number,
                 used_at,
                 by,
             } => {
-                write!(
-                    f,
-                    "code number {number} was already marked used on {}",
-                    used_at.format("%Y-%m-%d %H:%M %:z")
-                )?;
-                if let Some(by) = by {
-                    write!(f, " by {by}")?;
-                }
-                write!(f, ": nothing changed")
+                let msg = match by {
+                    Some(by) => Msg::new("ledger_already_used_by").with("by", by),
+                    None => Msg::new("ledger_already_used"),
+                };
+                msg.with("number", number)
+                    .with("date", used_at.format("%Y-%m-%d %H:%M %:z"))
             }
-            LedgerError::DuplicateSetId(set_id) => write!(
-                f,
-                "set {set_id} is already in the ledger: a new sheet needs a new set id, try again"
-            ),
-            LedgerError::Io(path, err) => write!(
-                f,
-                "ledger {}: {err}: check the path and its permissions",
-                path.display()
-            ),
-            LedgerError::Sqlite(path, err) => write!(
-                f,
-                "ledger {}: sqlite failed: {err}: check the file, or pass --ledger with another path",
-                path.display()
-            ),
+            LedgerError::DuplicateSetId(set_id) => {
+                Msg::new("ledger_duplicate_set_id").with("set_id", set_id)
+            }
+            LedgerError::Io(path, err) => at("ledger_io", path).with("source", err),
+            LedgerError::Sqlite(path, err) => at("ledger_sqlite", path).with("source", err),
         }
     }
 }
+
+english_display!(LedgerError);
 
 impl std::error::Error for LedgerError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {

@@ -659,6 +659,7 @@ pub fn localized() -> Vec<(&'static str, Box<dyn Localized>)> {
             Error::Sheet(e) => out.push((label, Box::new(e))),
             Error::Scan(e) => out.push((label, Box::new(e))),
             Error::Template(e) => out.push((label, Box::new(e))),
+            Error::Ledger(e) => out.push((label, Box::new(e))),
             _ => {}
         }
     }
