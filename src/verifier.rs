@@ -10,7 +10,6 @@
 //! `used_at`, a truncated hash); it does not stop anyone who can write the
 //! file and recompute the digest. Protect the file with its permissions.
 
-use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::num::NonZeroUsize;
@@ -26,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::codes::{CodeSet, SetId, normalize_typed};
+use crate::messages::{Localized, Msg, english_display};
 
 /// The `schema` value every verifier file carries.
 pub const SCHEMA: &str = "recovery-sheet-verifier";
@@ -131,11 +131,15 @@ pub enum VerifierError {
     /// The output path exists and replacing it was not asked for.
     Exists(PathBuf),
     /// The file is not JSON, not an object, or not of our schema.
-    NotAVerifier { path: PathBuf, reason: String },
+    NotAVerifier { path: PathBuf, reason: Msg },
     /// The file is a verifier of a format version this build does not read.
-    UnsupportedVersion { path: PathBuf, found: String },
+    /// `found` is `None` when the file names no version.
+    UnsupportedVersion {
+        path: PathBuf,
+        found: Option<String>,
+    },
     /// The file is a version 1 verifier but a field or entry is unusable.
-    Malformed { path: PathBuf, reason: String },
+    Malformed { path: PathBuf, reason: Msg },
     /// An entry is hashed with something other than Argon2id v=19.
     UnsupportedAlgorithm {
         path: PathBuf,
@@ -177,43 +181,33 @@ pub enum VerifierError {
     SetChanged { path: PathBuf },
 }
 
-impl fmt::Display for VerifierError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Localized for VerifierError {
+    fn msg(&self) -> Msg {
+        let at = |key, path: &PathBuf| Msg::new(key).with("path", path.display());
         match self {
-            VerifierError::Io { path, source } => write!(
-                f,
-                "cannot access {}: {source}: check the path and its permissions",
-                path.display()
-            ),
-            VerifierError::Exists(path) => write!(
-                f,
-                "{} already exists: choose another path or ask to replace it",
-                path.display()
-            ),
-            VerifierError::NotAVerifier { path, reason } => write!(
-                f,
-                "{} is not a recovery-sheet verifier file ({reason}): pass the file the export wrote",
-                path.display()
-            ),
-            VerifierError::UnsupportedVersion { path, found } => write!(
-                f,
-                "{} is verifier format version {found}, this build reads version {FORMAT_VERSION}: use the release that wrote it",
-                path.display()
-            ),
-            VerifierError::Malformed { path, reason } => write!(
-                f,
-                "{} is a damaged verifier file ({reason}): restore it from a backup or issue a new sheet",
-                path.display()
-            ),
+            VerifierError::Io { path, source } => at("verifier_io", path).with("source", source),
+            VerifierError::Exists(path) => at("verifier_exists", path),
+            VerifierError::NotAVerifier { path, reason } => {
+                at("verifier_not_a_verifier", path).with_msg("reason", reason.clone())
+            }
+            VerifierError::UnsupportedVersion { path, found } => {
+                let msg =
+                    at("verifier_unsupported_version", path).with("supported", FORMAT_VERSION);
+                match found {
+                    Some(found) => msg.with("found", found),
+                    None => msg.with_msg("found", Msg::new("verifier_no_version")),
+                }
+            }
+            VerifierError::Malformed { path, reason } => {
+                at("verifier_malformed", path).with_msg("reason", reason.clone())
+            }
             VerifierError::UnsupportedAlgorithm {
                 path,
                 number,
                 found,
-            } => write!(
-                f,
-                "code {number} in {} is hashed with {found}, only argon2id v=19 is accepted: restore the file from a backup or issue a new sheet",
-                path.display()
-            ),
+            } => at("verifier_unsupported_algorithm", path)
+                .with("number", number)
+                .with("found", found),
             VerifierError::ParamsOutOfRange {
                 number,
                 param,
@@ -221,58 +215,38 @@ impl fmt::Display for VerifierError {
                 min,
                 max,
             } => {
-                write!(f, "argon2 {param}={value}")?;
-                if let Some(n) = number {
-                    write!(f, " (code {n})")?;
-                }
-                write!(
-                    f,
-                    " is outside {min}..={max}: use parameters within the bounds"
-                )
+                let msg = match number {
+                    Some(n) => Msg::new("verifier_code_param_out_of_range").with("number", n),
+                    None => Msg::new("verifier_param_out_of_range"),
+                };
+                msg.with("param", param)
+                    .with("value", value)
+                    .with("min", min)
+                    .with("max", max)
             }
-            VerifierError::Tampered { path } => write!(
-                f,
-                "{} was edited or damaged after it was written (integrity digest mismatch): restore it from a backup or issue a new sheet",
-                path.display()
-            ),
-            VerifierError::EmptySet => {
-                write!(f, "the code set is empty: generate at least one code")
+            VerifierError::Tampered { path } => at("verifier_tampered", path),
+            VerifierError::EmptySet => Msg::new("verifier_empty_set"),
+            VerifierError::TooManyCodes { count, max } => Msg::new("verifier_too_many_codes")
+                .with("count", count)
+                .with("max", max),
+            VerifierError::Hashing(e) => Msg::new("verifier_hashing").with("detail", e),
+            VerifierError::Serialize(e) => Msg::new("verifier_serialize").with("detail", e),
+            VerifierError::EmptyCode => Msg::new("verifier_empty_code"),
+            VerifierError::WrongCode => Msg::new("verifier_wrong_code"),
+            VerifierError::AlreadyUsed { number, used_at } => Msg::new("verifier_code_used")
+                .with("number", number)
+                .with("date", used_at.to_rfc3339()),
+            VerifierError::NumberOutOfRange { number, len } => {
+                Msg::new("verifier_number_out_of_range")
+                    .with("number", number)
+                    .with("count", len)
             }
-            VerifierError::TooManyCodes { count, max } => write!(
-                f,
-                "{count} codes is more than the {max} a verifier file holds: issue fewer codes"
-            ),
-            VerifierError::Hashing(e) => {
-                write!(f, "argon2 failed ({e}): this is a bug, please report it")
-            }
-            VerifierError::Serialize(e) => write!(
-                f,
-                "cannot serialise the verifier file ({e}): this is a bug, please report it"
-            ),
-            VerifierError::EmptyCode => {
-                write!(f, "no code was typed: type a code as printed on the sheet")
-            }
-            VerifierError::WrongCode => write!(
-                f,
-                "the code does not match an unused code of this set: check it and type it again"
-            ),
-            VerifierError::AlreadyUsed { number, used_at } => write!(
-                f,
-                "code {number} was already used at {}: use another code from the sheet",
-                used_at.to_rfc3339()
-            ),
-            VerifierError::NumberOutOfRange { number, len } => write!(
-                f,
-                "there is no code {number} in this set (it has codes 1 to {len}): check the number"
-            ),
-            VerifierError::SetChanged { path } => write!(
-                f,
-                "{} now holds a different set than the one checked: check the code again",
-                path.display()
-            ),
+            VerifierError::SetChanged { path } => at("verifier_set_changed", path),
         }
     }
 }
+
+english_display!(VerifierError);
 
 impl std::error::Error for VerifierError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
@@ -496,11 +470,11 @@ impl Verifier {
     /// a later check (algorithm, m, t, p, salt and output length, number of
     /// entries) is checked here, before any hashing can happen.
     pub fn load(path: &Path) -> Result<Verifier, VerifierError> {
-        let not_a_verifier = |reason: &str| VerifierError::NotAVerifier {
+        let not_a_verifier = |reason| VerifierError::NotAVerifier {
             path: path.to_path_buf(),
-            reason: reason.to_owned(),
+            reason: Msg::new(reason),
         };
-        let malformed = |reason: String| VerifierError::Malformed {
+        let malformed = |reason: Msg| VerifierError::Malformed {
             path: path.to_path_buf(),
             reason,
         };
@@ -510,71 +484,78 @@ impl Verifier {
         File::open(path)
             .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_string(&mut text))
             .map_err(|e| match e.kind() {
-                io::ErrorKind::InvalidData => not_a_verifier("not UTF-8 text"),
+                io::ErrorKind::InvalidData => not_a_verifier("verifier_reason_not_utf8"),
                 _ => io_error(path)(e),
             })?;
         if text.len() as u64 > MAX_FILE_BYTES {
-            return Err(not_a_verifier("larger than any verifier file"));
+            return Err(not_a_verifier("verifier_reason_too_large"));
         }
         let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|_| not_a_verifier("not JSON"))?;
+            serde_json::from_str(&text).map_err(|_| not_a_verifier("verifier_reason_not_json"))?;
         let serde_json::Value::Object(mut map) = value else {
-            return Err(not_a_verifier("not a JSON object"));
+            return Err(not_a_verifier("verifier_reason_not_an_object"));
         };
         if map.get("schema").and_then(|s| s.as_str()) != Some(SCHEMA) {
-            return Err(not_a_verifier("no \"schema\": \"recovery-sheet-verifier\""));
+            return Err(not_a_verifier("verifier_reason_no_schema"));
         }
         match map.get("version") {
             Some(v) if v.as_u64() == Some(u64::from(FORMAT_VERSION)) => {}
             other => {
                 return Err(VerifierError::UnsupportedVersion {
                     path: path.to_path_buf(),
-                    found: other.map_or_else(|| "(none)".to_owned(), |v| v.to_string()),
+                    found: other.map(|v| v.to_string()),
                 });
             }
         }
         let integrity = match map.remove("integrity") {
             Some(serde_json::Value::String(s)) => s,
-            _ => return Err(malformed("no integrity digest".to_owned())),
+            _ => return Err(malformed(Msg::new("verifier_reason_no_integrity"))),
         };
         let body: Body = serde_json::from_value(serde_json::Value::Object(map))
-            .map_err(|e| malformed(e.to_string()))?;
+            .map_err(|e| malformed(Msg::new("verifier_reason_fields").with("detail", e)))?;
 
         if body.normalization != NORMALIZATION {
-            return Err(malformed(format!(
-                "normalization \"{}\" is not \"{NORMALIZATION}\"",
-                body.normalization
-            )));
+            return Err(malformed(
+                Msg::new("verifier_reason_normalization")
+                    .with("found", &body.normalization)
+                    .with("expected", NORMALIZATION),
+            ));
         }
         if body.codes.is_empty() || body.codes.len() > MAX_CODES {
-            return Err(malformed(format!(
-                "{} codes, expected 1 to {MAX_CODES}",
-                body.codes.len()
-            )));
+            return Err(malformed(
+                Msg::new("verifier_reason_code_count")
+                    .with("count", body.codes.len())
+                    .with("max", MAX_CODES),
+            ));
         }
         let mut hashes = Vec::with_capacity(body.codes.len());
         let mut used = Vec::with_capacity(body.codes.len());
         for (entry, expected) in body.codes.iter().zip(1u32..) {
             if entry.number != expected {
-                return Err(malformed(format!(
-                    "entry {expected} is numbered {}: numbers must run 1, 2, 3, ...",
-                    entry.number
-                )));
+                return Err(malformed(
+                    Msg::new("verifier_reason_numbering")
+                        .with("entry", expected)
+                        .with("number", entry.number),
+                ));
             }
             hashes.push(parse_phc(path, entry)?);
             used.push(match &entry.used_at {
                 None => None,
                 Some(at) => Some(DateTime::parse_from_rfc3339(at).map_err(|_| {
-                    malformed(format!(
-                        "code {expected} has used_at \"{at}\", not RFC 3339"
-                    ))
+                    malformed(
+                        Msg::new("verifier_reason_used_at")
+                            .with("number", expected)
+                            .with("value", at),
+                    )
                 })?),
             });
         }
-        let set_id = SetId::parse(&body.set_id)
-            .map_err(|_| malformed(format!("set_id \"{}\" is not a set ID", body.set_id)))?;
-        let issued_at = DateTime::parse_from_rfc3339(&body.issued_at)
-            .map_err(|_| malformed(format!("issued_at \"{}\" is not RFC 3339", body.issued_at)))?;
+        let set_id = SetId::parse(&body.set_id).map_err(|_| {
+            malformed(Msg::new("verifier_reason_set_id").with("value", &body.set_id))
+        })?;
+        let issued_at = DateTime::parse_from_rfc3339(&body.issued_at).map_err(|_| {
+            malformed(Msg::new("verifier_reason_issued_at").with("value", &body.issued_at))
+        })?;
 
         let expected = body.integrity()?;
         if expected != integrity {
@@ -757,12 +738,12 @@ pub fn verify_and_burn(
 
 fn parse_phc(path: &Path, entry: &EntryRepr) -> Result<PasswordHash, VerifierError> {
     let number = entry.number;
-    let malformed = |reason: String| VerifierError::Malformed {
+    let malformed = |reason: Msg| VerifierError::Malformed {
         path: path.to_path_buf(),
-        reason,
+        reason: reason.with("number", number),
     };
     let hash = PasswordHash::new(&entry.phc)
-        .map_err(|e| malformed(format!("code {number}: not a PHC hash string ({e})")))?;
+        .map_err(|e| malformed(Msg::new("verifier_reason_not_phc").with("detail", e)))?;
     if hash.algorithm.as_str() != "argon2id" || hash.version != Some(0x13) {
         return Err(VerifierError::UnsupportedAlgorithm {
             path: path.to_path_buf(),
@@ -782,20 +763,20 @@ fn parse_phc(path: &Path, entry: &EntryRepr) -> Result<PasswordHash, VerifierErr
             "t" => &mut t,
             "p" => &mut p,
             other => {
-                return Err(malformed(format!(
-                    "code {number}: unexpected argon2 parameter \"{other}\""
-                )));
+                return Err(malformed(
+                    Msg::new("verifier_reason_unknown_param").with("param", other),
+                ));
             }
         };
         let decimal = value
             .decimal()
-            .map_err(|_| malformed(format!("code {number}: parameter is not a number")))?;
+            .map_err(|_| malformed(Msg::new("verifier_reason_param_not_a_number")))?;
         if slot.replace(decimal).is_some() {
-            return Err(malformed(format!("code {number}: parameter given twice")));
+            return Err(malformed(Msg::new("verifier_reason_param_twice")));
         }
     }
     let (Some(m), Some(t), Some(p)) = (m, t, p) else {
-        return Err(malformed(format!("code {number}: needs m, t and p")));
+        return Err(malformed(Msg::new("verifier_reason_missing_params")));
     };
     in_range("m", m, &M_KIB_RANGE, Some(number))?;
     in_range("t", t, &T_RANGE, Some(number))?;

@@ -391,7 +391,7 @@ pub fn errors() -> Vec<(&'static str, Error)> {
             "verifier_unsupported_version",
             VerifierError::UnsupportedVersion {
                 path: path("v.json"),
-                found: "9".into(),
+                found: Some("9".into()),
             }
             .into(),
         ),
@@ -608,6 +608,77 @@ pub fn verifier_load_errors() -> (tempfile::TempDir, Vec<(&'static str, Error)>)
             Err(e) => out.push((label, Error::from(e))),
         }
     }
+    let phc = |params: &str| {
+        format!(
+            "$argon2id$v=19${params}$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+        )
+    };
+    let good = phc("m=19456,t=2,p=1");
+    let body = |field: &str, value: serde_json::Value| {
+        let mut body = serde_json::json!({
+            "schema": "recovery-sheet-verifier",
+            "version": 1,
+            "integrity": "x",
+            "account": "shop@example.com",
+            "set_id": "7K2Q-M9XA",
+            "generation": 1,
+            "issued_at": "2026-11-22T14:31:00+09:00",
+            "normalization": crate::verifier::NORMALIZATION,
+            "codes": [{"number": 1, "phc": good, "used_at": null}],
+        });
+        body[field] = value;
+        body.to_string()
+    };
+    let entry = |number: u32, phc: &str, used_at: Option<&str>| serde_json::json!([{"number": number, "phc": phc, "used_at": used_at}]);
+    for (label, content) in [
+        (
+            "verifier_normalization",
+            body("normalization", "none".into()),
+        ),
+        ("verifier_no_codes", body("codes", serde_json::json!([]))),
+        ("verifier_numbering", body("codes", entry(2, &good, None))),
+        ("verifier_not_phc", body("codes", entry(1, "nope", None))),
+        (
+            "verifier_algorithm",
+            body(
+                "codes",
+                entry(1, &good.replace("argon2id", "argon2i"), None),
+            ),
+        ),
+        (
+            "verifier_unknown_param",
+            body("codes", entry(1, &phc("m=19456,t=2,p=1,x=1"), None)),
+        ),
+        (
+            "verifier_param_not_a_number",
+            body("codes", entry(1, &phc("m=lots,t=2,p=1"), None)),
+        ),
+        (
+            "verifier_param_twice",
+            body("codes", entry(1, &phc("m=19456,m=19456,t=2,p=1"), None)),
+        ),
+        (
+            "verifier_missing_param",
+            body("codes", entry(1, &phc("m=19456,t=2"), None)),
+        ),
+        (
+            "verifier_param_range",
+            body("codes", entry(1, &phc("m=1,t=2,p=1"), None)),
+        ),
+        (
+            "verifier_used_at",
+            body("codes", entry(1, &good, Some("yesterday"))),
+        ),
+        ("verifier_set_id", body("set_id", "nope".into())),
+        ("verifier_issued_at", body("issued_at", "today".into())),
+        ("verifier_integrity", body("generation", 2.into())),
+    ] {
+        std::fs::write(&file, content).unwrap();
+        match crate::verifier::Verifier::load(&file) {
+            Ok(_) => panic!("{label} loaded"),
+            Err(e) => out.push((label, Error::from(e))),
+        }
+    }
     (dir, out)
 }
 
@@ -651,7 +722,8 @@ pub fn import_warnings() -> Vec<(&'static str, String)> {
 /// The samples that render through the message catalogues.
 pub fn localized() -> Vec<(&'static str, Box<dyn Localized>)> {
     let mut out: Vec<(&'static str, Box<dyn Localized>)> = Vec::new();
-    for (label, e) in errors() {
+    let (_dir, loaded) = verifier_load_errors();
+    for (label, e) in errors().into_iter().chain(loaded) {
         match e {
             Error::Format(e) => out.push((label, Box::new(e))),
             Error::SetId(e) => out.push((label, Box::new(e))),
@@ -660,6 +732,7 @@ pub fn localized() -> Vec<(&'static str, Box<dyn Localized>)> {
             Error::Scan(e) => out.push((label, Box::new(e))),
             Error::Template(e) => out.push((label, Box::new(e))),
             Error::Ledger(e) => out.push((label, Box::new(e))),
+            Error::Verifier(e) => out.push((label, Box::new(e))),
             _ => {}
         }
     }
