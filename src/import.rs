@@ -5,11 +5,11 @@
 //! and warnings speak of counts and lengths.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use zeroize::Zeroizing;
 
 use crate::codes::{Code, CodeSet, Format, SymbolClass};
+use crate::messages::{Localized, Msg, english_display};
 
 /// How long a service's codes are, in symbols (separators not counted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,15 +49,6 @@ impl LengthRule {
         match self {
             LengthRule::Exact(n) => Some(n),
             LengthRule::Range { usual, .. } => usual,
-        }
-    }
-}
-
-impl fmt::Display for LengthRule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LengthRule::Exact(n) => write!(f, "{n}"),
-            LengthRule::Range { min, max, .. } => write!(f, "{min} to {max}"),
         }
     }
 }
@@ -335,8 +326,8 @@ impl Preset {
 /// Codes read from a service's output, numbered in the order given.
 pub struct Imported {
     pub set: CodeSet,
-    /// Things worth a look that did not stop the import; none holds a code.
-    pub warnings: Vec<String>,
+    /// Things worth a look that did not stop the import.
+    pub warnings: Vec<ImportWarning>,
 }
 
 /// Why pasted codes were refused.
@@ -376,35 +367,22 @@ pub enum ImportError {
     },
 }
 
-fn codes_of(service: Option<&'static str>) -> String {
-    match service {
-        Some(s) => format!("{s} codes"),
-        None => "codes".to_owned(),
-    }
+/// "7 digits", "1 character": a length with its unit.
+fn symbols(n: usize, class: SymbolClass) -> Msg {
+    let key = match (class, n) {
+        (SymbolClass::Digit, 1) => "import_one_digit",
+        (SymbolClass::Digit, _) => "import_n_digits",
+        (_, 1) => "import_one_character",
+        _ => "import_n_characters",
+    };
+    Msg::new(key).with("n", n)
 }
 
-fn symbols_of(class: SymbolClass) -> &'static str {
-    match class {
-        SymbolClass::Digit => "digits",
-        _ => "characters",
-    }
-}
-
-fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 { one } else { many }
-}
-
-impl fmt::Display for ImportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Localized for ImportError {
+    fn msg(&self) -> Msg {
         match self {
-            ImportError::NotUtf8 { line } => write!(
-                f,
-                "line {line}: the input is not UTF-8 text: save or paste the codes as plain text"
-            ),
-            ImportError::Empty => write!(
-                f,
-                "no codes found in the input: paste the codes the service showed, one or more per line"
-            ),
+            ImportError::NotUtf8 { line } => Msg::new("import_not_utf8").with("line", line),
+            ImportError::Empty => Msg::new("import_empty"),
             ImportError::WrongSymbol {
                 line,
                 token,
@@ -413,17 +391,18 @@ impl fmt::Display for ImportError {
                 class,
             } => {
                 let allowed = match class {
-                    SymbolClass::Digit => "digits",
-                    SymbolClass::Hex => "hexadecimal digits (0-9, a-f)",
-                    SymbolClass::Base32 | SymbolClass::Alnum => "letters and digits",
+                    SymbolClass::Digit => "import_symbols_digits",
+                    SymbolClass::Hex => "import_symbols_hex",
+                    SymbolClass::Base32 | SymbolClass::Alnum => "import_symbols_alnum",
                 };
-                write!(
-                    f,
-                    "line {line}: `{}` has `{}`; {} use only {allowed}",
-                    printable(token),
-                    printable(&symbol.to_string()),
-                    codes_of(*service)
-                )
+                let msg = match service {
+                    Some(s) => Msg::new("import_wrong_symbol_service").with("service", s),
+                    None => Msg::new("import_wrong_symbol"),
+                };
+                msg.with("line", line)
+                    .with("token", printable(token))
+                    .with("symbol", printable(&symbol.to_string()))
+                    .with_msg("allowed", Msg::new(allowed))
             }
             ImportError::WrongLength {
                 line,
@@ -433,45 +412,130 @@ impl fmt::Display for ImportError {
                 class,
                 lengths,
             } => {
-                let unit = symbols_of(*class);
-                let found_unit = if *found == 1 {
-                    unit.trim_end_matches('s')
-                } else {
-                    unit
+                let digits = *class == SymbolClass::Digit;
+                let msg = match (service, digits) {
+                    (Some(s), true) => {
+                        Msg::new("import_wrong_length_digits_service").with("service", s)
+                    }
+                    (Some(s), false) => {
+                        Msg::new("import_wrong_length_characters_service").with("service", s)
+                    }
+                    (None, true) => Msg::new("import_wrong_length_digits"),
+                    (None, false) => Msg::new("import_wrong_length_characters"),
                 };
-                write!(
-                    f,
-                    "line {line}: `{}` has {found} {found_unit}; {} have {lengths}",
-                    printable(token),
-                    codes_of(*service)
-                )?;
-                if service.is_none() {
-                    write!(f, " {unit}")?;
+                let msg = msg
+                    .with("line", line)
+                    .with("token", printable(token))
+                    .with_msg("found", symbols(*found, *class));
+                match lengths {
+                    LengthRule::Exact(n) => msg.with("expected", n),
+                    LengthRule::Range { min, max, .. } => msg.with_msg(
+                        "expected",
+                        Msg::new("import_length_range")
+                            .with("min", min)
+                            .with("max", max),
+                    ),
                 }
-                Ok(())
             }
-            ImportError::Duplicate { line, first_line } => write!(
-                f,
-                "line {line}: this code already appeared on line {first_line}"
-            ),
-            ImportError::CodeAmongText { line } => write!(
-                f,
-                "line {line}: something like a code stands among words: put each code on a line of its own or delete the text"
-            ),
+            ImportError::Duplicate { line, first_line } => Msg::new("import_duplicate")
+                .with("line", line)
+                .with("first_line", first_line),
+            ImportError::CodeAmongText { line } => {
+                Msg::new("import_code_among_text").with("line", line)
+            }
             ImportError::TooMany {
                 found,
                 max,
                 service,
             } => match service {
-                Some(s) => write!(f, "found {found} codes; {s} issues at most {max} per set"),
-                None => write!(
-                    f,
-                    "found {found} codes; at most {max} can be imported as one set"
-                ),
+                Some(s) => Msg::new("import_too_many_service")
+                    .with("found", found)
+                    .with("service", s)
+                    .with("max", max),
+                None => Msg::new("import_too_many")
+                    .with("found", found)
+                    .with("max", max),
             },
         }
     }
 }
+
+/// Something worth a look that did not stop an import. None holds a code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportWarning {
+    /// Fewer codes than the service issues: fine if some were used already.
+    Fewer {
+        found: usize,
+        typical: usize,
+        service: &'static str,
+    },
+    /// More codes than the service usually issues.
+    More {
+        found: usize,
+        typical: usize,
+        service: &'static str,
+    },
+    /// `count` codes of `length` symbols, where the service's are usually `usual` long.
+    UnusualLength {
+        count: usize,
+        length: usize,
+        usual: usize,
+        service: &'static str,
+        class: SymbolClass,
+    },
+}
+
+impl Localized for ImportWarning {
+    fn msg(&self) -> Msg {
+        let codes = |n: usize| {
+            let key = if n == 1 {
+                "import_codes_one"
+            } else {
+                "import_codes_many"
+            };
+            Msg::new(key).with("n", n)
+        };
+        match self {
+            ImportWarning::Fewer {
+                found,
+                typical,
+                service,
+            } => Msg::new("import_fewer_codes")
+                .with_msg("codes", codes(*found))
+                .with("service", service)
+                .with("typical", typical),
+            ImportWarning::More {
+                found,
+                typical,
+                service,
+            } => Msg::new("import_more_codes")
+                .with_msg("codes", codes(*found))
+                .with("service", service)
+                .with("typical", typical),
+            ImportWarning::UnusualLength {
+                count,
+                length,
+                usual,
+                service,
+                class,
+            } => {
+                let key = match (*class == SymbolClass::Digit, *count == 1) {
+                    (true, true) => "import_unusual_length_digits_one",
+                    (true, false) => "import_unusual_length_digits",
+                    (false, true) => "import_unusual_length_characters_one",
+                    (false, false) => "import_unusual_length_characters",
+                };
+                Msg::new(key)
+                    .with("count", count)
+                    .with("length", length)
+                    .with("service", service)
+                    .with("usual", usual)
+            }
+        }
+    }
+}
+
+english_display!(ImportError, ImportWarning);
 
 impl std::error::Error for ImportError {}
 
@@ -570,20 +634,23 @@ pub fn parse(preset: &Preset, input: &[u8]) -> Result<Imported, ImportError> {
     })
 }
 
-fn warnings(preset: &Preset, found: &[(Code, usize)]) -> Vec<String> {
+fn warnings(preset: &Preset, found: &[(Code, usize)]) -> Vec<ImportWarning> {
     let mut warnings = Vec::new();
-    let name = preset.display_name;
+    let service = preset.display_name;
     let n = found.len();
     if let Some(typical) = preset.typical_count.map(|t| t as usize) {
-        let codes = plural(n, "code", "codes");
         if n < typical {
-            warnings.push(format!(
-                "{n} {codes} found; {name} issues {typical} — fine if some were already used"
-            ));
+            warnings.push(ImportWarning::Fewer {
+                found: n,
+                typical,
+                service,
+            });
         } else if n > typical {
-            warnings.push(format!(
-                "{n} {codes} found; {name} usually issues {typical}: check that all are from the current set"
-            ));
+            warnings.push(ImportWarning::More {
+                found: n,
+                typical,
+                service,
+            });
         }
     }
     if let Some(usual) = preset.lengths.usual() {
@@ -594,16 +661,14 @@ fn warnings(preset: &Preset, found: &[(Code, usize)]) -> Vec<String> {
                 *by_length.entry(len).or_default() += 1;
             }
         }
-        let unit = symbols_of(preset.class);
-        for (len, count) in by_length {
-            let (codes, have) = if count == 1 {
-                ("code", "has")
-            } else {
-                ("codes", "have")
-            };
-            warnings.push(format!(
-                "{count} {codes} {have} {len} {unit}; {name} codes usually have {usual}: compare them with what {name} showed"
-            ));
+        for (length, count) in by_length {
+            warnings.push(ImportWarning::UnusualLength {
+                count,
+                length,
+                usual,
+                service,
+                class: preset.class,
+            });
         }
     }
     warnings
@@ -959,6 +1024,11 @@ fn canonical(preset: &Preset, line: usize, token: &str) -> Result<Zeroizing<Stri
 mod tests {
     use super::*;
 
+    /// The warnings as printed in English.
+    fn texts(warnings: &[ImportWarning]) -> Vec<String> {
+        warnings.iter().map(ToString::to_string).collect()
+    }
+
     fn import(name: &str, input: &str) -> Imported {
         match parse(preset(name).unwrap(), input.as_bytes()) {
             Ok(imported) => imported,
@@ -1106,7 +1176,7 @@ mod tests {
         let imported = import("google", &nine);
         assert_eq!(imported.set.len(), 9);
         assert_eq!(
-            imported.warnings,
+            texts(&imported.warnings),
             ["9 codes found; Google issues 10 — fine if some were already used"]
         );
     }
@@ -1282,7 +1352,7 @@ mod tests {
         );
         assert_eq!(shown(&imported)[2], "345678901");
         assert_eq!(
-            imported.warnings,
+            texts(&imported.warnings),
             ["3 codes found; freee issues 10 — fine if some were already used"]
         );
         assert_eq!(
@@ -1308,7 +1378,7 @@ mod tests {
         assert_eq!(imported.set.format().len(), 12);
         assert_eq!(preset("x").unwrap().order, UseOrder::InOrder);
         assert_eq!(
-            imported.warnings,
+            texts(&imported.warnings),
             [
                 "3 codes found; X issues 5 — fine if some were already used",
                 "1 code has 8 characters; X codes usually have 12: compare them with what X showed"
@@ -1317,7 +1387,7 @@ mod tests {
         let six =
             "a1b2c3d4e5f6\nb1b2c3d4e5f6\nc1b2c3d4e5f6\nd1b2c3d4e5f6\ne1b2c3d4e5f6\nf1b2c3d4e5f6\n";
         assert_eq!(
-            import("x", six).warnings,
+            texts(&import("x", six).warnings),
             ["6 codes found; X usually issues 5: check that all are from the current set"]
         );
         assert_eq!(
@@ -1401,7 +1471,7 @@ mod tests {
         );
         assert_eq!(shown(&imported)[3], "EFGH-JKLM-NPQR");
         assert_eq!(
-            imported.warnings,
+            texts(&imported.warnings),
             ["4 codes found; Keycloak issues 12 — fine if some were already used"]
         );
         assert_eq!(
@@ -1423,7 +1493,7 @@ mod tests {
         );
         assert_eq!(shown(&imported)[2], "xY7zW4qR8sT2");
         assert_eq!(
-            imported.warnings,
+            texts(&imported.warnings),
             [
                 "3 codes found; Nextcloud issues 10 — fine if some were already used",
                 "1 code has 12 characters; Nextcloud codes usually have 16: compare them with what Nextcloud showed"
@@ -1502,7 +1572,7 @@ mod tests {
     #[test]
     fn messages_never_hold_a_valid_code() {
         let imported = import("x", "k3m9x2p7\n");
-        for w in &imported.warnings {
+        for w in texts(&imported.warnings) {
             assert!(!w.contains("k3m9x2p7"), "{w}");
         }
         let e = error("google", "1234 5678\n1234 5678\n");

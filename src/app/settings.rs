@@ -17,6 +17,7 @@ use crate::config::{Source, pick};
 use crate::error::Error;
 use crate::import;
 use crate::interrupt;
+use crate::messages::Localized;
 use crate::output::{self, Overwrite};
 use crate::sheet::Paper;
 use crate::sheet::fonts::Fonts;
@@ -298,7 +299,7 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
     let bytes = read_codes(ctx, args.from.as_deref())?;
     let imported = import::parse(preset, &bytes)?;
     for w in &imported.warnings {
-        ctx.warn(w);
+        ctx.warn(&w.message(&ctx.messages));
     }
     let source = CodeSource::Import {
         preset,

@@ -694,15 +694,9 @@ pub fn other_errors() -> Vec<(&'static str, String)> {
     )]
 }
 
-/// Every kind of import warning, from real imports.
-pub fn import_warnings() -> Vec<(&'static str, String)> {
-    let import = |service: &str, input: &str| {
-        import::parse(import::preset(service).unwrap(), input.as_bytes())
-            .unwrap_or_else(|e| panic!("{e}"))
-            .warnings
-    };
-    let mut out = Vec::new();
-    for (label, service, input) in [
+/// Imports that warn, one of each kind.
+fn import_inputs() -> [(&'static str, &'static str, &'static str); 4] {
+    [
         ("import_fewer_one", "google", "1234 5678\n"),
         ("import_fewer", "google", "1234 5678\n2345 6789\n"),
         (
@@ -711,7 +705,18 @@ pub fn import_warnings() -> Vec<(&'static str, String)> {
             "a1b2c3d4e5f6\nb1b2c3d4\nc1b2c3d4e5\nd1b2c3d4e5f6\ne1b2c3d4e5f6\nf1b2c3d4e5\n",
         ),
         ("import_length_one", "x", "a1b2c3d4\n"),
-    ] {
+    ]
+}
+
+/// Every kind of import warning, from real imports.
+pub fn import_warnings() -> Vec<(&'static str, String)> {
+    let import = |service: &str, input: &str| {
+        import::parse(import::preset(service).unwrap(), input.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .warnings
+    };
+    let mut out = Vec::new();
+    for (label, service, input) in import_inputs() {
         for w in import(service, input) {
             out.push((label, w.to_string()));
         }
@@ -733,7 +738,16 @@ pub fn localized() -> Vec<(&'static str, Box<dyn Localized>)> {
             Error::Template(e) => out.push((label, Box::new(e))),
             Error::Ledger(e) => out.push((label, Box::new(e))),
             Error::Verifier(e) => out.push((label, Box::new(e))),
+            Error::Import(e) => out.push((label, Box::new(e))),
             _ => {}
+        }
+    }
+    for (label, service, input) in import_inputs() {
+        for w in import::parse(import::preset(service).unwrap(), input.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .warnings
+        {
+            out.push((label, Box::new(w)));
         }
     }
     out.push((
