@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::messages::{Localized, Msg, english_display};
+
 /// What a config file may set. Every key is optional; unknown keys are refused.
 #[derive(Debug, Default, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -35,47 +37,45 @@ pub enum ConfigError {
         path: PathBuf,
         source: io::Error,
     },
+    /// The file was read, but `problem` (a message) is wrong with it, on `line` when known.
     Invalid {
         path: PathBuf,
         line: Option<usize>,
-        message: String,
+        problem: Msg,
     },
 }
 
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Localized for ConfigError {
+    fn msg(&self) -> Msg {
         match self {
             ConfigError::Unreadable { path, source }
                 if source.kind() == io::ErrorKind::NotFound =>
             {
-                write!(
-                    f,
-                    "config {} does not exist: create it, or pass --config with another file",
-                    path.display()
-                )
+                Msg::new("config_missing").with("path", path.display())
             }
-            ConfigError::Unreadable { path, source } => write!(
-                f,
-                "cannot read config {}: {source}: fix its permissions or pass --config",
-                path.display()
-            ),
+            ConfigError::Unreadable { path, source } => Msg::new("config_unreadable")
+                .with("path", path.display())
+                .with("source", source),
             ConfigError::Invalid {
                 path,
                 line: Some(line),
-                message,
-            } => write!(
-                f,
-                "config {} line {line}: {message}: fix the file (see `recovery-sheet config show`)",
-                path.display()
-            ),
+                problem,
+            } => Msg::new("config_invalid_line")
+                .with("path", path.display())
+                .with("line", line)
+                .with_msg("problem", problem.clone()),
             ConfigError::Invalid {
                 path,
                 line: None,
-                message,
-            } => write!(f, "config {}: {message}: fix the file", path.display()),
+                problem,
+            } => Msg::new("config_invalid")
+                .with("path", path.display())
+                .with_msg("problem", problem.clone()),
         }
     }
 }
+
+english_display!(ConfigError);
 
 impl std::error::Error for ConfigError {}
 
@@ -158,18 +158,29 @@ pub fn load(location: &ConfigLocation) -> Result<Loaded, ConfigError> {
     })
 }
 
+/// `name = value is out of range (1 to max)`.
+fn out_of_range(name: &str, value: u32, max: u32) -> Msg {
+    Msg::new("config_out_of_range")
+        .with("name", name)
+        .with("value", value)
+        .with("max", max)
+}
+
 /// Parses config text; errors name the line.
 pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
-    let invalid = |line: Option<usize>, message: String| ConfigError::Invalid {
+    let invalid = |line: Option<usize>, problem: Msg| ConfigError::Invalid {
         path: path.to_owned(),
         line,
-        message,
+        problem,
     };
     let file: ConfigFile = toml::from_str(text).map_err(|e| {
         let line = e
             .span()
             .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
-        invalid(line, e.message().trim().replace('\n', " "))
+        invalid(
+            line,
+            Msg::new("config_toml").with("detail", e.message().trim().replace('\n', " ")),
+        )
     })?;
     let line_of = |key: &str| {
         text.lines()
@@ -181,7 +192,7 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
     {
         return Err(invalid(
             line_of("lang"),
-            format!("lang = \"{lang}\" is not a sheet language (ja or en)"),
+            Msg::new("config_bad_lang").with("value", lang),
         ));
     }
     if let Some(paper) = &file.paper
@@ -189,7 +200,7 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
     {
         return Err(invalid(
             line_of("paper"),
-            format!("paper = \"{paper}\" is not a paper size (a4 or letter)"),
+            Msg::new("config_bad_paper").with("value", paper),
         ));
     }
     if let Some(copies) = file.copies
@@ -197,10 +208,7 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
     {
         return Err(invalid(
             line_of("copies"),
-            format!(
-                "copies = {copies} is out of range (1 to {})",
-                crate::app::MAX_COPIES
-            ),
+            out_of_range("copies", copies, crate::app::MAX_COPIES),
         ));
     }
     if let Some(count) = file.count
@@ -208,10 +216,7 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
     {
         return Err(invalid(
             line_of("count"),
-            format!(
-                "count = {count} is out of range (1 to {})",
-                crate::app::MAX_COUNT
-            ),
+            out_of_range("count", count, crate::app::MAX_COUNT),
         ));
     }
     if let Some(months) = file.inventory_months
@@ -219,13 +224,16 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
     {
         return Err(invalid(
             line_of("inventory_months"),
-            format!("inventory_months = {months} is out of range (1 to 36)"),
+            out_of_range("inventory_months", months, 36),
         ));
     }
     if let Some(format) = &file.format
         && let Err(e) = crate::codes::Format::parse_for_generation(format)
     {
-        return Err(invalid(line_of("format"), format!("format: {e}")));
+        return Err(invalid(
+            line_of("format"),
+            Msg::new("config_bad_format").with_msg("error", e.msg()),
+        ));
     }
     Ok(file)
 }

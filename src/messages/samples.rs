@@ -739,6 +739,7 @@ pub fn localized() -> Vec<(&'static str, Box<dyn Localized>)> {
             Error::Ledger(e) => out.push((label, Box::new(e))),
             Error::Verifier(e) => out.push((label, Box::new(e))),
             Error::Import(e) => out.push((label, Box::new(e))),
+            Error::Config(e) => out.push((label, Box::new(e))),
             _ => {}
         }
     }
