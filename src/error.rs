@@ -1,13 +1,13 @@
 //! The one error type of the command line and its exit-code table.
 
-use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use crate::codes::{FormatError, SetIdError};
+use crate::codes::{FormatError, GenerateError, SetIdError};
 use crate::config::ConfigError;
 use crate::import::ImportError;
 use crate::ledger::LedgerError;
+use crate::messages::{Localized, Msg, english_display};
 use crate::output::OutputError;
 use crate::scan::ScanError;
 use crate::sheet::SheetError;
@@ -39,19 +39,21 @@ pub mod exit {
 #[derive(Debug)]
 pub enum Error {
     /// A flag value that clap accepted but the spec does not (e.g. a blank account).
-    InvalidValue(String),
+    InvalidValue(Msg),
     Format(FormatError),
+    /// The format cannot give as many distinct codes as asked.
+    Generate(GenerateError),
     SetId(SetIdError),
     Template(TemplateError),
     Sheet(SheetError),
     Import(ImportError),
-    /// `--from FILE` or stdin could not be read.
+    /// `--from FILE` (`path`) or stdin (`None`) could not be read.
     ImportInput {
-        what: String,
+        path: Option<PathBuf>,
         source: io::Error,
     },
-    /// Stdin is a terminal and nothing was piped in.
-    StdinIsTerminal(&'static str),
+    /// `import` without `--from`: stdin is a terminal and nothing was typed.
+    StdinIsTerminal,
     Output(OutputError),
     Ledger(LedgerError),
     Verifier(VerifierError),
@@ -63,11 +65,11 @@ pub enum Error {
         issued: String,
     },
     /// The verifier's set is no longer current in the ledger.
-    StaleVerifier(String),
+    StaleVerifier(Msg),
     Scan(ScanError),
     Config(ConfigError),
     /// The batch file's header or a read of it failed.
-    Csv(String),
+    Csv(Msg),
     /// An input file (e.g. the batch CSV) cannot be opened.
     Unreadable {
         path: PathBuf,
@@ -91,7 +93,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::InvalidValue(_) | Error::Format(_) | Error::SetId(_) => exit::USAGE,
-            Error::StdinIsTerminal(_) => exit::USAGE,
+            Error::Generate(_) | Error::StdinIsTerminal => exit::USAGE,
             Error::Template(TemplateError::Unreadable { .. }) => exit::NOINPUT,
             Error::Template(_) | Error::Sheet(_) | Error::Import(_) => exit::DATAERR,
             Error::ImportInput { .. } => exit::NOINPUT,
@@ -154,48 +156,55 @@ fn verifier_exit_code(e: &VerifierError) -> u8 {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Localized for Error {
+    fn msg(&self) -> Msg {
+        let file = |key, path: &PathBuf, source: &io::Error| {
+            Msg::new(key)
+                .with("path", path.display())
+                .with("source", source)
+        };
         match self {
-            Error::InvalidValue(msg) => f.write_str(msg),
-            Error::Format(e) => write!(f, "{e}"),
-            Error::SetId(e) => write!(f, "{e}"),
-            Error::Template(e) => write!(f, "{e}"),
-            Error::Sheet(e) => write!(f, "{e}"),
-            Error::Import(e) => write!(f, "{e}"),
-            Error::ImportInput { what, source } => {
-                write!(f, "cannot read the codes from {what}: {source}")
+            Error::InvalidValue(msg) | Error::StaleVerifier(msg) | Error::Csv(msg) => msg.clone(),
+            Error::Format(e) => e.msg(),
+            Error::Generate(e) => e.msg(),
+            Error::SetId(e) => e.msg(),
+            Error::Template(e) => e.msg(),
+            Error::Sheet(e) => e.msg(),
+            Error::Import(e) => e.msg(),
+            Error::ImportInput {
+                path: Some(path),
+                source,
+            } => file("import_unreadable_file", path, source),
+            Error::ImportInput { path: None, source } => {
+                Msg::new("import_unreadable_stdin").with("source", source)
             }
-            Error::StdinIsTerminal(how) => f.write_str(how),
-            Error::Output(e) => write!(f, "{e}"),
-            Error::Ledger(e) => write!(f, "{e}"),
-            Error::Verifier(e) => write!(f, "{e}"),
+            Error::StdinIsTerminal => Msg::new("import_nothing_typed"),
+            Error::Output(e) => e.msg(),
+            Error::Ledger(e) => e.msg(),
+            Error::Verifier(e) => e.msg(),
             Error::CurrentSetExists {
                 account,
                 generation,
                 set_id,
                 issued,
-            } => write!(
-                f,
-                "{account} already has a current set (generation {generation}, set {set_id}, issued {issued}): pass --regenerate to replace it, then destroy the old sheet"
-            ),
-            Error::StaleVerifier(msg) => f.write_str(msg),
-            Error::Scan(e) => write!(f, "{e}"),
-            Error::Config(e) => write!(f, "{e}"),
-            Error::Csv(msg) => f.write_str(msg),
-            Error::Unreadable { path, source } => {
-                write!(f, "cannot read {}: {source}", path.display())
-            }
-            Error::RowsFailed { failed, total } => {
-                write!(f, "{failed} of {total} rows failed (see above)")
-            }
-            Error::Interrupted => f.write_str(
-                "interrupted: finished sheets are recorded, the one in progress was discarded",
-            ),
-            Error::Io { path, source } => write!(f, "cannot access {}: {source}", path.display()),
+            } => Msg::new("current_set_exists")
+                .with("account", account)
+                .with("generation", generation)
+                .with("set_id", set_id)
+                .with("issued", issued),
+            Error::Scan(e) => e.msg(),
+            Error::Config(e) => e.msg(),
+            Error::Unreadable { path, source } => file("file_unreadable", path, source),
+            Error::RowsFailed { failed, total } => Msg::new("batch_rows_failed")
+                .with("failed", failed)
+                .with("total", total),
+            Error::Interrupted => Msg::new("interrupted"),
+            Error::Io { path, source } => file("file_io", path, source),
         }
     }
 }
+
+english_display!(Error);
 
 impl std::error::Error for Error {}
 
@@ -211,6 +220,7 @@ macro_rules! from {
 
 from! {
     FormatError => Format,
+    GenerateError => Generate,
     SetIdError => SetId,
     TemplateError => Template,
     SheetError => Sheet,

@@ -9,7 +9,7 @@ use recovery_sheet::cli::{Cli, Command, ConfigCommand};
 use recovery_sheet::config::{self, ConfigLocation};
 use recovery_sheet::error::{Error, exit};
 use recovery_sheet::help;
-use recovery_sheet::messages::Messages;
+use recovery_sheet::messages::{Localized, Messages};
 use recovery_sheet::template::Lang;
 
 fn main() -> ExitCode {
@@ -22,7 +22,11 @@ fn main() -> ExitCode {
     match run(cli, messages) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("recovery-sheet: {}: {e}", messages.text("error"));
+            eprintln!(
+                "recovery-sheet: {}: {}",
+                messages.text("error"),
+                e.message(&messages)
+            );
             ExitCode::from(e.exit_code())
         }
     }

@@ -23,6 +23,7 @@ use crate::cli::{BatchArgs, LangArg, PaperArg, SheetArgs};
 use crate::codes::Format;
 use crate::error::Error;
 use crate::interrupt;
+use crate::messages::{Localized, Msg};
 use crate::output::Overwrite;
 use crate::sheet::fonts::Fonts;
 
@@ -52,24 +53,25 @@ impl Columns {
         for (position, name) in header.iter().enumerate() {
             let name = name.trim().to_ascii_lowercase();
             let Some(known) = COLUMNS.iter().position(|c| *c == name) else {
-                return Err(Error::Csv(format!(
-                    "{}: column `{name}` is not known: the columns are {}",
-                    path.display(),
-                    COLUMNS.join(", ")
-                )));
+                return Err(Error::Csv(
+                    Msg::new("batch_unknown_column")
+                        .with("path", path.display())
+                        .with("column", name)
+                        .with("columns", COLUMNS.join(", ")),
+                ));
             };
             if found[known].replace(position).is_some() {
-                return Err(Error::Csv(format!(
-                    "{}: column `{name}` appears twice in the header: keep one",
-                    path.display()
-                )));
+                return Err(Error::Csv(
+                    Msg::new("batch_column_twice")
+                        .with("path", path.display())
+                        .with("column", name),
+                ));
             }
         }
         if found[0].is_none() {
-            return Err(Error::Csv(format!(
-                "{}: the header has no `account` column: the first row must name the columns, e.g. account,lang,location",
-                path.display()
-            )));
+            return Err(Error::Csv(
+                Msg::new("batch_no_account_column").with("path", path.display()),
+            ));
         }
         Ok(Columns {
             index: found,
@@ -97,9 +99,11 @@ struct Row {
 fn parse_number(column: &str, cell: Option<&str>) -> Result<Option<u32>, Error> {
     cell.map(|c| {
         c.parse().map_err(|_| {
-            Error::InvalidValue(format!(
-                "{column} `{c}` is not a whole number: write e.g. 10, or leave the cell empty for the default"
-            ))
+            Error::InvalidValue(
+                Msg::new("batch_not_a_number")
+                    .with("column", column)
+                    .with("value", c),
+            )
         })
     })
     .transpose()
@@ -112,10 +116,12 @@ fn parse_choice<T: clap::ValueEnum>(column: &str, cell: Option<&str>) -> Result<
                 .iter()
                 .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_owned()))
                 .collect();
-            Error::InvalidValue(format!(
-                "{column} `{c}` is not one of {}: fix the cell, or leave it empty for the default",
-                names.join(", ")
-            ))
+            Error::InvalidValue(
+                Msg::new("batch_not_a_choice")
+                    .with("column", column)
+                    .with("value", c)
+                    .with("choices", names.join(", ")),
+            )
         })
     })
     .transpose()
@@ -209,17 +215,18 @@ impl<R: BufRead> Records<R> {
                 return Ok(Some((first, record)));
             }
             if record.len() > MAX_RECORD_BYTES {
-                return Err(Error::Csv(format!(
-                    "{} row {first}: a quote (\") is never closed: fix the row and try again",
-                    self.path.display()
-                )));
+                return Err(Error::Csv(
+                    Msg::new("batch_quote_not_closed")
+                        .with("path", self.path.display())
+                        .with("row", first),
+                ));
             }
         }
     }
 }
 
-/// The cells of one record.
-fn cells(record: &[u8]) -> Result<csv::StringRecord, Error> {
+/// The cells of one record, or why they cannot be read.
+fn cells(record: &[u8]) -> Result<csv::StringRecord, Msg> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -227,12 +234,10 @@ fn cells(record: &[u8]) -> Result<csv::StringRecord, Error> {
     let mut cells = csv::StringRecord::new();
     match reader.read_record(&mut cells) {
         Ok(_) => Ok(cells),
-        Err(e) => Err(Error::InvalidValue(match e.kind() {
-            csv::ErrorKind::Utf8 { .. } => {
-                "the row is not UTF-8 text: save the file as CSV UTF-8 and try again".to_owned()
-            }
-            _ => format!("the row cannot be read as CSV: {e}"),
-        })),
+        Err(e) => Err(match e.kind() {
+            csv::ErrorKind::Utf8 { .. } => Msg::new("batch_row_not_utf8"),
+            _ => Msg::new("batch_row_not_csv").with("detail", e),
+        }),
     }
 }
 
@@ -269,13 +274,17 @@ impl Input {
             path: path.to_owned(),
         };
         let header = match records.next()? {
-            Some((_, bytes)) => cells(&bytes)
-                .map_err(|e| Error::Csv(format!("{}: the header row: {e}", path.display())))?,
+            Some((_, bytes)) => cells(&bytes).map_err(|e| {
+                Error::Csv(
+                    Msg::new("batch_header_row")
+                        .with("path", path.display())
+                        .with_msg("error", e),
+                )
+            })?,
             None => {
-                return Err(Error::Csv(format!(
-                    "{} is empty: the first row names the columns, e.g. account,lang,location",
-                    path.display()
-                )));
+                return Err(Error::Csv(
+                    Msg::new("batch_empty_file").with("path", path.display()),
+                ));
             }
         };
         let columns = Columns::from_header(&header, path)?;
@@ -299,15 +308,15 @@ impl Input {
         };
         let record = match cells(&bytes) {
             Ok(record) => record,
-            Err(error) => return bad("", error),
+            Err(error) => return bad("", Error::InvalidValue(error)),
         };
         let account = self.columns.cell(&record, "account").unwrap_or_default();
         if record.len() > self.columns.width {
-            let error = Error::InvalidValue(format!(
-                "the row has {} cells, the header {}: check for a stray comma or quote",
-                record.len(),
-                self.columns.width
-            ));
+            let error = Error::InvalidValue(
+                Msg::new("batch_row_too_wide")
+                    .with("cells", record.len())
+                    .with("header", self.columns.width),
+            );
             return bad(account, error);
         }
         let (row, label) = match Row::parse(number, &self.columns, &record, args) {
@@ -316,9 +325,11 @@ impl Input {
         };
         // First come, first printed: rows are read in order.
         if let Some(first) = self.seen.get(&label) {
-            let error = Error::InvalidValue(format!(
-                "account `{label}` is also on row {first}: a batch prints one sheet per account"
-            ));
+            let error = Error::InvalidValue(
+                Msg::new("batch_duplicate_account")
+                    .with("account", &label)
+                    .with("first", first),
+            );
             return bad(&label, error);
         }
         self.seen.insert(label, number);
@@ -395,8 +406,7 @@ impl Progress {
 struct Failure {
     row: u64,
     account: String,
-    message: String,
-    exit_code: u8,
+    error: Error,
 }
 
 #[derive(Default)]
@@ -428,9 +438,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
 
     let jobs = match args.jobs {
         Some(0) => {
-            return Err(Error::InvalidValue(
-                "--jobs 0: give at least one worker, or leave it out to use every core".into(),
-            ));
+            return Err(Error::InvalidValue(Msg::new("batch_jobs_zero")));
         }
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
@@ -539,7 +547,7 @@ impl Worker<'_> {
                 // A row cut short by Ctrl-C left nothing behind and is not a failure of its own.
                 Err(Error::Interrupted) => return Ok(()),
                 Err(error) => {
-                    let message = error.to_string();
+                    let message = error.message(m);
                     let key = if account.is_empty() {
                         "batch_row_failed_no_account"
                     } else {
@@ -560,8 +568,7 @@ impl Worker<'_> {
                         .push(Failure {
                             row: number,
                             account,
-                            message,
-                            exit_code: error.exit_code(),
+                            error,
                         });
                 }
             }
@@ -622,11 +629,12 @@ fn summarise(ctx: &Context, args: &BatchArgs, tally: &Tally) {
             .failed
             .iter()
             .map(|f| {
+                // In English whatever the locale, as scripts read it.
                 json!({
                     "row": f.row,
                     "account": f.account,
-                    "error": f.message,
-                    "exit_code": f.exit_code,
+                    "error": f.error.to_string(),
+                    "exit_code": f.error.exit_code(),
                 })
             })
             .collect();
@@ -674,4 +682,84 @@ fn create_private_dir(dir: &Path, flag: &'static str) -> Result<(), Error> {
             source,
         })
     })
+}
+
+/// Each way a batch file or one of its rows is refused, read from files
+/// written into `dir`, for the message tests.
+#[cfg(test)]
+pub(crate) fn sample_errors(dir: &Path) -> Vec<(&'static str, Error)> {
+    let args = BatchArgs {
+        csv: PathBuf::new(),
+        out_dir: PathBuf::new(),
+        verifier_dir: None,
+        verifier_memory: None,
+        verifier_passes: None,
+        regenerate: false,
+        force: false,
+        jobs: None,
+        json: false,
+    };
+    let file = dir.join("accounts.csv");
+    let mut out = Vec::new();
+    let long_quote = format!(
+        "account\n\"{}",
+        format!("{}\n", "x".repeat(1000)).repeat(70)
+    );
+    for (label, content) in [
+        ("batch_empty_file", &b""[..]),
+        ("batch_unknown_column", b"account,colour\n"),
+        ("batch_column_twice", b"account,lang,LANG\n"),
+        ("batch_no_account_column", b"lang\n"),
+        ("batch_header_not_utf8", b"\xff,account\n"),
+    ] {
+        std::fs::write(&file, content).unwrap();
+        match Input::open(&file) {
+            Ok(_) => panic!("{label}: the header was accepted"),
+            Err(e) => out.push((label, e)),
+        }
+    }
+    std::fs::write(
+        &file,
+        b"account,count,lang,copies\n\
+          ok,,,\n\
+          bad-lang,,fr,\n\
+          nan,x,,\n\
+          ok,,,\n\
+          wide,,,,,\n\
+          \xff,,,\n",
+    )
+    .unwrap();
+    let mut input = Input::open(&file).unwrap();
+    let mut labels = [
+        "batch_not_a_choice",
+        "batch_not_a_number",
+        "batch_duplicate_account",
+        "batch_row_too_wide",
+        "batch_row_not_utf8",
+    ]
+    .into_iter();
+    loop {
+        match input.next(&args) {
+            Ok(Next::End) => break,
+            Ok(Next::Row(_)) => {}
+            Ok(Next::Bad { error, .. }) => out.push((labels.next().unwrap(), error)),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(labels.next(), None);
+    std::fs::write(&file, long_quote).unwrap();
+    let mut input = Input::open(&file).unwrap();
+    match input.next(&args) {
+        Err(e) => out.push(("batch_quote_not_closed", e)),
+        Ok(_) => panic!("an unclosed quote was read"),
+    }
+    out.push((
+        "batch_jobs_zero",
+        Error::InvalidValue(Msg::new("batch_jobs_zero")),
+    ));
+    out.push((
+        "batch_row_not_csv",
+        Error::InvalidValue(Msg::new("batch_row_not_csv").with("detail", "oops")),
+    ));
+    out
 }

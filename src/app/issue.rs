@@ -266,8 +266,7 @@ fn render<R: CryptoRng + ?Sized>(
     let generated;
     let (set, advice, order, service, source_name) = match source {
         CodeSource::Generate { format, count } => {
-            generated = generate_set(rng, format, *count)
-                .map_err(|e| Error::InvalidValue(e.to_string()))?;
+            generated = generate_set(rng, format, *count)?;
             (
                 &generated,
                 Key::AdviceGenerated,

@@ -14,7 +14,7 @@ use crate::codes::SetId;
 use crate::config::{self, ConfigLocation};
 use crate::error::Error;
 use crate::ledger::{self, GenerationRecord, Ledger, LedgerError, SqliteLedger, WriteTxn};
-use crate::messages::Messages;
+use crate::messages::{Messages, Msg};
 
 /// The most codes one set may hold (five pages of a sheet).
 pub const MAX_COUNT: u32 = 100;
@@ -46,11 +46,8 @@ impl Context {
     pub fn ledger_path(&self) -> Result<PathBuf, Error> {
         match &self.ledger_flag {
             Some(p) => Ok(p.clone()),
-            None => ledger::default_path().ok_or_else(|| {
-                Error::InvalidValue(
-                    "no home folder to keep the ledger in: pass --ledger PATH or set RECOVERY_SHEET_LEDGER".into(),
-                )
-            }),
+            None => ledger::default_path()
+                .ok_or_else(|| Error::InvalidValue(Msg::new("ledger_no_home"))),
         }
     }
 
@@ -169,8 +166,8 @@ pub fn now() -> DateTime<FixedOffset> {
 }
 
 /// Trims a label and checks it is printable: no control characters, not too long.
-/// `None` when blank.
-pub fn optional_label(what: &str, raw: Option<&str>) -> Result<Option<String>, Error> {
+/// `None` when blank. `what` is the `field_*` message naming it ("storage location").
+pub fn optional_label(what: &'static str, raw: Option<&str>) -> Result<Option<String>, Error> {
     let Some(raw) = raw else { return Ok(None) };
     let trimmed = raw.trim();
     if trimmed.is_empty() {
@@ -184,27 +181,29 @@ pub fn optional_label(what: &str, raw: Option<&str>) -> Result<Option<String>, E
 pub fn account_label(raw: &str) -> Result<String, Error> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
-        return Err(Error::InvalidValue(
-            "the account is empty: give the label to print, e.g. --account shop@example.com".into(),
-        ));
+        return Err(Error::InvalidValue(Msg::new("account_empty")));
     }
-    check_label("account", trimmed)?;
+    check_label("field_account", trimmed)?;
     Ok(trimmed.to_owned())
 }
 
-fn check_label(what: &str, text: &str) -> Result<(), Error> {
+fn check_label(what: &'static str, text: &str) -> Result<(), Error> {
     if let Some((i, c)) = text.chars().enumerate().find(|(_, c)| c.is_control()) {
-        return Err(Error::InvalidValue(format!(
-            "the {what} has a control character (U+{:04X}) at position {}: remove it",
-            c as u32,
-            i + 1
-        )));
+        return Err(Error::InvalidValue(
+            Msg::new("value_control_character")
+                .with_msg("what", Msg::new(what))
+                .with("code", format!("U+{:04X}", c as u32))
+                .with("position", i + 1),
+        ));
     }
     let n = text.chars().count();
     if n > MAX_LABEL_CHARS {
-        return Err(Error::InvalidValue(format!(
-            "the {what} is {n} characters long: at most {MAX_LABEL_CHARS} fit on the sheet"
-        )));
+        return Err(Error::InvalidValue(
+            Msg::new("value_too_long")
+                .with_msg("what", Msg::new(what))
+                .with("length", n)
+                .with("max", MAX_LABEL_CHARS),
+        ));
     }
     Ok(())
 }
@@ -224,7 +223,7 @@ mod tests {
 
     #[test]
     fn blank_optional_labels_are_absent() {
-        assert_eq!(optional_label("location", Some("  ")).unwrap(), None);
-        assert!(optional_label("location", Some("a\nb")).is_err());
+        assert_eq!(optional_label("field_location", Some("  ")).unwrap(), None);
+        assert!(optional_label("field_location", Some("a\nb")).is_err());
     }
 }

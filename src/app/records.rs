@@ -7,6 +7,7 @@ use crate::cli::{CheckArgs, ListArgs, MarkUsedArgs, RevokeArgs, ShowArgs};
 use crate::codes::SetId;
 use crate::error::{Error, exit};
 use crate::ledger::{GenerationRecord, Ledger, LedgerError, Status};
+use crate::messages::Msg;
 use crate::scan;
 
 /// When this many codes or fewer remain, a new set should be printed.
@@ -287,9 +288,7 @@ pub fn check(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {
             mark.set_id
         }
         (None, None) => {
-            return Err(Error::InvalidValue(
-                "give the set ID printed on the sheet, or --scan IMAGE".into(),
-            ));
+            return Err(Error::InvalidValue(Msg::new("check_nothing_to_check")));
         }
     };
     let ledger = ctx.read_ledger()?;
@@ -310,7 +309,7 @@ pub fn check(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {
 
 pub fn mark_used(ctx: &Context, args: &MarkUsedArgs) -> Result<(), Error> {
     let account = account_label(&args.account)?;
-    let by = optional_label("name", args.by.as_deref())?;
+    let by = optional_label("field_name", args.by.as_deref())?;
     let mut ledger = ctx.existing_ledger(&account)?;
     let mut txn = ledger.begin_write()?;
     let record = txn.mark_used(&account, args.number, super::now(), by.as_deref())?;

@@ -17,7 +17,7 @@ use crate::config::{Source, pick};
 use crate::error::Error;
 use crate::import;
 use crate::interrupt;
-use crate::messages::Localized;
+use crate::messages::{Localized, Msg};
 use crate::output::{self, Overwrite};
 use crate::sheet::Paper;
 use crate::sheet::fonts::Fonts;
@@ -156,20 +156,20 @@ pub fn sheet_spec(
     let account = account_label(&args.account)?;
     let copies = resolved.copies.0;
     if !(1..=MAX_COPIES).contains(&copies) {
-        return Err(Error::InvalidValue(format!(
-            "copies {copies} is out of range: print 1 to {MAX_COPIES} copies"
-        )));
+        return Err(Error::InvalidValue(
+            Msg::new("copies_out_of_range")
+                .with("copies", copies)
+                .with("max", MAX_COPIES),
+        ));
     }
     let template = match &args.template {
         Some(path) => Template::load(path)?,
         None => Template::embedded(resolved.lang.0),
     };
     let next_inventory = match &args.next_inventory {
-        Some(raw) => NextInventory::On(NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
-            Error::InvalidValue(format!(
-                "--next-inventory `{raw}` is not a date: write it as YYYY-MM-DD, e.g. 2027-05-31"
-            ))
-        })?),
+        Some(raw) => NextInventory::On(NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(
+            |_| Error::InvalidValue(Msg::new("next_inventory_not_a_date").with("value", raw)),
+        )?),
         None => NextInventory::MonthsAfterIssue(resolved.inventory_months.0),
     };
     let destination = match &args.output {
@@ -185,9 +185,9 @@ pub fn sheet_spec(
         account,
         template,
         paper: resolved.paper.0,
-        organisation: optional_label("organisation", resolved.organisation.0.as_deref())?,
-        location: optional_label("storage location", resolved.location.0.as_deref())?,
-        custodian: optional_label("custodian", resolved.custodian.0.as_deref())?,
+        organisation: optional_label("field_organisation", resolved.organisation.0.as_deref())?,
+        location: optional_label("field_location", resolved.location.0.as_deref())?,
+        custodian: optional_label("field_custodian", resolved.custodian.0.as_deref())?,
         copies,
         next_inventory,
         destination,
@@ -207,9 +207,11 @@ pub fn sheet_spec(
 /// Checks a code count against the sheet's limit.
 pub fn checked_count(count: u32) -> Result<usize, Error> {
     if !(1..=MAX_COUNT).contains(&count) {
-        return Err(Error::InvalidValue(format!(
-            "count {count} is out of range: a sheet holds 1 to {MAX_COUNT} codes"
-        )));
+        return Err(Error::InvalidValue(
+            Msg::new("count_out_of_range")
+                .with("count", count)
+                .with("max", MAX_COUNT),
+        ));
     }
     Ok(count as usize)
 }
@@ -242,22 +244,21 @@ pub fn verifier_params(
     passes: Option<u32>,
 ) -> Result<VerifierParams, Error> {
     let defaults = VerifierParams::default();
-    let in_range =
-        |flag: &str, value: Option<u32>, range: &RangeInclusive<u32>, unit: &str| match value {
-            Some(v) if !range.contains(&v) => Err(Error::InvalidValue(format!(
-                "{flag} {v} is out of range: use {} to {}{unit}",
-                range.start(),
-                range.end()
-            ))),
-            _ => Ok(()),
-        };
+    let in_range = |key, value: Option<u32>, range: &RangeInclusive<u32>| match value {
+        Some(v) if !range.contains(&v) => Err(Error::InvalidValue(
+            Msg::new(key)
+                .with("value", v)
+                .with("min", range.start())
+                .with("max", range.end()),
+        )),
+        _ => Ok(()),
+    };
     in_range(
-        "--verifier-memory",
+        "verifier_memory_out_of_range",
         memory_kib,
         &verifier::M_KIB_RANGE,
-        " KiB (19456 is the OWASP minimum)",
     )?;
-    in_range("--verifier-passes", passes, &verifier::T_RANGE, "")?;
+    in_range("verifier_passes_out_of_range", passes, &verifier::T_RANGE)?;
     let params = VerifierParams {
         m_kib: memory_kib.unwrap_or(defaults.m_kib),
         t: passes.unwrap_or(defaults.t),
@@ -288,11 +289,11 @@ pub fn generate(ctx: &Context, args: &GenerateArgs) -> Result<(), Error> {
 pub fn import(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
     let preset = import::preset(&args.service).ok_or_else(|| {
         let names: Vec<&str> = import::presets().iter().map(|p| p.name).collect();
-        Error::InvalidValue(format!(
-            "unknown service `{}`: use one of {}",
-            args.service,
-            names.join(", ")
-        ))
+        Error::InvalidValue(
+            Msg::new("unknown_service")
+                .with("service", &args.service)
+                .with("services", names.join(", ")),
+        )
     })?;
     let resolved = resolve(ctx, Some(&args.sheet), None, None);
     let spec = sheet_spec(ctx, &args.sheet, &resolved)?;
@@ -314,13 +315,13 @@ fn read_codes(ctx: &Context, from: Option<&Path>) -> Result<Vec<u8>, Error> {
     match from {
         Some(path) => {
             let file = std::fs::File::open(path).map_err(|source| Error::ImportInput {
-                what: path.display().to_string(),
+                path: Some(path.to_owned()),
                 source,
             })?;
             file.take(MAX_IMPORT_BYTES)
                 .read_to_end(&mut bytes)
                 .map_err(|source| Error::ImportInput {
-                    what: path.display().to_string(),
+                    path: Some(path.to_owned()),
                     source,
                 })?;
         }
@@ -334,14 +335,9 @@ fn read_codes(ctx: &Context, from: Option<&Path>) -> Result<Vec<u8>, Error> {
                 .lock()
                 .take(MAX_IMPORT_BYTES)
                 .read_to_end(&mut bytes)
-                .map_err(|source| Error::ImportInput {
-                    what: "stdin".into(),
-                    source,
-                })?;
+                .map_err(|source| Error::ImportInput { path: None, source })?;
             if terminal && bytes.iter().all(u8::is_ascii_whitespace) {
-                return Err(Error::StdinIsTerminal(
-                    "no codes were typed: pipe them in (e.g. `pbpaste | recovery-sheet import ...`, `recovery-sheet import ... < codes.txt`) or pass --from FILE",
-                ));
+                return Err(Error::StdinIsTerminal);
             }
         }
     }

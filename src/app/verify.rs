@@ -8,6 +8,7 @@ use super::Context;
 use crate::cli::VerifyArgs;
 use crate::error::Error;
 use crate::ledger::{Ledger, Status};
+use crate::messages::Msg;
 use crate::verifier::{self, Verifier, VerifierError};
 
 /// Longest line read as a code; a code is at most 40 symbols plus separators.
@@ -41,7 +42,6 @@ fn refuse_stale(ctx: &Context, v: &Verifier) -> Result<(), Error> {
     let Some((record, current)) = ledger.find_set(v.set_id())? else {
         return Ok(());
     };
-    let m = &ctx.messages;
     let when = record
         .status_changed_at
         .map(|at| at.format("%Y-%m-%d %H:%M").to_string())
@@ -49,27 +49,21 @@ fn refuse_stale(ctx: &Context, v: &Verifier) -> Result<(), Error> {
     match record.status {
         Status::Current => Ok(()),
         Status::Superseded => Err(Error::StaleVerifier(
-            m.fill(
-                "verifier_superseded",
-                &[
-                    ("generation", &record.generation.to_string()),
-                    ("date", &when),
-                    (
-                        "new_generation",
-                        &current
-                            .map(|c| c.generation.to_string())
-                            .unwrap_or_default(),
-                    ),
-                ],
-            ),
+            Msg::new("verifier_superseded")
+                .with("generation", record.generation)
+                .with("date", when)
+                .with(
+                    "new_generation",
+                    current
+                        .map(|c| c.generation.to_string())
+                        .unwrap_or_default(),
+                ),
         )),
-        Status::Revoked => Err(Error::StaleVerifier(m.fill(
-            "verifier_revoked",
-            &[
-                ("generation", &record.generation.to_string()),
-                ("date", &when),
-            ],
-        ))),
+        Status::Revoked => Err(Error::StaleVerifier(
+            Msg::new("verifier_revoked")
+                .with("generation", record.generation)
+                .with("date", when),
+        )),
     }
 }
 
@@ -89,10 +83,7 @@ fn read_code(ctx: &Context) -> Result<Zeroizing<String>, Error> {
             // Bytes that are not text (a code typed in a legacy encoding)
             // match no code: a wrong code, not an unreadable input file.
             std::io::ErrorKind::InvalidData => VerifierError::WrongCode.into(),
-            _ => Error::ImportInput {
-                what: "stdin".into(),
-                source,
-            },
+            _ => Error::ImportInput { path: None, source },
         })?;
     if line.trim().is_empty() {
         return Err(VerifierError::EmptyCode.into());

@@ -1,7 +1,7 @@
 //! One value of every error and warning a user can meet, for the message tests.
 
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::DateTime;
 
@@ -70,8 +70,8 @@ fn wrong_symbol(service: Option<&'static str>, class: SymbolClass) -> Error {
     .into()
 }
 
-/// Every error a command can end with, labelled.
-pub fn errors() -> Vec<(&'static str, Error)> {
+/// Errors built directly, or through checks that need no files.
+fn direct_errors() -> Vec<(&'static str, Error)> {
     let at = DateTime::parse_from_rfc3339("2026-11-22T14:31:00+09:00").unwrap();
     let set_id = SetId::parse("7K2Q-M9XA").unwrap();
     let range = LengthRule::Range {
@@ -85,7 +85,7 @@ pub fn errors() -> Vec<(&'static str, Error)> {
         ("account_too_long", err(account_label(&"x".repeat(201)))),
         (
             "location_control",
-            err(optional_label("storage location", Some("a\u{1}"))),
+            err(optional_label("field_location", Some("a\u{1}"))),
         ),
         ("count_out_of_range", err(checked_count(0))),
         ("verifier_memory", err(verifier_params(Some(1), None))),
@@ -574,11 +574,9 @@ pub fn errors() -> Vec<(&'static str, Error)> {
     ]
 }
 
-/// What loading each of these verifier files says, and the folder they are
-/// in (named in the messages).
-pub fn verifier_load_errors() -> (tempfile::TempDir, Vec<(&'static str, Error)>) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("v.json");
+/// What loading each of these verifier files (written into `dir`) says.
+fn verifier_load_errors(dir: &Path) -> Vec<(&'static str, Error)> {
+    let file = dir.join("v.json");
     let mut out = Vec::new();
     for (label, content) in [
         ("verifier_not_utf8", &b"{\"a\": \"\xff\"}"[..]),
@@ -679,19 +677,99 @@ pub fn verifier_load_errors() -> (tempfile::TempDir, Vec<(&'static str, Error)>)
             Err(e) => out.push((label, Error::from(e))),
         }
     }
-    (dir, out)
+    out
 }
 
-/// Errors of the library that reach the user through another error's text.
-pub fn other_errors() -> Vec<(&'static str, String)> {
-    vec![(
+/// Errors the app code builds from flags, the ledger or the batch file
+/// (the checks that need a context are built as they build them).
+fn app_errors() -> Vec<(&'static str, Error)> {
+    let invalid = |msg: Msg| Error::InvalidValue(msg);
+    vec![
+        (
+            "name_control",
+            err(optional_label("field_name", Some("a\u{1}"))),
+        ),
+        (
+            "custodian_too_long",
+            err(optional_label("field_custodian", Some(&"x".repeat(201)))),
+        ),
+        (
+            "copies_out_of_range",
+            invalid(
+                Msg::new("copies_out_of_range")
+                    .with("copies", 11)
+                    .with("max", 10),
+            ),
+        ),
+        (
+            "next_inventory",
+            invalid(Msg::new("next_inventory_not_a_date").with("value", "soon")),
+        ),
+        ("ledger_no_home", invalid(Msg::new("ledger_no_home"))),
+        (
+            "check_nothing_to_check",
+            invalid(Msg::new("check_nothing_to_check")),
+        ),
+        (
+            "unknown_service",
+            invalid(
+                Msg::new("unknown_service")
+                    .with("service", "foo")
+                    .with("services", "google, x, generic"),
+            ),
+        ),
+        (
+            "import_unreadable_file",
+            Error::ImportInput {
+                path: Some(path("codes.txt")),
+                source: os_error(),
+            },
+        ),
+        (
+            "import_unreadable_stdin",
+            Error::ImportInput {
+                path: None,
+                source: os_error(),
+            },
+        ),
+        ("import_nothing_typed", Error::StdinIsTerminal),
+        (
+            "verifier_superseded",
+            Error::StaleVerifier(
+                Msg::new("verifier_superseded")
+                    .with("generation", 1)
+                    .with("date", "2026-11-22 14:31")
+                    .with("new_generation", 2),
+            ),
+        ),
+        (
+            "verifier_revoked",
+            Error::StaleVerifier(
+                Msg::new("verifier_revoked")
+                    .with("generation", 1)
+                    .with("date", "2026-11-22 14:31"),
+            ),
+        ),
+    ]
+}
+
+/// Every error a command can end with, labelled, and the folder of the
+/// files some of them name.
+pub fn errors() -> (tempfile::TempDir, Vec<(&'static str, Error)>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = direct_errors();
+    out.extend(verifier_load_errors(dir.path()));
+    out.extend(app_errors());
+    out.extend(crate::app::batch::sample_errors(dir.path()));
+    out.push((
         "generate_too_few",
         GenerateError::TooFewDistinct {
             count: 100,
             bits: 6.0,
         }
-        .to_string(),
-    )]
+        .into(),
+    ));
+    (dir, out)
 }
 
 /// Imports that warn, one of each kind.
@@ -724,24 +802,12 @@ pub fn import_warnings() -> Vec<(&'static str, String)> {
     out
 }
 
-/// The samples that render through the message catalogues.
+/// Every sample, as the user's language renders it.
 pub fn localized() -> Vec<(&'static str, Box<dyn Localized>)> {
+    let (_dir, errors) = errors();
     let mut out: Vec<(&'static str, Box<dyn Localized>)> = Vec::new();
-    let (_dir, loaded) = verifier_load_errors();
-    for (label, e) in errors().into_iter().chain(loaded) {
-        match e {
-            Error::Format(e) => out.push((label, Box::new(e))),
-            Error::SetId(e) => out.push((label, Box::new(e))),
-            Error::Output(e) => out.push((label, Box::new(e))),
-            Error::Sheet(e) => out.push((label, Box::new(e))),
-            Error::Scan(e) => out.push((label, Box::new(e))),
-            Error::Template(e) => out.push((label, Box::new(e))),
-            Error::Ledger(e) => out.push((label, Box::new(e))),
-            Error::Verifier(e) => out.push((label, Box::new(e))),
-            Error::Import(e) => out.push((label, Box::new(e))),
-            Error::Config(e) => out.push((label, Box::new(e))),
-            _ => {}
-        }
+    for (label, e) in errors {
+        out.push((label, Box::new(e)));
     }
     for (label, service, input) in import_inputs() {
         for w in import::parse(import::preset(service).unwrap(), input.as_bytes())
@@ -751,12 +817,5 @@ pub fn localized() -> Vec<(&'static str, Box<dyn Localized>)> {
             out.push((label, Box::new(w)));
         }
     }
-    out.push((
-        "generate_too_few",
-        Box::new(GenerateError::TooFewDistinct {
-            count: 100,
-            bits: 6.0,
-        }),
-    ));
     out
 }
