@@ -281,9 +281,13 @@ pub fn check(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {
         (Some(typed), _) => SetId::parse(typed)?,
         (None, Some(image)) => {
             let mark = scan::scan_file(image)?;
-            ctx.detail(&format!(
-                "QR: account {}, generation {}, set {}",
-                mark.account, mark.generation, mark.set_id
+            ctx.detail(&ctx.messages.fill(
+                "detail_qr",
+                &[
+                    ("account", &mark.account),
+                    ("generation", &mark.generation.to_string()),
+                    ("set_id", &mark.set_id.to_string()),
+                ],
             ));
             mark.set_id
         }

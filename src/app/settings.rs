@@ -352,7 +352,10 @@ fn run_issue(
 ) -> Result<(), Error> {
     let started = std::time::Instant::now();
     let fonts = Fonts::load();
-    ctx.detail(&format!("fonts loaded in {:.1?}", started.elapsed()));
+    ctx.detail(&ctx.messages.fill(
+        "detail_fonts_loaded",
+        &[("elapsed", &format!("{:.1?}", started.elapsed()))],
+    ));
     let mut ledger = ctx.issuing_ledger()?;
     let mut rng = rand::rand_core::UnwrapErr(rand::rngs::SysRng);
     // Any input is read by now: from here a Ctrl-C waits for the sheet to be
@@ -372,10 +375,12 @@ fn run_issue(
         &mut issue::write_stdout,
     )?;
     report(ctx, &issued);
-    ctx.detail(&format!(
-        "ledger {}; done in {:.1?}",
-        ledger.path().display(),
-        started.elapsed()
+    ctx.detail(&ctx.messages.fill(
+        "detail_done",
+        &[
+            ("ledger", &ledger.path().display().to_string()),
+            ("elapsed", &format!("{:.1?}", started.elapsed())),
+        ],
     ));
     Ok(())
 }
