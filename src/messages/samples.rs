@@ -10,7 +10,7 @@ use crate::app::{account_label, optional_label};
 use crate::codes::{FormatError, GenerateError, SetId, SetIdError, SymbolClass};
 use crate::config::{self, ConfigError};
 use crate::error::Error;
-use crate::import::{self, ImportError, LengthRule};
+use crate::import::{self, ImportError, ImportWarning, LengthRule};
 use crate::ledger::LedgerError;
 use crate::messages::{Localized, Msg};
 use crate::output::OutputError;
@@ -541,6 +541,15 @@ fn direct_errors() -> Vec<(&'static str, Error)> {
             }
             .into(),
         ),
+        (
+            "config_no_line",
+            ConfigError::Invalid {
+                path: path("c.toml"),
+                line: None,
+                problem: Msg::new("config_toml").with("detail", "expected a table"),
+            }
+            .into(),
+        ),
         ("config_syntax", config_error("lang = \n")),
         ("config_unknown_key", config_error("colour = 1\n")),
         ("config_lang", config_error("lang = \"fr\"\n")),
@@ -786,6 +795,26 @@ fn import_inputs() -> [(&'static str, &'static str, &'static str); 4] {
     ]
 }
 
+/// Import warnings no shipped preset gives (a service of digit codes
+/// whose length varies), built directly.
+fn other_import_warnings() -> Vec<(&'static str, ImportWarning)> {
+    [1, 2]
+        .into_iter()
+        .map(|count| {
+            (
+                "import_digit_lengths",
+                ImportWarning::UnusualLength {
+                    count,
+                    length: 7,
+                    usual: 8,
+                    service: "Bank",
+                    class: SymbolClass::Digit,
+                },
+            )
+        })
+        .collect()
+}
+
 /// Every kind of import warning, from real imports.
 pub fn import_warnings() -> Vec<(&'static str, String)> {
     let import = |service: &str, input: &str| {
@@ -798,6 +827,9 @@ pub fn import_warnings() -> Vec<(&'static str, String)> {
         for w in import(service, input) {
             out.push((label, w.to_string()));
         }
+    }
+    for (label, w) in other_import_warnings() {
+        out.push((label, w.to_string()));
     }
     out
 }
@@ -816,6 +848,9 @@ pub fn localized() -> Vec<(&'static str, Box<dyn Localized>)> {
         {
             out.push((label, Box::new(w)));
         }
+    }
+    for (label, w) in other_import_warnings() {
+        out.push((label, Box::new(w)));
     }
     out
 }
