@@ -324,6 +324,30 @@ mod tests {
         }
     }
 
+    /// Every key in the errors-and-warnings part of the catalogue is rendered
+    /// by some sample, so the test above checks all of them.
+    #[test]
+    fn every_error_and_warning_key_has_a_sample() {
+        let mut seen = std::collections::BTreeSet::new();
+        for (_, sample) in samples::localized() {
+            sample.msg().visit(&mut |key, _| {
+                seen.insert(key);
+            });
+        }
+        let (_, errors) = EN
+            .split_once("\n# Errors and warnings.")
+            .expect("the catalogue has an errors-and-warnings part");
+        let keys: Vec<&str> = errors
+            .lines()
+            .filter_map(|line| line.split_once(" = ").map(|(key, _)| key))
+            .filter(|key| !key.starts_with('#'))
+            .collect();
+        assert!(keys.len() > 100, "{}", keys.len());
+        for key in keys {
+            assert!(seen.contains(key), "no sample renders `{key}`");
+        }
+    }
+
     /// The Rust sources of the crate, but for the message samples.
     fn sources() -> String {
         fn read(dir: &std::path::Path, out: &mut String) {

@@ -187,6 +187,30 @@ fn direct_errors() -> Vec<(&'static str, Error)> {
             }
             .into(),
         ),
+        (
+            "sheet_glyph_service",
+            SheetError::MissingGlyph {
+                field: Msg::new("field_service"),
+                ch: '😀',
+            }
+            .into(),
+        ),
+        (
+            "sheet_glyph_organisation",
+            SheetError::MissingGlyph {
+                field: Msg::new("field_organisation"),
+                ch: '😀',
+            }
+            .into(),
+        ),
+        (
+            "sheet_glyph_codes",
+            SheetError::MissingGlyph {
+                field: Msg::new("field_codes"),
+                ch: '\u{2060}',
+            }
+            .into(),
+        ),
         ("sheet_font", SheetError::FontSubset("IPAexGothic").into()),
         ("sheet_qr", SheetError::QrTooLong.into()),
         ("import_not_utf8", ImportError::NotUtf8 { line: 3 }.into()),
@@ -587,9 +611,12 @@ fn direct_errors() -> Vec<(&'static str, Error)> {
 fn verifier_load_errors(dir: &Path) -> Vec<(&'static str, Error)> {
     let file = dir.join("v.json");
     let mut out = Vec::new();
+    // Over the 4 MiB a verifier file may have.
+    let too_large = vec![b' '; 4 * 1024 * 1024 + 1];
     for (label, content) in [
         ("verifier_not_utf8", &b"{\"a\": \"\xff\"}"[..]),
         ("verifier_not_json", b"nope"),
+        ("verifier_too_large", &too_large),
         ("verifier_not_object", b"[]"),
         ("verifier_no_schema", b"{}"),
         (
