@@ -427,3 +427,31 @@ fn spreadsheet_exports_read_with_the_row_numbers_a_spreadsheet_shows() {
     let text = pdf_text(&fs::read(env.work().join("out").join(one)).unwrap());
     assert!(text.contains("Safe shelf 2"), "{text}");
 }
+
+#[test]
+fn a_quote_never_closed_stops_the_batch_after_the_rows_before_it() {
+    let env = Env::new();
+    let mut csv =
+        String::from("account,location\nfirst@example.com,Safe\nbroken@example.com,\"Safe\n");
+    // Everything after the stray quote would be one cell: far more than a row.
+    for i in 0..4000 {
+        csv.push_str(&format!("later{i:04}@example.com,Cabinet\n"));
+    }
+    fs::write(env.work().join("a.csv"), csv).unwrap();
+    let out = env
+        .cmd()
+        .args(["batch", "a.csv", "--out-dir", "out", "--jobs", "2"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(65), "{}", stderr_of(&out));
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains("row 3: a quote (\") is never closed"),
+        "{stderr}"
+    );
+    // The row before it printed and is recorded; nothing after it was read.
+    let sheets = sheets_in(&env.work().join("out"));
+    let accounts: Vec<&str> = sheets.iter().map(|s| s.0.as_str()).collect();
+    assert_eq!(accounts, ["first@example.com"]);
+    assert_eq!(ledger_generations(&env).len(), 1);
+}

@@ -247,6 +247,8 @@ struct Input {
     columns: Columns,
     /// Account label -> the row it was first seen on.
     seen: HashMap<String, u64>,
+    /// The file could not be read on: every worker stops taking rows.
+    broken: bool,
 }
 
 /// What a worker takes from the input.
@@ -292,11 +294,17 @@ impl Input {
             records,
             columns,
             seen: HashMap::new(),
+            broken: false,
         })
     }
 
     fn next(&mut self, args: &BatchArgs) -> Result<Next, Error> {
-        let Some((number, bytes)) = self.records.next()? else {
+        if self.broken {
+            return Ok(Next::End);
+        }
+        let record = self.records.next();
+        self.broken = record.is_err();
+        let Some((number, bytes)) = record? else {
             return Ok(Next::End);
         };
         let bad = |account: &str, error| {
@@ -362,9 +370,8 @@ impl Progress {
             n.saturating_sub(1)
         });
         // No colour in the template, so NO_COLOR has nothing to turn off.
-        let style =
-            ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} ({per_sec}, {eta} left)")
-                .unwrap_or_else(|_| ProgressStyle::default_bar());
+        let style = ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} [{elapsed}, {eta}]")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
             .with_style(style)
             .with_message(ctx.messages.text("batch_sheets").to_owned());
@@ -372,8 +379,18 @@ impl Progress {
         Progress::Bar(bar)
     }
 
-    /// A line for people; with a bar, printed above it.
-    fn say(&self, line: &str) {
+    /// A row's sheet was printed: a line of its own without a bar (logs),
+    /// nothing with one (the bar counts it).
+    fn done(&self, line: &str) {
+        if let Progress::Lines(v) = self
+            && *v >= Verbosity::Normal
+        {
+            eprintln!("{line}");
+        }
+    }
+
+    /// A warning: printed above the bar, or as a line; not with --quiet.
+    fn warn(&self, line: &str) {
         match self {
             Progress::Bar(bar) => bar.println(line),
             Progress::Lines(v) if *v >= Verbosity::Normal => eprintln!("{line}"),
@@ -541,7 +558,7 @@ impl Worker<'_> {
                 Ok(issued) => {
                     let text = report_lines(self.ctx, &issued).join("; ");
                     self.progress
-                        .say(&m.fill("batch_row", &[("row", &row_label), ("text", &text)]));
+                        .done(&m.fill("batch_row", &[("row", &row_label), ("text", &text)]));
                     tally.lock().unwrap_or_else(|p| p.into_inner()).printed += 1;
                 }
                 // A row cut short by Ctrl-C left nothing behind and is not a failure of its own.
@@ -592,7 +609,7 @@ impl Worker<'_> {
         let count = settings::checked_count(resolved.count.0)?;
         let format = Format::parse_for_generation(&resolved.format.0)?;
         if let Some(warning) = weak_format_warning(ctx, &format) {
-            self.progress.say(&ctx.messages.fill(
+            self.progress.warn(&ctx.messages.fill(
                 "batch_row",
                 &[
                     ("row", &row.number.to_string()),
