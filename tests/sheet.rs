@@ -1081,6 +1081,21 @@ fn user_name() -> Option<String> {
     })
 }
 
+#[test]
+fn every_sheet_has_its_own_pdf_file_identifier() {
+    let env = Env::new();
+    let ids: Vec<String> = ["a@example.com", "b@example.com"]
+        .iter()
+        .map(|account| {
+            let sheet = generate(&env, &["--account", account]);
+            let doc = lopdf::Document::load_mem(&sheet.bytes).expect("PDF");
+            let id = doc.trailer.get(b"ID").expect("a file identifier");
+            format!("{id:?}")
+        })
+        .collect();
+    assert_ne!(ids[0], ids[1]);
+}
+
 #[cfg(unix)]
 #[test]
 fn pdf_metadata_holds_no_user_host_name_or_code() {

@@ -67,6 +67,12 @@ pub fn to_pdf(
     };
     let mut lo = doc.to_lopdf_document(&options, &mut Vec::new());
     tag_subsets(&mut lo);
+    // printpdf's file identifier comes from a fixed seed, the same in every
+    // PDF it writes; ours is the set ID and issue time, unique per sheet.
+    let mut id = content.set_id.as_str().as_bytes().to_vec();
+    id.extend_from_slice(&content.issued_at.timestamp().to_be_bytes());
+    let id = Object::String(id, lopdf::StringFormat::Hexadecimal);
+    lo.trailer.set("ID", Object::Array(vec![id.clone(), id]));
     compress_streams(&mut lo);
     let mut out = Vec::new();
     // Writing to a Vec cannot fail.
