@@ -3,17 +3,10 @@
 # a batch of N accounts (default: 1000 and 10000), each row one 10-code sheet
 # and one ledger generation.
 # Usage: bench/batch.sh [rows...]
-set -eu
-cd "$(dirname "$0")/.."
-cargo build --release --quiet
-bin=$PWD/target/release/recovery-sheet
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export RECOVERY_SHEET_CONFIG="$work/none.toml"
-touch "$work/none.toml"
+. "$(dirname "$0")/common.sh"
 [ $# -gt 0 ] || set -- 1000 10000
+command -v /usr/bin/time > /dev/null || { echo "needs /usr/bin/time (Debian package time)"; exit 1; }
 
-echo "machine: $(nproc) cores, $(uname -sr)"
 for rows in "$@"; do
     csv="$work/accounts-$rows.csv"
     awk -v n="$rows" 'BEGIN {

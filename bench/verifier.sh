@@ -3,32 +3,10 @@
 # wall time `generate --verifier` takes over `generate`, on one core
 # (taskset -c 0, so available_parallelism() is 1) and on all cores.
 # Usage: bench/verifier.sh [runs]   (default 10)
-set -eu
-cd "$(dirname "$0")/.."
 runs=${1:-10}
-cargo build --release --quiet
-bin=$PWD/target/release/recovery-sheet
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export RECOVERY_SHEET_LEDGER="$work/ledger.db"
-export RECOVERY_SHEET_CONFIG="$work/none.toml"
-touch "$work/none.toml"
+. "$(dirname "$0")/common.sh"
 "$bin" -q generate --account bench@example.com -o "$work/first.pdf"
 
-median_ms() { # command... ; the median wall time of $runs runs, in ms
-    i=0
-    : > "$work/times"
-    while [ "$i" -lt "$runs" ]; do
-        start=$(date +%s%N)
-        "$@" > /dev/null 2>&1
-        end=$(date +%s%N)
-        echo $(( (end - start) / 1000 )) >> "$work/times"
-        i=$((i + 1))
-    done
-    sort -n "$work/times" | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.1f", m / 1000 }'
-}
-
-echo "machine: $(nproc) cores, $(uname -sr)"
 sheet="$bin -q generate --account bench@example.com --regenerate --force -o $work/s.pdf"
 with="$sheet --verifier $work/v.json"
 for cores in one all; do
