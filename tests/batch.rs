@@ -413,11 +413,11 @@ fn spreadsheet_exports_read_with_the_row_numbers_a_spreadsheet_shows() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("row 5: wrote out/two@example.com-gen1-"),
+        stderr.contains("row 4: wrote out/two@example.com-gen1-"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("row 6 (three@example.com): error: lang `xx` is not one of ja, en"),
+        stderr.contains("row 5 (three@example.com): error: lang `xx` is not one of ja, en"),
         "{stderr}"
     );
     let one = files_in(&env.work().join("out"))
@@ -454,4 +454,95 @@ fn a_quote_never_closed_stops_the_batch_after_the_rows_before_it() {
     let accounts: Vec<&str> = sheets.iter().map(|s| s.0.as_str()).collect();
     assert_eq!(accounts, ["first@example.com"]);
     assert_eq!(ledger_generations(&env).len(), 1);
+}
+
+#[test]
+fn a_quote_inside_a_cell_is_a_character_and_no_row_is_lost() {
+    let env = Env::new();
+    // Inches, as an office writes them; the csv crate reads the quote as a
+    // character because it does not start the cell.
+    fs::write(
+        env.work().join("a.csv"),
+        "account,location\none@example.com,Shelf 5\" deep\ntwo@example.com,Safe\nthree@example.com,Safe\n",
+    )
+    .unwrap();
+    let out = env
+        .cmd()
+        .args(["batch", "a.csv", "--out-dir", "out"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let sheets = sheets_in(&env.work().join("out"));
+    let accounts: BTreeSet<&str> = sheets.iter().map(|s| s.0.as_str()).collect();
+    assert_eq!(
+        accounts,
+        BTreeSet::from(["one@example.com", "three@example.com", "two@example.com"])
+    );
+    let one = files_in(&env.work().join("out"))
+        .into_iter()
+        .find(|n| n.starts_with("one@"))
+        .unwrap();
+    let text = pdf_text(&fs::read(env.work().join("out").join(one)).unwrap());
+    assert!(text.contains("Shelf 5\" deep"), "{text}");
+}
+
+#[test]
+fn a_file_with_old_mac_line_ends_is_refused_before_anything_is_written() {
+    let env = Env::new();
+    fs::write(
+        env.work().join("a.csv"),
+        "account,lang\rone@example.com,en\rtwo@example.com,en\r",
+    )
+    .unwrap();
+    let out = env
+        .cmd()
+        .args(["batch", "a.csv", "--out-dir", "out"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(65), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("a.csv ends its lines with a carriage return only"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(!env.work().join("out").exists());
+    assert!(!env.ledger().exists());
+}
+
+#[test]
+fn jobs_zero_is_refused_before_any_folder_is_made() {
+    let env = Env::new();
+    fs::write(env.work().join("a.csv"), "account\none@example.com\n").unwrap();
+    let out = env
+        .cmd()
+        .args(["batch", "a.csv", "--out-dir", "out", "--jobs", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("--jobs 0"), "{}", stderr_of(&out));
+    assert!(!env.work().join("out").exists());
+}
+
+#[test]
+fn a_weak_format_is_warned_about_once_not_once_per_row() {
+    let env = Env::new();
+    fs::write(
+        env.work().join("a.csv"),
+        "account,format\na@example.com,XXXXXXXX\nb@example.com,XXXXXXXX\nc@example.com,XXXXXXXX\n",
+    )
+    .unwrap();
+    let out = env
+        .cmd()
+        .args(["batch", "a.csv", "--out-dir", "out", "--jobs", "1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let stderr = stderr_of(&out);
+    assert_eq!(
+        stderr.matches("the format gives 40.0 bits").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("row 2: warning:"), "{stderr}");
+    assert_eq!(files_in(&env.work().join("out")).len(), 3);
 }

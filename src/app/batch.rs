@@ -5,7 +5,7 @@
 //! has its own ledger connection and makes its sheet without the writer lock;
 //! only recording takes the lock (see [`issue::issue`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal};
 use std::num::NonZeroUsize;
@@ -166,21 +166,80 @@ impl Row {
 /// longer one means a quote was never closed.
 const MAX_RECORD_BYTES: usize = 64 * 1024;
 
-/// Splits a CSV file into records, one at a time, each with the line it
-/// starts on, skipping blank lines (the csv crate skips them too, but then
-/// counts the record from the first blank line).
+/// Splits a CSV file into records, one at a time, each with the row number
+/// a spreadsheet shows for it: a blank line is a row of its own, a line
+/// break inside a quoted cell is not. (The csv crate skips blank lines too,
+/// but then counts the record from the first blank line.)
 struct Records<R> {
     input: R,
-    /// Lines read so far.
-    line: u64,
+    /// Rows so far: records and blank lines.
+    rows: u64,
+    /// Whether anything was read yet (for the byte-order mark).
+    started: bool,
     path: PathBuf,
 }
 
+/// Where a record stands after some of its bytes, read as the csv crate
+/// reads them: a quote opens a quoted cell only at the start of a cell (a
+/// quote inside a cell, as in `Safe 5" shelf`, is a character); inside one,
+/// a doubled quote is a quote and a single one closes it.
+#[derive(Default)]
+struct Quotes {
+    in_quotes: bool,
+    just_closed: bool,
+    mid_cell: bool,
+}
+
+enum Scanned {
+    /// The line ends the record.
+    Complete,
+    /// A quoted cell goes on past the line.
+    Open,
+    /// A carriage return that does not end a line: the file has old Mac line
+    /// ends, which would make the whole file one line.
+    BareCarriageReturn,
+}
+
+impl Quotes {
+    fn scan(&mut self, line: &[u8]) -> Scanned {
+        for (i, &b) in line.iter().enumerate() {
+            if self.in_quotes {
+                if b == b'"' {
+                    self.in_quotes = false;
+                    self.just_closed = true;
+                }
+                continue;
+            }
+            if std::mem::take(&mut self.just_closed) && b == b'"' {
+                self.in_quotes = true;
+                continue;
+            }
+            match b {
+                b'"' if !self.mid_cell => {
+                    self.in_quotes = true;
+                    self.mid_cell = true;
+                }
+                b',' => self.mid_cell = false,
+                b'\r' if i + 1 < line.len() && line[i + 1] != b'\n' => {
+                    return Scanned::BareCarriageReturn;
+                }
+                b'\r' | b'\n' => {}
+                _ => self.mid_cell = true,
+            }
+        }
+        if self.in_quotes {
+            Scanned::Open
+        } else {
+            Scanned::Complete
+        }
+    }
+}
+
 impl<R: BufRead> Records<R> {
-    /// The next record's first line and bytes, or `None` at the end of the file.
+    /// The next record's row number and bytes, or `None` at the end of the file.
     fn next(&mut self) -> Result<Option<(u64, Vec<u8>)>, Error> {
         let mut record = Vec::new();
-        let mut first = 0;
+        let mut quotes = Quotes::default();
         loop {
             let start = record.len();
             let read = self
@@ -193,33 +252,36 @@ impl<R: BufRead> Records<R> {
             if read == 0 {
                 // The end of the file (ending an unclosed quote, if any: the
                 // CSV parser then takes the rest as the last cell).
-                return Ok((!record.is_empty()).then_some((first, record)));
+                return Ok((!record.is_empty()).then_some((self.rows, record)));
             }
-            self.line += 1;
-            if self.line == 1 {
+            if !std::mem::replace(&mut self.started, true) {
                 // Spreadsheets save "CSV UTF-8" with a byte-order mark.
                 if let Some(rest) = record.strip_prefix(b"\xEF\xBB\xBF") {
                     record = rest.to_vec();
                 }
             }
             if start == 0 {
+                self.rows += 1;
                 if record.iter().all(u8::is_ascii_whitespace) {
                     record.clear();
                     continue;
                 }
-                first = self.line;
             }
-            // Inside quotes a line break belongs to the cell; a doubled quote
-            // is two quotes, so an even count means every quote is closed.
-            if record.iter().filter(|&&b| b == b'"').count() % 2 == 0 {
-                return Ok(Some((first, record)));
-            }
-            if record.len() > MAX_RECORD_BYTES {
-                return Err(Error::Csv(
-                    Msg::new("batch_quote_not_closed")
-                        .with("path", self.path.display())
-                        .with("row", first),
-                ));
+            match quotes.scan(&record[start..]) {
+                Scanned::Complete => return Ok(Some((self.rows, record))),
+                Scanned::BareCarriageReturn => {
+                    return Err(Error::Csv(
+                        Msg::new("batch_cr_line_ends").with("path", self.path.display()),
+                    ));
+                }
+                Scanned::Open if record.len() > MAX_RECORD_BYTES => {
+                    return Err(Error::Csv(
+                        Msg::new("batch_quote_not_closed")
+                            .with("path", self.path.display())
+                            .with("row", self.rows),
+                    ));
+                }
+                Scanned::Open => {}
             }
         }
     }
@@ -272,7 +334,8 @@ impl Input {
         })?;
         let mut records = Records {
             input: BufReader::new(file),
-            line: 0,
+            rows: 0,
+            started: false,
             path: path.to_owned(),
         };
         let header = match records.next()? {
@@ -360,7 +423,8 @@ impl Progress {
         let total = File::open(path).map_or(0, |file| {
             let mut records = Records {
                 input: BufReader::new(file),
-                line: 0,
+                rows: 0,
+                started: false,
                 path: path.to_owned(),
             };
             let mut n = 0u64;
@@ -433,6 +497,13 @@ struct Tally {
 }
 
 pub fn run(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
+    let jobs = match args.jobs {
+        Some(0) => {
+            return Err(Error::InvalidValue(Msg::new("batch_jobs_zero")));
+        }
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+    };
     let input = Input::open(&args.csv)?;
     let verifier_params = match &args.verifier_dir {
         Some(_) => Some(settings::verifier_params(
@@ -453,13 +524,6 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
         source,
     })?;
 
-    let jobs = match args.jobs {
-        Some(0) => {
-            return Err(Error::InvalidValue(Msg::new("batch_jobs_zero")));
-        }
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
-    };
     let input = Mutex::new(input);
     let tally = Mutex::new(Tally::default());
     let fatal: Mutex<Option<Error>> = Mutex::new(None);
@@ -483,12 +547,15 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
         fonts: &fonts,
         verifier: verifier.as_ref(),
         progress: &progress,
+        weak_formats_warned: Mutex::new(HashSet::new()),
     };
 
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| {
                 if let Err(e) = worker.work(&input, &tally) {
+                    // The others stop at their next row.
+                    input.lock().unwrap_or_else(|p| p.into_inner()).broken = true;
                     fatal
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
@@ -500,11 +567,10 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
     progress.finish();
 
     let tally = tally.into_inner().unwrap_or_else(|p| p.into_inner());
+    summarise(ctx, args, &tally);
     if let Some(e) = fatal.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        summarise(ctx, args, &tally);
         return Err(e);
     }
-    summarise(ctx, args, &tally);
     if interrupt::requested() {
         return Err(Error::Interrupted);
     }
@@ -524,6 +590,8 @@ struct Worker<'a> {
     fonts: &'a Fonts,
     verifier: Option<&'a VerifierSpec>,
     progress: &'a Progress,
+    /// Formats already warned about as weak.
+    weak_formats_warned: Mutex<HashSet<String>>,
 }
 
 impl Worker<'_> {
@@ -608,7 +676,13 @@ impl Worker<'_> {
         ));
         let count = settings::checked_count(resolved.count.0)?;
         let format = Format::parse_for_generation(&resolved.format.0)?;
-        if let Some(warning) = weak_format_warning(ctx, &format) {
+        let first_use = self
+            .weak_formats_warned
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(format.pattern());
+        // Once per format, not once per row of a 10,000-row file.
+        if let Some(warning) = weak_format_warning(ctx, &format).filter(|_| first_use) {
             self.progress.warn(&ctx.messages.fill(
                 "batch_row",
                 &[
@@ -769,6 +843,11 @@ pub(crate) fn sample_errors(dir: &Path) -> Vec<(&'static str, Error)> {
     match input.next(&args) {
         Err(e) => out.push(("batch_quote_not_closed", e)),
         Ok(_) => panic!("an unclosed quote was read"),
+    }
+    std::fs::write(&file, "account,lang\rok,en\r").unwrap();
+    match Input::open(&file) {
+        Err(e) => out.push(("batch_cr_line_ends", e)),
+        Ok(_) => panic!("a file with CR line ends was read"),
     }
     out.push((
         "batch_jobs_zero",
