@@ -107,6 +107,21 @@ pub fn precheck(dest: &Path, overwrite: Overwrite, flag: &'static str) -> Result
     precheck_folder(&parent_dir(dest), flag)
 }
 
+/// Whether two destinations name the same file: the same name in the same
+/// folder, however the folder is written (`./x`, `x`, a link to it).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    if a.file_name() != b.file_name() {
+        return false;
+    }
+    match (
+        fs::canonicalize(parent_dir(a)),
+        fs::canonicalize(parent_dir(b)),
+    ) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => parent_dir(a) == parent_dir(b),
+    }
+}
+
 /// Fails early when files cannot go into `dir` because it is not a folder.
 pub fn precheck_folder(dir: &Path, flag: &'static str) -> Result<(), OutputError> {
     let dir = if dir.as_os_str().is_empty() {

@@ -952,3 +952,24 @@ fn different_codes_verified_in_parallel_all_succeed_and_all_are_recorded() {
     assert!(used.iter().all(Option::is_some), "a use was lost: {used:?}");
     no_temp_files(&env.work());
 }
+
+#[test]
+fn the_sheet_and_the_verifier_may_not_be_one_file() {
+    let env = Env::new();
+    for (sheet, verifier) in [("same.out", "same.out"), ("same.out", "./same.out")] {
+        let out = env
+            .cmd()
+            .args(["generate", "--account", "intranet-admin", "--force"])
+            .args(["-o", sheet, "--verifier", verifier])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+        assert!(
+            stderr_of(&out).contains("the sheet and the verifier would both be"),
+            "{}",
+            stderr_of(&out)
+        );
+        assert_eq!(env.work_files(), Vec::<String>::new());
+        assert!(!env.ledger().exists());
+    }
+}

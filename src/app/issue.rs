@@ -18,6 +18,7 @@ use crate::error::Error;
 use crate::import::{self, Preset};
 use crate::interrupt;
 use crate::ledger::{GenerationRecord, Ledger, Lineage, NewGeneration, WriteTxn};
+use crate::messages::Msg;
 use crate::output::{self, Overwrite, Placed, Prepared};
 use crate::sheet::fonts::Fonts;
 use crate::sheet::{self, Paper, ReplacedSet, SheetContent, UseOrder};
@@ -319,21 +320,35 @@ fn render<R: CryptoRng + ?Sized>(
     let pdf = sheet::render(&content, fonts)?;
     let pdf_bytes = pdf.len();
 
-    let sheet_path = match &spec.destination {
-        Destination::File(place) => Some(place.resolve(|| {
-            output::default_sheet_name(&spec.account, generation, &set_id.to_string())
-        })),
-        Destination::Stdout => None,
-    };
-    let pdf = match (&spec.destination, &sheet_path) {
-        (Destination::File(place), Some(path)) => {
-            Pdf::File(place.prepare(path, &pdf, spec.overwrite)?)
+    let verifier_path = verifier_spec.map(|v| {
+        v.place.resolve(|| {
+            output::default_verifier_name(&spec.account, generation, &set_id.to_string())
+        })
+    });
+    let (pdf, sheet_path) = match &spec.destination {
+        Destination::File(place) => {
+            let path = place.resolve(|| {
+                output::default_sheet_name(&spec.account, generation, &set_id.to_string())
+            });
+            // With --force the verifier would replace the sheet just placed.
+            if verifier_path
+                .as_deref()
+                .is_some_and(|v| output::same_file(v, &path))
+            {
+                return Err(Error::InvalidValue(
+                    Msg::new("same_sheet_and_verifier").with("path", path.display()),
+                ));
+            }
+            (
+                Pdf::File(place.prepare(&path, &pdf, spec.overwrite)?),
+                Some(path),
+            )
         }
-        _ => Pdf::Stdout(pdf),
+        Destination::Stdout => (Pdf::Stdout(pdf), None),
     };
 
-    let (verifier, verifier_path) = match verifier_spec {
-        Some(v) => {
+    let verifier = match (verifier_spec, &verifier_path) {
+        (Some(v), Some(path)) => {
             let meta = SetMeta {
                 account: spec.account.clone(),
                 set_id: set_id.clone(),
@@ -342,15 +357,9 @@ fn render<R: CryptoRng + ?Sized>(
             };
             let json =
                 verifier::export_with_threads(&meta, set, &v.params, rng, v.threads)?.to_json()?;
-            let path = v.place.resolve(|| {
-                output::default_verifier_name(&spec.account, generation, &set_id.to_string())
-            });
-            (
-                Some(v.place.prepare(&path, json.as_bytes(), v.overwrite)?),
-                Some(path),
-            )
+            Some(v.place.prepare(path, json.as_bytes(), v.overwrite)?)
         }
-        None => (None, None),
+        _ => None,
     };
 
     let record = NewGeneration {

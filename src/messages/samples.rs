@@ -741,6 +741,10 @@ fn app_errors() -> Vec<(&'static str, Error)> {
             "next_inventory",
             invalid(Msg::new("next_inventory_not_a_date").with("value", "soon")),
         ),
+        (
+            "same_sheet_and_verifier",
+            invalid(Msg::new("same_sheet_and_verifier").with("path", "sheet.pdf")),
+        ),
         ("ledger_no_home", invalid(Msg::new("ledger_no_home"))),
         (
             "check_nothing_to_check",
