@@ -238,7 +238,14 @@ pub fn issue<R: CryptoRng + ?Sized>(
     )?;
     let made = render(spec, source, plan, verifier_spec, fonts, rng, clock())?;
 
-    let mut txn = ledger.begin_write()?;
+    // A wait for the lock cut short by Ctrl-C is the stop it asked for.
+    let mut txn = ledger.begin_write().map_err(|e| {
+        if interrupt::requested() {
+            Error::Interrupted
+        } else {
+            e.into()
+        }
+    })?;
     let plan = Plan::new(&spec.account, txn.lineage(&spec.account)?, spec.supersede)?;
     let made = if made.plan.prints_like(&plan) {
         made

@@ -27,6 +27,8 @@ pub(super) const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// Long enough for many processes recording at once to queue rather than fail.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a writer sleeps between tries for the lock.
+const BUSY_STEP: Duration = Duration::from_millis(5);
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
@@ -439,10 +441,23 @@ fn has_sqlite_header(path: &Path) -> Result<bool, LedgerError> {
 
 fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, LedgerError> {
     // No SQLITE_OPEN_CREATE (we made the file) and no URI parsing of the path.
-    let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+    let mut conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
         .map_err(|e| sql_err(path, e))?;
-    conn.busy_timeout(BUSY_TIMEOUT)
-        .map_err(|e| sql_err(path, e))?;
+    // Wait for the writer lock, but give up at once when Ctrl-C asks the
+    // process to stop: nothing is recorded yet, so nothing is lost.
+    let mut waited = Duration::ZERO;
+    conn.busy_handler(Some(move |count: i32| {
+        if count == 0 {
+            waited = Duration::ZERO;
+        }
+        if crate::interrupt::requested() || waited >= BUSY_TIMEOUT {
+            return false;
+        }
+        std::thread::sleep(BUSY_STEP);
+        waited += BUSY_STEP;
+        true
+    }))
+    .map_err(|e| sql_err(path, e))?;
     conn.pragma_update(None, "foreign_keys", true)
         .map_err(|e| sql_err(path, e))?;
     Ok(conn)
