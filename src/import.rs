@@ -337,18 +337,19 @@ pub enum ImportError {
     NotUtf8 { line: usize },
     /// Not one code in the input.
     Empty,
-    /// A token has a symbol the service never uses.
+    /// A token has a symbol the service never uses. `token` is `None` when
+    /// it is long enough to hold a whole code, which must not be printed.
     WrongSymbol {
         line: usize,
-        token: String,
+        token: Option<String>,
         symbol: char,
         service: Option<&'static str>,
         class: SymbolClass,
     },
-    /// A token has the wrong number of symbols.
+    /// A token has the wrong number of symbols (`token` as for `WrongSymbol`).
     WrongLength {
         line: usize,
-        token: String,
+        token: Option<String>,
         found: usize,
         service: Option<&'static str>,
         class: SymbolClass,
@@ -365,6 +366,14 @@ pub enum ImportError {
         max: u32,
         service: Option<&'static str>,
     },
+}
+
+/// The token as quoted in an error, or words saying it is withheld.
+fn token_msg(token: &Option<String>) -> Msg {
+    match token {
+        Some(token) => Msg::new("import_token").with("token", printable(token)),
+        None => Msg::new("import_token_withheld"),
+    }
 }
 
 /// "7 digits", "1 character": a length with its unit.
@@ -400,7 +409,7 @@ impl Localized for ImportError {
                     None => Msg::new("import_wrong_symbol"),
                 };
                 msg.with("line", line)
-                    .with("token", printable(token))
+                    .with_msg("token", token_msg(token))
                     .with("symbol", printable(&symbol.to_string()))
                     .with_msg("allowed", Msg::new(allowed))
             }
@@ -425,7 +434,7 @@ impl Localized for ImportError {
                 };
                 let msg = msg
                     .with("line", line)
-                    .with("token", printable(token))
+                    .with_msg("token", token_msg(token))
                     .with_msg("found", symbols(*found, *class));
                 match lengths {
                     LengthRule::Exact(n) => msg.with("expected", n),
@@ -991,7 +1000,16 @@ fn tokens(preset: &Preset, field: &[&str]) -> Vec<Zeroizing<String>> {
 }
 
 /// The token as the service stores it, or why it cannot be one of its codes.
+///
+/// An error quotes the token only when it has fewer of the service's symbols
+/// than its shortest code: a longer one (`12345678 2345678`, two codes run
+/// together) may hold a whole valid code, and codes go only on the sheet.
 fn canonical(preset: &Preset, line: usize, token: &str) -> Result<Zeroizing<String>, ImportError> {
+    let usable = token
+        .chars()
+        .filter(|&c| !is_separator(c) && preset.uses(preset.case.fold(half_width(c))))
+        .count();
+    let shown = (usable < preset.lengths.min()).then(|| token.to_owned());
     if let Some(bad) = token
         .chars()
         .filter(|&c| !is_separator(c))
@@ -999,7 +1017,7 @@ fn canonical(preset: &Preset, line: usize, token: &str) -> Result<Zeroizing<Stri
     {
         return Err(ImportError::WrongSymbol {
             line,
-            token: token.to_owned(),
+            token: shown,
             symbol: bad,
             service: preset.service(),
             class: preset.class,
@@ -1010,7 +1028,7 @@ fn canonical(preset: &Preset, line: usize, token: &str) -> Result<Zeroizing<Stri
     if len > 0 && !preset.lengths.contains(len) {
         return Err(ImportError::WrongLength {
             line,
-            token: token.to_owned(),
+            token: shown,
             found: len,
             service: preset.service(),
             class: preset.class,
@@ -1141,7 +1159,7 @@ mod tests {
         // A digit run of the wrong length is an error, not prose.
         assert_eq!(
             error("google", "1. 1234 56789\n"),
-            "line 1: `1234 56789` has 9 digits; Google codes have 8"
+            "line 1: a code (not shown: it may hold a whole valid code) has 9 digits; Google codes have 8"
         );
         let twelve: String = (10..22).map(|i| format!("{i}{i}{i}{i}\n")).collect();
         assert_eq!(
@@ -1158,7 +1176,7 @@ mod tests {
                 "1234 567 8765 4321
 "
             ),
-            "line 1: `1234 567 8765 4321` has 15 digits; Google codes have 8"
+            "line 1: a code (not shown: it may hold a whole valid code) has 15 digits; Google codes have 8"
         );
         assert_eq!(
             error(
@@ -1237,7 +1255,7 @@ mod tests {
         // A control character cannot be seen in a terminal: it is named.
         assert_eq!(
             error("google", "4012\u{7}6743\n"),
-            "line 1: `4012<U+0007>6743` has `<U+0007>`; Google codes use only digits"
+            "line 1: a code (not shown: it may hold a whole valid code) has `<U+0007>`; Google codes use only digits"
         );
     }
 
@@ -1245,23 +1263,23 @@ mod tests {
     fn a_code_with_a_stray_symbol_is_reported_not_skipped_as_prose() {
         assert_eq!(
             error("github", "abcde-12345\nbcdef.12345\n"),
-            "line 2: `bcdef.12345` has `.`; GitHub codes use only hexadecimal digits (0-9, a-f)"
+            "line 2: a code (not shown: it may hold a whole valid code) has `.`; GitHub codes use only hexadecimal digits (0-9, a-f)"
         );
         assert_eq!(
             error("x", "k3m9x2p7q4wz\nh7n2c5v8r6t/j\n"),
-            "line 2: `h7n2c5v8r6t/j` has `/`; X codes use only letters and digits"
+            "line 2: a code (not shown: it may hold a whole valid code) has `/`; X codes use only letters and digits"
         );
         assert_eq!(
             error("x", "k3m9\u{7f}x2p7\n"),
-            "line 1: `k3m9<U+007F>x2p7` has `<U+007F>`; X codes use only letters and digits"
+            "line 1: a code (not shown: it may hold a whole valid code) has `<U+007F>`; X codes use only letters and digits"
         );
         assert_eq!(
             error("keycloak", "ABCD-EFGH-JKLM\nNPQR-ST.UV-WXYZ\n"),
-            "line 2: `NPQR-ST.UV-WXYZ` has `.`; Keycloak codes use only letters and digits"
+            "line 2: a code (not shown: it may hold a whole valid code) has `.`; Keycloak codes use only letters and digits"
         );
         assert_eq!(
             error("nextcloud", "aB3dE5gH7jK9mN2p\naB3dE5gH7jK9mN2_\n"),
-            "line 2: `aB3dE5gH7jK9mN2_` has `_`; Nextcloud codes use only letters and digits"
+            "line 2: a code (not shown: it may hold a whole valid code) has `_`; Nextcloud codes use only letters and digits"
         );
         // Prose with addresses and links is still prose.
         let google = "(taro.yamada2@example.com)\n\
@@ -1528,7 +1546,7 @@ mod tests {
         // Generic skips no prose: it must be only codes.
         assert_eq!(
             error("generic", "Keep these safe.\n"),
-            "line 1: `safe.` has `.`; codes use only letters and digits"
+            "line 1: a code (not shown: it may hold a whole valid code) has `.`; codes use only letters and digits"
         );
         assert_eq!(
             error("generic", "abc\n"),
@@ -1577,5 +1595,14 @@ mod tests {
         }
         let e = error("google", "1234 5678\n1234 5678\n");
         assert!(!e.contains("1234"), "{e}");
+        // Tokens long enough to hold a whole code are not quoted: two codes
+        // run together, a code with a stray digit or symbol.
+        for input in ["12345678 2345678\n", "1234 56789\n", "1234-5678x\n"] {
+            let e = error("google", input);
+            assert!(!e.contains("1234"), "{e}");
+            assert!(e.contains("not shown"), "{e}");
+        }
+        // A token too short to be a code is quoted, so the line is easy to find.
+        assert!(error("google", "1234 567\n").contains("`1234 567`"));
     }
 }

@@ -50,7 +50,7 @@ fn wrong_length(
 ) -> Error {
     ImportError::WrongLength {
         line: 4,
-        token: "1234 567".into(),
+        token: Some("1234 567".into()),
         found,
         service,
         class,
@@ -62,7 +62,7 @@ fn wrong_length(
 fn wrong_symbol(service: Option<&'static str>, class: SymbolClass) -> Error {
     ImportError::WrongSymbol {
         line: 2,
-        token: "1234 567x".into(),
+        token: Some("1234 567x".into()),
         symbol: 'x',
         service,
         class,
@@ -250,6 +250,18 @@ fn direct_errors() -> Vec<(&'static str, Error)> {
         (
             "import_length_generic_digits",
             wrong_length(None, SymbolClass::Digit, LengthRule::Exact(8), 1),
+        ),
+        (
+            "import_length_withheld",
+            ImportError::WrongLength {
+                line: 1,
+                token: None,
+                found: 15,
+                service: Some("Google"),
+                class: SymbolClass::Digit,
+                lengths: LengthRule::Exact(8),
+            }
+            .into(),
         ),
         (
             "import_duplicate",
