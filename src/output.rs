@@ -166,7 +166,7 @@ pub fn prepare(
             source,
         })?;
     let write_err = |source| OutputError::Write {
-        path: temp_path_for_errors(dest),
+        path: dest.to_owned(),
         source,
     };
     set_private(temp.as_file()).map_err(write_err)?;
@@ -178,10 +178,6 @@ pub fn prepare(
         overwrite,
         flag,
     })
-}
-
-fn temp_path_for_errors(dest: &Path) -> PathBuf {
-    dest.to_owned()
 }
 
 #[cfg(unix)]

@@ -33,12 +33,16 @@ impl Lang {
     /// The language of the user's locale (`LC_ALL`, then `LC_MESSAGES`, then
     /// `LANG`, as POSIX orders them); English when unset or unknown.
     pub fn from_env() -> Lang {
+        Lang::from_env_locale().unwrap_or(Lang::En)
+    }
+
+    /// The language the locale names, when it names one we ship.
+    pub fn from_env_locale() -> Option<Lang> {
         ["LC_ALL", "LC_MESSAGES", "LANG"]
             .iter()
             .filter_map(|var| std::env::var(var).ok())
             .find(|v| !v.is_empty())
             .and_then(|v| Lang::from_locale(&v))
-            .unwrap_or(Lang::En)
     }
 
     fn embedded(self) -> &'static str {

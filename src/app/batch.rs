@@ -669,7 +669,7 @@ impl Worker<'_> {
     ) -> Result<Issued, Error> {
         let ctx = self.ctx;
         let resolved = settings::resolve(ctx, Some(&row.sheet), row.format.as_deref(), row.count);
-        let mut spec = settings::sheet_spec(ctx, &row.sheet, &resolved)?;
+        let mut spec = settings::sheet_spec(&row.sheet, &resolved)?;
         spec.destination = Destination::File(Place::default_name_in(
             self.args.out_dir.clone(),
             "--out-dir",

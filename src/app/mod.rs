@@ -74,20 +74,15 @@ impl Context {
     /// refused first sheet leaves no ledger behind.
     pub fn issuing_ledger(&self) -> Result<OnDemand, Error> {
         let path = self.ledger_path()?;
-        let ledger = match self.read_ledger()? {
-            Some(_) => Some(SqliteLedger::open(&path)?),
-            None => None,
-        };
+        let ledger = SqliteLedger::open_existing(&path)?;
         Ok(OnDemand { path, ledger })
     }
 
     /// Opens an existing ledger for writing; an absent ledger means the
     /// account is unknown (nothing is created for a command that only updates).
     pub fn existing_ledger(&self, account: &str) -> Result<SqliteLedger, Error> {
-        match self.read_ledger()? {
-            Some(_) => self.open_ledger(),
-            None => Err(LedgerError::UnknownAccount(account.to_owned()).into()),
-        }
+        SqliteLedger::open_existing(&self.ledger_path()?)?
+            .ok_or_else(|| LedgerError::UnknownAccount(account.to_owned()).into())
     }
 
     /// A progress or result line for people (stderr), unless --quiet.

@@ -30,10 +30,6 @@ const MAX_IMPORT_BYTES: u64 = 1 << 20;
 /// Default months from issue to the next inventory (the domain notes say 6 to 12).
 pub const DEFAULT_INVENTORY_MONTHS: u32 = 6;
 
-fn lang_name(lang: Lang) -> &'static str {
-    lang.code()
-}
-
 fn parse_lang(s: &str) -> Option<Lang> {
     match s {
         "ja" => Some(Lang::Ja),
@@ -59,11 +55,7 @@ fn paper_name(p: Paper) -> &'static str {
 
 /// The locale's language when it names one we ship, else English.
 fn locale_lang() -> (Lang, Source) {
-    let named = ["LC_ALL", "LC_MESSAGES", "LANG"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .find(|v| !v.is_empty());
-    match named.as_deref().and_then(Lang::from_locale) {
+    match Lang::from_env_locale() {
         Some(lang) => (lang, Source::Locale),
         None => (Lang::En, Source::BuiltIn),
     }
@@ -148,11 +140,7 @@ pub fn resolve(
 }
 
 /// Turns the sheet flags into a validated spec.
-pub fn sheet_spec(
-    ctx: &Context,
-    args: &SheetArgs,
-    resolved: &Resolved,
-) -> Result<SheetSpec, Error> {
+pub fn sheet_spec(args: &SheetArgs, resolved: &Resolved) -> Result<SheetSpec, Error> {
     let account = account_label(&args.account)?;
     let copies = resolved.copies.0;
     if !(1..=MAX_COPIES).contains(&copies) {
@@ -180,7 +168,6 @@ pub fn sheet_spec(
         Some(p) => Destination::File(Place::path(p.clone(), "-o")),
         None => Destination::File(Place::default_name_in(PathBuf::new(), "-o")),
     };
-    let _ = ctx;
     Ok(SheetSpec {
         account,
         template,
@@ -270,7 +257,7 @@ pub fn verifier_params(
 
 pub fn generate(ctx: &Context, args: &GenerateArgs) -> Result<(), Error> {
     let resolved = resolve(ctx, Some(&args.sheet), args.format.as_deref(), args.count);
-    let spec = sheet_spec(ctx, &args.sheet, &resolved)?;
+    let spec = sheet_spec(&args.sheet, &resolved)?;
     let count = checked_count(resolved.count.0)?;
     let format = checked_format(ctx, &resolved.format.0)?;
     let verifier = match &args.verifier {
@@ -296,7 +283,7 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
         )
     })?;
     let resolved = resolve(ctx, Some(&args.sheet), None, None);
-    let spec = sheet_spec(ctx, &args.sheet, &resolved)?;
+    let spec = sheet_spec(&args.sheet, &resolved)?;
     let bytes = read_codes(ctx, args.from.as_deref())?;
     let imported = import::parse(preset, &bytes)?;
     for w in &imported.warnings {
@@ -445,7 +432,7 @@ pub fn show_config(ctx: &Context, json: bool) -> Result<(), Error> {
     let r = resolve(ctx, None, None, None);
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let rows: Vec<(&str, String, &Source)> = vec![
-        ("lang", lang_name(r.lang.0).to_owned(), &r.lang.1),
+        ("lang", r.lang.0.code().to_owned(), &r.lang.1),
         ("paper", paper_name(r.paper.0).to_owned(), &r.paper.1),
         ("organisation", opt(&r.organisation.0), &r.organisation.1),
         ("location", opt(&r.location.0), &r.location.1),

@@ -89,6 +89,17 @@ impl SqliteLedger {
         Self::open_for_write(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
     }
 
+    /// Opens the ledger for writing when there is one; `None` when there is
+    /// no file yet, or an empty one (nothing is created).
+    pub fn open_existing(path: &Path) -> Result<Option<SqliteLedger>, LedgerError> {
+        match fs::metadata(path) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(LedgerError::Io(path.to_owned(), err)),
+            Ok(meta) if meta.is_file() && meta.len() == 0 => Ok(None),
+            Ok(_) => Self::open(path).map(Some),
+        }
+    }
+
     /// Opens an existing ledger for reading only; creates nothing.
     pub fn open_read_only(path: &Path) -> Result<SqliteLedger, LedgerError> {
         match fs::metadata(path) {
