@@ -404,6 +404,12 @@ fn render<R: CryptoRng + ?Sized>(
 /// Records the generation, places the files, and commits; if any step fails
 /// (or a stop was asked for before the files were placed), the placed files
 /// are taken back and the transaction rolls back when dropped.
+///
+/// A PDF for stdout is written before the commit, like a file is placed
+/// before it: if writing fails nothing is recorded. What cannot be taken
+/// back is a PDF already read by the other end of a pipe when the commit
+/// then fails; the error says the ledger failed, and the sheet should not
+/// be kept. (Committing first would instead record a sheet no one received.)
 fn commit(
     mut txn: Box<dyn WriteTxn + '_>,
     made: Rendered,
