@@ -27,8 +27,10 @@ pub(super) const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// Long enough for many processes recording at once to queue rather than fail.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long a writer sleeps between tries for the lock.
-const BUSY_STEP: Duration = Duration::from_millis(5);
+/// How long a writer sleeps between tries for the lock, in milliseconds:
+/// short at first, since another writer's commit takes a few (SQLite's own
+/// busy timeout backs off the same way), then at most 50 so Ctrl-C is seen.
+const BUSY_STEPS_MS: [u64; 10] = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50];
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
@@ -464,8 +466,13 @@ fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, LedgerError> {
         if crate::interrupt::requested() || waited >= BUSY_TIMEOUT {
             return false;
         }
-        std::thread::sleep(BUSY_STEP);
-        waited += BUSY_STEP;
+        let step = BUSY_STEPS_MS
+            .get(usize::try_from(count).unwrap_or(usize::MAX))
+            .copied()
+            .unwrap_or(50);
+        let step = Duration::from_millis(step);
+        std::thread::sleep(step);
+        waited += step;
         true
     }))
     .map_err(|e| sql_err(path, e))?;
