@@ -10,6 +10,15 @@ use std::process::Stdio;
 use common::*;
 use serde_json::Value;
 
+/// Runs `batch a.csv` in the environment's working folder with `args` after it.
+fn run_batch(env: &Env, args: &[&str]) -> std::process::Output {
+    env.cmd()
+        .args(["batch", "a.csv"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 /// The ledger's generations as `list --json` and `show --json` report them:
 /// (account, generation, set ID, status) for every generation of every account.
 fn ledger_generations(env: &Env) -> BTreeSet<(String, u64, String, String)> {
@@ -193,11 +202,7 @@ fn accounts_with_a_current_set_need_regenerate_and_then_name_the_old_set() {
     )
     .unwrap();
 
-    let out = env
-        .cmd()
-        .args(["batch", "a.csv", "--out-dir", "out"])
-        .output()
-        .unwrap();
+    let out = run_batch(&env, &["--out-dir", "out"]);
     assert_eq!(out.status.code(), Some(9));
     assert!(
         stderr_of(&out).contains("a@example.com already has a current set"),
@@ -206,11 +211,7 @@ fn accounts_with_a_current_set_need_regenerate_and_then_name_the_old_set() {
     );
     assert_eq!(files_in(&env.work().join("out")).len(), 1);
 
-    let out = env
-        .cmd()
-        .args(["batch", "a.csv", "--out-dir", "again", "--regenerate"])
-        .output()
-        .unwrap();
+    let out = run_batch(&env, &["--out-dir", "again", "--regenerate"]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     let sheets = sheets_in(&env.work().join("again"));
     let regenerated = sheets.iter().find(|s| s.0 == "a@example.com").unwrap();
@@ -293,11 +294,7 @@ fn a_bad_header_or_a_missing_file_stops_before_anything_is_written() {
         ),
     ] {
         fs::write(env.work().join("a.csv"), header).unwrap();
-        let out = env
-            .cmd()
-            .args(["batch", "a.csv", "--out-dir", "out"])
-            .output()
-            .unwrap();
+        let out = run_batch(&env, &["--out-dir", "out"]);
         assert_eq!(out.status.code(), Some(65), "{header}");
         assert!(stderr_of(&out).contains(expected), "{}", stderr_of(&out));
         assert_eq!(stderr_of(&out).lines().count(), 1);
@@ -321,11 +318,7 @@ fn rows_that_are_not_utf8_are_reported_and_the_rest_print() {
     csv.extend_from_slice(&[0x8b, 0xe0, 0x8c, 0xc9]); // 金庫 in Shift_JIS
     csv.extend_from_slice(b"\nalso-ok,\n");
     fs::write(env.work().join("a.csv"), csv).unwrap();
-    let out = env
-        .cmd()
-        .args(["batch", "a.csv", "--out-dir", "out"])
-        .output()
-        .unwrap();
+    let out = run_batch(&env, &["--out-dir", "out"]);
     assert_eq!(out.status.code(), Some(9));
     assert!(
         stderr_of(&out).contains("row 3: error: the row is not UTF-8 text"),
@@ -405,11 +398,7 @@ fn spreadsheet_exports_read_with_the_row_numbers_a_spreadsheet_shows() {
                two@example.com\r\n\
                three@example.com,,xx\r\n";
     fs::write(env.work().join("a.csv"), csv).unwrap();
-    let out = env
-        .cmd()
-        .args(["batch", "a.csv", "--out-dir", "out"])
-        .output()
-        .unwrap();
+    let out = run_batch(&env, &["--out-dir", "out"]);
     assert_eq!(out.status.code(), Some(9), "{}", stderr_of(&out));
     let stderr = stderr_of(&out);
     assert!(
@@ -442,11 +431,7 @@ fn a_quote_never_closed_stops_the_batch_after_the_rows_before_it() {
         csv.push_str(&format!("later{i:04}@example.com,Cabinet\n"));
     }
     fs::write(env.work().join("a.csv"), csv).unwrap();
-    let out = env
-        .cmd()
-        .args(["batch", "a.csv", "--out-dir", "out", "--jobs", "2"])
-        .output()
-        .unwrap();
+    let out = run_batch(&env, &["--out-dir", "out", "--jobs", "2"]);
     assert_eq!(out.status.code(), Some(65), "{}", stderr_of(&out));
     let stderr = stderr_of(&out);
     assert!(
@@ -470,11 +455,7 @@ fn a_quote_inside_a_cell_is_a_character_and_no_row_is_lost() {
         "account,location\none@example.com,Shelf 5\" deep\ntwo@example.com,Safe\nthree@example.com,Safe\n",
     )
     .unwrap();
-    let out = env
-        .cmd()
-        .args(["batch", "a.csv", "--out-dir", "out"])
-        .output()
-        .unwrap();
+    let out = run_batch(&env, &["--out-dir", "out"]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     let sheets = sheets_in(&env.work().join("out"));
     let accounts: BTreeSet<&str> = sheets.iter().map(|s| s.0.as_str()).collect();
@@ -498,11 +479,7 @@ fn a_file_with_old_mac_line_ends_is_refused_before_anything_is_written() {
         "account,lang\rone@example.com,en\rtwo@example.com,en\r",
     )
     .unwrap();
-    let out = env
-        .cmd()
-        .args(["batch", "a.csv", "--out-dir", "out"])
-        .output()
-        .unwrap();
+    let out = run_batch(&env, &["--out-dir", "out"]);
     assert_eq!(out.status.code(), Some(65), "{}", stderr_of(&out));
     assert!(
         stderr_of(&out).contains("a.csv ends its lines with a carriage return only"),
@@ -517,11 +494,7 @@ fn a_file_with_old_mac_line_ends_is_refused_before_anything_is_written() {
 fn jobs_zero_is_refused_before_any_folder_is_made() {
     let env = Env::new();
     fs::write(env.work().join("a.csv"), "account\none@example.com\n").unwrap();
-    let out = env
-        .cmd()
-        .args(["batch", "a.csv", "--out-dir", "out", "--jobs", "0"])
-        .output()
-        .unwrap();
+    let out = run_batch(&env, &["--out-dir", "out", "--jobs", "0"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
     assert!(stderr_of(&out).contains("--jobs 0"), "{}", stderr_of(&out));
     assert!(!env.work().join("out").exists());
@@ -535,11 +508,7 @@ fn a_weak_format_is_warned_about_once_not_once_per_row() {
         "account,format\na@example.com,XXXXXXXX\nb@example.com,XXXXXXXX\nc@example.com,XXXXXXXX\n",
     )
     .unwrap();
-    let out = env
-        .cmd()
-        .args(["batch", "a.csv", "--out-dir", "out", "--jobs", "1"])
-        .output()
-        .unwrap();
+    let out = run_batch(&env, &["--out-dir", "out", "--jobs", "1"]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     let stderr = stderr_of(&out);
     assert_eq!(
