@@ -10,6 +10,9 @@ use crate::template::Lang;
 
 const JA: &str = include_str!("../templates/help-ja.toml");
 
+/// The catalogue's key for the top-level command.
+const ROOT: &str = "recovery-sheet";
+
 /// One command's texts: its description, what follows the options, and a
 /// line per argument (by clap id).
 #[derive(Debug, Default, Deserialize)]
@@ -35,7 +38,7 @@ fn catalogue(text: &str) -> Catalogue {
 pub fn command(lang: Lang) -> Command {
     match lang {
         Lang::En => Cli::command(),
-        Lang::Ja => translate(Cli::command(), &catalogue(JA), Headings::JA),
+        Lang::Ja => translate(Cli::command(), ROOT, &catalogue(JA), &Headings::JA),
     }
 }
 
@@ -56,27 +59,22 @@ impl Headings {
     };
 }
 
-fn translate(cmd: Command, catalogue: &Catalogue, headings: Headings) -> Command {
-    let root = cmd.get_name().to_owned();
-    let mut cmd = apply(cmd, catalogue.get(&root), &headings, true);
+/// Applies the texts of `path` (the top level is the binary's name, a
+/// subcommand its name, a nested one `config show`) and of every subcommand.
+fn translate(cmd: Command, path: &str, catalogue: &Catalogue, headings: &Headings) -> Command {
+    let root = path == ROOT;
+    let mut cmd = apply(cmd, catalogue.get(path), headings, root);
     let names: Vec<String> = cmd
         .get_subcommands()
         .map(|s| s.get_name().to_owned())
         .collect();
     for name in names {
-        cmd = cmd.mut_subcommand(&name, |sub| {
-            let mut sub = apply(sub, catalogue.get(&name), &headings, false);
-            let nested: Vec<String> = sub
-                .get_subcommands()
-                .map(|s| s.get_name().to_owned())
-                .collect();
-            for inner in nested {
-                let path = format!("{name} {inner}");
-                sub = sub
-                    .mut_subcommand(&inner, |s| apply(s, catalogue.get(&path), &headings, false));
-            }
-            sub
-        });
+        let sub_path = if root {
+            name.clone()
+        } else {
+            format!("{path} {name}")
+        };
+        cmd = cmd.mut_subcommand(&name, |sub| translate(sub, &sub_path, catalogue, headings));
     }
     cmd
 }
@@ -154,7 +152,7 @@ mod tests {
     fn the_japanese_help_covers_every_command_and_argument() {
         let catalogue = catalogue(JA);
         let english = Cli::command();
-        let mut paths: Vec<(String, &Command)> = vec![("recovery-sheet".into(), &english)];
+        let mut paths: Vec<(String, &Command)> = vec![(ROOT.into(), &english)];
         for sub in english.get_subcommands() {
             paths.push((sub.get_name().to_owned(), sub));
             for inner in sub.get_subcommands() {
@@ -176,7 +174,7 @@ mod tests {
             for arg in cmd.get_arguments() {
                 let id = arg.get_id().as_str();
                 // Global arguments are translated once, at the top.
-                if arg.is_global_set() && path != "recovery-sheet" {
+                if arg.is_global_set() && path != ROOT {
                     continue;
                 }
                 assert!(
