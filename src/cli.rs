@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::lang::{Lang, Paper};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -168,11 +171,11 @@ pub struct SheetArgs {
 
     /// Sheet language (default: from the config, else the locale).
     #[arg(long, value_enum)]
-    pub lang: Option<LangArg>,
+    pub lang: Option<Lang>,
 
     /// Paper size (default: from the config, else a4).
     #[arg(long, value_enum)]
-    pub paper: Option<PaperArg>,
+    pub paper: Option<Paper>,
 
     /// Where the sheet is kept; printed on it (blank lines to fill in otherwise).
     #[arg(long, value_name = "TEXT")]
@@ -364,37 +367,25 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LangArg {
-    /// Japanese.
-    Ja,
-    /// English.
-    En,
-}
+// Languages and papers are named in `lang.rs` only; clap lists and reads
+// them through these impls.
+impl ValueEnum for Lang {
+    fn value_variants<'a>() -> &'a [Self] {
+        Lang::ALL
+    }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PaperArg {
-    /// ISO A4, 210 x 297 mm.
-    A4,
-    /// US Letter, 8.5 x 11 in.
-    Letter,
-}
-
-impl From<LangArg> for crate::template::Lang {
-    fn from(lang: LangArg) -> Self {
-        match lang {
-            LangArg::Ja => crate::template::Lang::Ja,
-            LangArg::En => crate::template::Lang::En,
-        }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()).help(self.own_name()))
     }
 }
 
-impl From<PaperArg> for crate::sheet::Paper {
-    fn from(paper: PaperArg) -> Self {
-        match paper {
-            PaperArg::A4 => crate::sheet::Paper::A4,
-            PaperArg::Letter => crate::sheet::Paper::Letter,
-        }
+impl ValueEnum for Paper {
+    fn value_variants<'a>() -> &'a [Self] {
+        Paper::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()).help(self.describe()))
     }
 }
 

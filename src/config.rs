@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::lang::{Lang, Paper};
 use crate::messages::{Localized, Msg, english_display};
 
 /// What a config file may set. Every key is optional; unknown keys are refused.
@@ -95,10 +96,7 @@ impl ConfigLocation {
         if let Some(path) = explicit {
             return ConfigLocation::Explicit(path);
         }
-        match default_path(
-            std::env::var_os("XDG_CONFIG_HOME"),
-            std::env::var_os("HOME"),
-        ) {
+        match crate::paths::default_config() {
             Some(path) => ConfigLocation::Default(path),
             None => ConfigLocation::None,
         }
@@ -110,17 +108,6 @@ impl ConfigLocation {
             ConfigLocation::None => None,
         }
     }
-}
-
-fn default_path(
-    xdg_config_home: Option<std::ffi::OsString>,
-    home: Option<std::ffi::OsString>,
-) -> Option<PathBuf> {
-    let base = match xdg_config_home.map(PathBuf::from) {
-        Some(dir) if dir.is_absolute() => dir,
-        _ => PathBuf::from(home.filter(|h| !h.is_empty())?).join(".config"),
-    };
-    Some(base.join("recovery-sheet").join("config.toml"))
 }
 
 /// A config as loaded, with the file it came from (if one was read).
@@ -188,19 +175,23 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
             .map(|i| i + 1)
     };
     if let Some(lang) = &file.lang
-        && !matches!(lang.as_str(), "ja" | "en")
+        && Lang::from_name(lang).is_none()
     {
         return Err(invalid(
             line_of("lang"),
-            Msg::new("config_bad_lang").with("value", lang),
+            Msg::new("config_bad_lang")
+                .with("value", lang)
+                .with("choices", Lang::names()),
         ));
     }
     if let Some(paper) = &file.paper
-        && !matches!(paper.as_str(), "a4" | "letter")
+        && Paper::from_name(paper).is_none()
     {
         return Err(invalid(
             line_of("paper"),
-            Msg::new("config_bad_paper").with("value", paper),
+            Msg::new("config_bad_paper")
+                .with("value", paper)
+                .with("choices", Paper::names()),
         ));
     }
     if let Some(copies) = file.copies
@@ -304,13 +295,5 @@ mod tests {
             (2, Source::ConfigFile(p.to_owned()))
         );
         assert_eq!(pick::<u32>(None, None, Some(p), (3, Source::BuiltIn)).0, 3);
-    }
-
-    #[test]
-    fn xdg_config_home_must_be_absolute() {
-        assert_eq!(
-            default_path(Some("rel".into()), Some("/home/a".into())).unwrap(),
-            PathBuf::from("/home/a/.config/recovery-sheet/config.toml")
-        );
     }
 }

@@ -6,7 +6,7 @@ use clap::{Arg, ArgAction, Command, CommandFactory};
 use serde::Deserialize;
 
 use crate::cli::Cli;
-use crate::template::Lang;
+use crate::lang::Lang;
 
 const JA: &str = include_str!("../templates/help-ja.toml");
 

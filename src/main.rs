@@ -9,8 +9,8 @@ use recovery_sheet::cli::{Cli, Command, ConfigCommand};
 use recovery_sheet::config::{self, ConfigLocation};
 use recovery_sheet::error::{Error, exit};
 use recovery_sheet::help;
+use recovery_sheet::lang::Lang;
 use recovery_sheet::messages::{Localized, Messages};
-use recovery_sheet::template::Lang;
 
 fn main() -> ExitCode {
     let lang = Lang::from_env();

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::OnceLock;
 
-use crate::template::Lang;
+use crate::lang::Lang;
+use crate::text;
 
 const EN: &str = include_str!("../templates/messages-en.toml");
 const JA: &str = include_str!("../templates/messages-ja.toml");
@@ -87,40 +88,17 @@ impl Messages {
         }
     }
 
-    /// The message with `{name}` placeholders filled in.
+    /// The message with `{name}` placeholders filled in. Values are made
+    /// safe for a terminal ([`text::terminal_safe`]): they are what users
+    /// typed, files held and scans read, and messages end up on a terminal.
     pub fn fill(&self, key: &str, values: &[(&str, &str)]) -> String {
-        fill_in(self.text(key), values)
+        let safe: Vec<(&str, std::borrow::Cow<'_, str>)> = values
+            .iter()
+            .map(|(name, value)| (*name, text::terminal_safe(value)))
+            .collect();
+        let safe: Vec<(&str, &str)> = safe.iter().map(|(n, v)| (*n, v.as_ref())).collect();
+        text::fill(self.text(key), &safe)
     }
-}
-
-/// Fills the placeholders of `template` in one pass, so a value that holds
-/// braces itself (an account typed as `{error}`) is printed as it is rather
-/// than filled in turn. Unknown placeholders are left as written.
-fn fill_in(template: &str, values: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let filled = after.split_once('}').and_then(|(name, tail)| {
-            values
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, value)| (*value, tail))
-        });
-        match filled {
-            Some((value, tail)) => {
-                out.push_str(value);
-                rest = tail;
-            }
-            None => {
-                out.push('{');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// What to tell the user, whatever the language: a catalogue key and the
@@ -401,18 +379,6 @@ mod tests {
             println!("  {}", sample.message(&Messages::new(Lang::En)));
             println!("  {}", sample.message(&Messages::new(Lang::Ja)));
         }
-    }
-
-    #[test]
-    fn placeholders_are_filled_once_and_unknown_ones_kept() {
-        assert_eq!(
-            fill_in(
-                "row {row} ({account}): {error}",
-                &[("account", "{error}"), ("error", "bad"), ("row", "2")]
-            ),
-            "row 2 ({error}): bad"
-        );
-        assert_eq!(fill_in("{a} {b} {", &[("a", "1")]), "1 {b} {");
     }
 
     #[test]

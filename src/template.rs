@@ -3,53 +3,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::lang::Lang;
 use crate::messages::{Localized, Msg, english_display};
+use crate::text;
 
-/// Languages the sheet ships wording for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Ja,
-}
-
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Ja => "ja",
-        }
-    }
-
-    /// The language a locale string (`ja_JP.UTF-8`, `en_US`) asks for, if any.
-    pub fn from_locale(locale: &str) -> Option<Lang> {
-        let lang = locale.split(['_', '.', '-', '@']).next()?;
-        match lang.to_ascii_lowercase().as_str() {
-            "ja" => Some(Lang::Ja),
-            "en" | "c" | "posix" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// The language of the user's locale (`LC_ALL`, then `LC_MESSAGES`, then
-    /// `LANG`, as POSIX orders them); English when unset or unknown.
-    pub fn from_env() -> Lang {
-        Lang::from_env_locale().unwrap_or(Lang::En)
-    }
-
-    /// The language the locale names, when it names one we ship.
-    pub fn from_env_locale() -> Option<Lang> {
-        ["LC_ALL", "LC_MESSAGES", "LANG"]
-            .iter()
-            .filter_map(|var| std::env::var(var).ok())
-            .find(|v| !v.is_empty())
-            .and_then(|v| Lang::from_locale(&v))
-    }
-
-    fn embedded(self) -> &'static str {
-        match self {
-            Lang::En => include_str!("../templates/en.toml"),
-            Lang::Ja => include_str!("../templates/ja.toml"),
-        }
+/// The wording shipped for `lang`, as built into the binary.
+fn shipped(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => include_str!("../templates/en.toml"),
+        Lang::Ja => include_str!("../templates/ja.toml"),
     }
 }
 
@@ -213,7 +175,7 @@ impl Template {
     /// The wording shipped for `lang`.
     pub fn embedded(lang: Lang) -> Template {
         // The shipped files are checked by a unit test, so this cannot fail at run time.
-        Template::parse(lang.embedded(), &format!("templates/{}.toml", lang.code()))
+        Template::parse(shipped(lang), &format!("templates/{}.toml", lang.name()))
             .unwrap_or_else(|e| panic!("shipped template is broken: {e}"))
     }
 
@@ -279,11 +241,7 @@ impl Template {
 
     /// The wording for `key` with `{name}` placeholders filled in.
     pub fn fill(&self, key: Key, values: &[(&str, &str)]) -> String {
-        let mut out = self.text(key).to_owned();
-        for (name, value) in values {
-            out = out.replace(&format!("{{{name}}}"), value);
-        }
-        out
+        text::fill(self.text(key), values)
     }
 
     /// Every piece of wording, for checking that the fonts cover it.
@@ -305,7 +263,7 @@ mod tests {
     #[test]
     fn shipped_templates_are_complete() {
         for lang in [Lang::En, Lang::Ja] {
-            let t = Template::parse(lang.embedded(), lang.code()).unwrap();
+            let t = Template::parse(shipped(lang), lang.name()).unwrap();
             for key in Key::ALL {
                 assert!(!t.text(*key).trim().is_empty(), "{lang:?} {}", key.name());
             }
@@ -314,7 +272,7 @@ mod tests {
 
     #[test]
     fn missing_key_is_named() {
-        let text = Lang::En.embedded().replace("title = ", "# title = ");
+        let text = shipped(Lang::En).replace("title = ", "# title = ");
         let err = Template::parse(&text, "mine.toml").unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -324,16 +282,14 @@ mod tests {
 
     #[test]
     fn unknown_key_is_named() {
-        let text = format!("{}\ntitel = \"x\"\n", Lang::En.embedded());
+        let text = format!("{}\ntitel = \"x\"\n", shipped(Lang::En));
         let err = Template::parse(&text, "mine.toml").unwrap_err();
         assert!(err.to_string().contains("unknown key `titel`"), "{err}");
     }
 
     #[test]
     fn unknown_placeholder_is_named() {
-        let text = Lang::En
-            .embedded()
-            .replace("Copy {k} of {n}", "Copy {k} of {total}");
+        let text = shipped(Lang::En).replace("Copy {k} of {n}", "Copy {k} of {total}");
         let err = Template::parse(&text, "mine.toml").unwrap_err();
         assert!(err.to_string().contains("`copy_of` uses {total}"), "{err}");
     }
@@ -358,13 +314,5 @@ mod tests {
             t.fill(Key::CopyOf, &[("k", "1"), ("n", "2")]),
             "Copy 1 of 2"
         );
-    }
-
-    #[test]
-    fn locale_detection() {
-        assert_eq!(Lang::from_locale("ja_JP.UTF-8"), Some(Lang::Ja));
-        assert_eq!(Lang::from_locale("en_GB.UTF-8"), Some(Lang::En));
-        assert_eq!(Lang::from_locale("C.UTF-8"), Some(Lang::En));
-        assert_eq!(Lang::from_locale("de_DE"), None);
     }
 }

@@ -19,10 +19,11 @@ use serde_json::json;
 use super::issue::{self, CodeSource, Destination, Issued, Place, VerifierSpec};
 use super::settings::{self, report_lines, weak_format_warning};
 use super::{Context, Verbosity, account_label};
-use crate::cli::{BatchArgs, LangArg, PaperArg, SheetArgs};
+use crate::cli::{BatchArgs, SheetArgs};
 use crate::codes::Format;
 use crate::error::Error;
 use crate::interrupt;
+use crate::lang::{Lang, Paper};
 use crate::messages::{Localized, Msg};
 use crate::output::Overwrite;
 use crate::sheet::fonts::Fonts;
@@ -109,18 +110,19 @@ fn parse_number(column: &str, cell: Option<&str>) -> Result<Option<u32>, Error> 
     .transpose()
 }
 
-fn parse_choice<T: clap::ValueEnum>(column: &str, cell: Option<&str>) -> Result<Option<T>, Error> {
+fn parse_choice<T>(
+    column: &str,
+    cell: Option<&str>,
+    from_name: fn(&str) -> Option<T>,
+    names: fn() -> String,
+) -> Result<Option<T>, Error> {
     cell.map(|c| {
-        T::from_str(c, true).map_err(|_| {
-            let names: Vec<String> = T::value_variants()
-                .iter()
-                .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_owned()))
-                .collect();
+        from_name(c).ok_or_else(|| {
             Error::InvalidValue(
                 Msg::new("batch_not_a_choice")
                     .with("column", column)
                     .with("value", c)
-                    .with("choices", names.join(", ")),
+                    .with("choices", names()),
             )
         })
     })
@@ -144,8 +146,8 @@ impl Row {
             number,
             sheet: SheetArgs {
                 account,
-                lang: parse_choice::<LangArg>("lang", cell("lang"))?,
-                paper: parse_choice::<PaperArg>("paper", cell("paper"))?,
+                lang: parse_choice("lang", cell("lang"), Lang::from_name, Lang::names)?,
+                paper: parse_choice("paper", cell("paper"), Paper::from_name, Paper::names)?,
                 location: text("location"),
                 custodian: text("custodian"),
                 copies: parse_number("copies", cell("copies"))?,

@@ -567,7 +567,7 @@ mod tests {
     fn spec(sheet: &Path, supersede: Supersede) -> SheetSpec {
         SheetSpec {
             account: "shop@example.com".into(),
-            template: Template::embedded(crate::template::Lang::En),
+            template: Template::embedded(crate::lang::Lang::En),
             paper: Paper::A4,
             organisation: None,
             location: None,

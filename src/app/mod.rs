@@ -13,7 +13,7 @@ use chrono::{DateTime, FixedOffset, Timelike};
 use crate::codes::SetId;
 use crate::config::{self, ConfigLocation};
 use crate::error::Error;
-use crate::ledger::{self, GenerationRecord, Ledger, LedgerError, SqliteLedger, WriteTxn};
+use crate::ledger::{GenerationRecord, Ledger, LedgerError, SqliteLedger, WriteTxn};
 use crate::messages::{Messages, Msg};
 
 /// The most codes one set may hold (five pages of a sheet).
@@ -46,7 +46,7 @@ impl Context {
     pub fn ledger_path(&self) -> Result<PathBuf, Error> {
         match &self.ledger_flag {
             Some(p) => Ok(p.clone()),
-            None => ledger::default_path()
+            None => crate::paths::default_ledger()
                 .ok_or_else(|| Error::InvalidValue(Msg::new("ledger_no_home"))),
         }
     }

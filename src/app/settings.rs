@@ -17,11 +17,11 @@ use crate::config::{Source, pick};
 use crate::error::Error;
 use crate::import;
 use crate::interrupt;
+use crate::lang::{Lang, Paper};
 use crate::messages::{Localized, Msg};
 use crate::output::{self, Overwrite};
-use crate::sheet::Paper;
 use crate::sheet::fonts::Fonts;
-use crate::template::{Lang, Template};
+use crate::template::Template;
 use crate::verifier::{self, VerifierParams};
 
 /// The most bytes of pasted codes read (a service's page is a few hundred).
@@ -29,29 +29,6 @@ const MAX_IMPORT_BYTES: u64 = 1 << 20;
 
 /// Default months from issue to the next inventory (the domain notes say 6 to 12).
 pub const DEFAULT_INVENTORY_MONTHS: u32 = 6;
-
-fn parse_lang(s: &str) -> Option<Lang> {
-    match s {
-        "ja" => Some(Lang::Ja),
-        "en" => Some(Lang::En),
-        _ => None,
-    }
-}
-
-fn parse_paper(s: &str) -> Option<Paper> {
-    match s {
-        "a4" => Some(Paper::A4),
-        "letter" => Some(Paper::Letter),
-        _ => None,
-    }
-}
-
-fn paper_name(p: Paper) -> &'static str {
-    match p {
-        Paper::A4 => "a4",
-        Paper::Letter => "letter",
-    }
-}
 
 /// The locale's language when it names one we ship, else English.
 fn locale_lang() -> (Lang, Source) {
@@ -83,19 +60,19 @@ pub fn resolve(
 ) -> Resolved {
     let file = &ctx.config.file;
     let path = ctx.config.path.as_deref();
-    let flag_lang = sheet.and_then(|s| s.lang).map(Lang::from);
-    let flag_paper = sheet.and_then(|s| s.paper).map(Paper::from);
+    let flag_lang = sheet.and_then(|s| s.lang);
+    let flag_paper = sheet.and_then(|s| s.paper);
     let some = |v: Option<String>| v.map(Some);
     Resolved {
         lang: pick(
             flag_lang,
-            file.lang.as_deref().and_then(parse_lang),
+            file.lang.as_deref().and_then(Lang::from_name),
             path,
             locale_lang(),
         ),
         paper: pick(
             flag_paper,
-            file.paper.as_deref().and_then(parse_paper),
+            file.paper.as_deref().and_then(Paper::from_name),
             path,
             (Paper::A4, Source::BuiltIn),
         ),
@@ -432,8 +409,8 @@ pub fn show_config(ctx: &Context, json: bool) -> Result<(), Error> {
     let r = resolve(ctx, None, None, None);
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let rows: Vec<(&str, String, &Source)> = vec![
-        ("lang", r.lang.0.code().to_owned(), &r.lang.1),
-        ("paper", paper_name(r.paper.0).to_owned(), &r.paper.1),
+        ("lang", r.lang.0.name().to_owned(), &r.lang.1),
+        ("paper", r.paper.0.name().to_owned(), &r.paper.1),
         ("organisation", opt(&r.organisation.0), &r.organisation.1),
         ("location", opt(&r.location.0), &r.location.1),
         ("custodian", opt(&r.custodian.0), &r.custodian.1),

@@ -5,9 +5,6 @@ mod sqlite;
 #[cfg(test)]
 mod tests;
 
-use std::ffi::OsString;
-use std::path::PathBuf;
-
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Serialize, Serializer};
 
@@ -188,23 +185,6 @@ pub trait WriteTxn {
         at: DateTime<FixedOffset>,
     ) -> Result<GenerationRecord, LedgerError>;
     fn commit(self: Box<Self>) -> Result<(), LedgerError>;
-}
-
-/// `$XDG_DATA_HOME/recovery-sheet/ledger.db`, or under `$HOME/.local/share`
-/// when XDG_DATA_HOME is unset or relative (as the XDG spec says to ignore it).
-pub fn default_path() -> Option<PathBuf> {
-    default_path_from(std::env::var_os("XDG_DATA_HOME"), std::env::var_os("HOME"))
-}
-
-fn default_path_from(xdg_data_home: Option<OsString>, home: Option<OsString>) -> Option<PathBuf> {
-    let data_home = match xdg_data_home.map(PathBuf::from) {
-        Some(dir) if dir.is_absolute() => dir,
-        _ => {
-            let home = PathBuf::from(home.filter(|h| !h.is_empty())?);
-            home.join(".local").join("share")
-        }
-    };
-    Some(data_home.join("recovery-sheet").join("ledger.db"))
 }
 
 fn rfc3339<S: Serializer>(at: &DateTime<FixedOffset>, s: S) -> Result<S::Ok, S::Error> {

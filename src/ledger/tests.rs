@@ -812,27 +812,6 @@ fn records_serialise_as_the_cli_prints_them() {
 }
 
 #[test]
-fn default_path_follows_xdg() {
-    let path = |xdg: Option<&str>, home: Option<&str>| {
-        super::default_path_from(xdg.map(Into::into), home.map(Into::into))
-    };
-    assert_eq!(
-        path(Some("/data"), Some("/home/a")),
-        Some(PathBuf::from("/data/recovery-sheet/ledger.db"))
-    );
-    for ignored in [None, Some(""), Some("relative/data")] {
-        assert_eq!(
-            path(ignored, Some("/home/a")),
-            Some(PathBuf::from(
-                "/home/a/.local/share/recovery-sheet/ledger.db"
-            ))
-        );
-    }
-    assert_eq!(path(None, None), None);
-    assert_eq!(path(None, Some("")), None);
-}
-
-#[test]
 fn messages_are_lowercase_one_line_and_say_what_to_do() {
     let p = || PathBuf::from("/x/ledger.db");
     let errors = [

@@ -935,8 +935,9 @@ mod tests {
     /// character is lost or added.
     #[test]
     fn wrapped_lines_fit_and_keep_every_character() {
+        use crate::lang::Lang;
         use crate::sheet::fonts::Fonts;
-        use crate::template::{Lang, Template};
+        use crate::template::Template;
         let fonts = Fonts::load();
         for lang in [Lang::En, Lang::Ja] {
             let template = Template::embedded(lang);

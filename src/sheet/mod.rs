@@ -9,27 +9,11 @@ pub mod truetype;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::codes::{CodeSet, SetId};
+pub use crate::lang::Paper;
 use crate::messages::{Localized, Msg, english_display};
 use crate::template::{Key, Template};
 use fonts::{Face, Fonts};
 use qr::{QrMatrix, SheetMark};
-
-/// Paper sizes the layout knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Paper {
-    A4,
-    Letter,
-}
-
-impl Paper {
-    /// Width and height in millimetres.
-    pub fn size_mm(self) -> (f64, f64) {
-        match self {
-            Paper::A4 => (210.0, 297.0),
-            Paper::Letter => (215.9, 279.4),
-        }
-    }
-}
 
 /// Whether the service wants the codes used in the order they were issued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
