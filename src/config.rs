@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::lang::{Lang, Paper};
+use crate::limits::{MAX_COPIES, MAX_COUNT};
 use crate::messages::{Localized, Msg, english_display};
 
 /// What a config file may set. Every key is optional; unknown keys are refused.
@@ -195,19 +196,19 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
         ));
     }
     if let Some(copies) = file.copies
-        && !(1..=crate::app::MAX_COPIES).contains(&copies)
+        && !(1..=MAX_COPIES).contains(&copies)
     {
         return Err(invalid(
             line_of("copies"),
-            out_of_range("copies", copies, crate::app::MAX_COPIES),
+            out_of_range("copies", copies, MAX_COPIES),
         ));
     }
     if let Some(count) = file.count
-        && !(1..=crate::app::MAX_COUNT).contains(&count)
+        && !(1..=MAX_COUNT).contains(&count)
     {
         return Err(invalid(
             line_of("count"),
-            out_of_range("count", count, crate::app::MAX_COUNT),
+            out_of_range("count", count, MAX_COUNT),
         ));
     }
     if let Some(months) = file.inventory_months

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use crate::codes::{FormatError, GenerateError, SetIdError};
 use crate::config::ConfigError;
 use crate::import::ImportError;
+use crate::labels::LabelError;
 use crate::ledger::LedgerError;
 use crate::messages::{Localized, Msg, english_display};
 use crate::output::OutputError;
@@ -40,6 +41,7 @@ pub mod exit {
 pub enum Error {
     /// A flag value that clap accepted but the spec does not (e.g. a blank account).
     InvalidValue(Msg),
+    Label(LabelError),
     Format(FormatError),
     /// The format cannot give as many distinct codes as asked.
     Generate(GenerateError),
@@ -92,17 +94,20 @@ impl Error {
     /// The process exit code for this error, from the table in [`exit`].
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::InvalidValue(_) | Error::Format(_) | Error::SetId(_) => exit::USAGE,
+            Error::InvalidValue(_) | Error::Label(_) | Error::Format(_) | Error::SetId(_) => {
+                exit::USAGE
+            }
             Error::Generate(_) | Error::StdinIsTerminal => exit::USAGE,
             Error::Template(TemplateError::Unreadable { .. }) => exit::NOINPUT,
             Error::Template(_) | Error::Sheet(_) | Error::Import(_) => exit::DATAERR,
             Error::ImportInput { .. } => exit::NOINPUT,
-            Error::Output(e) => e.exit_code(),
+            Error::Output(e) => output_exit_code(e),
             Error::Ledger(e) => ledger_exit_code(e),
             Error::Verifier(e) => verifier_exit_code(e),
             Error::CurrentSetExists { .. } => exit::DATAERR,
             Error::StaleVerifier(_) => exit::STALE_VERIFIER,
-            Error::Scan(e) => e.exit_code(),
+            Error::Scan(ScanError::Unreadable { .. }) => exit::NOINPUT,
+            Error::Scan(_) => exit::DATAERR,
             Error::Config(ConfigError::Unreadable { .. }) => exit::NOINPUT,
             Error::Config(_) => exit::CONFIG,
             Error::Csv(_) => exit::DATAERR,
@@ -129,6 +134,17 @@ fn ledger_exit_code(e: &LedgerError) -> u8 {
         | LedgerError::NumberOutOfRange { .. }
         | LedgerError::AlreadyUsed { .. } => exit::DATAERR,
         LedgerError::Io(..) | LedgerError::Sqlite(..) => exit::IOERR,
+    }
+}
+
+fn output_exit_code(e: &OutputError) -> u8 {
+    match e {
+        OutputError::Exists { .. }
+        | OutputError::IsFolder { .. }
+        | OutputError::FolderMissing { .. }
+        | OutputError::NotWritable { .. } => exit::CANTCREAT,
+        OutputError::StdoutIsTerminal => exit::USAGE,
+        OutputError::Write { .. } => exit::IOERR,
     }
 }
 
@@ -165,6 +181,7 @@ impl Localized for Error {
         };
         match self {
             Error::InvalidValue(msg) | Error::StaleVerifier(msg) | Error::Csv(msg) => msg.clone(),
+            Error::Label(e) => e.msg(),
             Error::Format(e) => e.msg(),
             Error::Generate(e) => e.msg(),
             Error::SetId(e) => e.msg(),
@@ -219,6 +236,7 @@ macro_rules! from {
 }
 
 from! {
+    LabelError => Label,
     FormatError => Format,
     GenerateError => Generate,
     SetIdError => SetId,

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use tempfile::{NamedTempFile, TempPath};
 
-use crate::error::exit;
 use crate::messages::{Localized, Msg, english_display};
 
 /// Whether an existing file at the destination may be replaced.
@@ -36,19 +35,6 @@ pub enum OutputError {
     StdoutIsTerminal,
     /// Writing, syncing or renaming failed.
     Write { path: PathBuf, source: io::Error },
-}
-
-impl OutputError {
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            OutputError::Exists { .. }
-            | OutputError::IsFolder { .. }
-            | OutputError::FolderMissing { .. }
-            | OutputError::NotWritable { .. } => exit::CANTCREAT,
-            OutputError::StdoutIsTerminal => exit::USAGE,
-            OutputError::Write { .. } => exit::IOERR,
-        }
-    }
 }
 
 impl Localized for OutputError {

@@ -3,7 +3,6 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::error::exit;
 use crate::messages::{Localized, Msg, english_display};
 use crate::sheet::qr::{MarkError, SheetMark};
 
@@ -28,15 +27,6 @@ pub enum ScanError {
         path: PathBuf,
         reason: MarkError,
     },
-}
-
-impl ScanError {
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            ScanError::Unreadable { .. } => exit::NOINPUT,
-            _ => exit::DATAERR,
-        }
-    }
 }
 
 impl Localized for ScanError {

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::codes::{CodeSet, SetId, normalize_typed};
+use crate::limits::MAX_VERIFIER_BYTES;
 use crate::messages::{Localized, Msg, english_display};
 
 /// The `schema` value every verifier file carries.
@@ -49,8 +50,6 @@ pub const SALT_LEN: usize = 16;
 const SALT_LEN_RANGE: RangeInclusive<usize> = SALT_LEN..=48;
 /// Most codes a verifier file may hold: bounds the hashing one check can cost.
 pub const MAX_CODES: usize = 1000;
-/// Largest verifier file read, so a stray huge file is refused before parsing.
-const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 const INTEGRITY_CONTEXT: &[u8] = b"recovery-sheet-verifier integrity v1\0";
 
@@ -482,12 +481,12 @@ impl Verifier {
         // Read through one handle: the path may be replaced by rename meanwhile.
         let mut text = String::new();
         File::open(path)
-            .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_string(&mut text))
+            .and_then(|f| f.take(MAX_VERIFIER_BYTES + 1).read_to_string(&mut text))
             .map_err(|e| match e.kind() {
                 io::ErrorKind::InvalidData => not_a_verifier("verifier_reason_not_utf8"),
                 _ => io_error(path)(e),
             })?;
-        if text.len() as u64 > MAX_FILE_BYTES {
+        if text.len() as u64 > MAX_VERIFIER_BYTES {
             return Err(not_a_verifier("verifier_reason_too_large"));
         }
         let value: serde_json::Value =

@@ -18,11 +18,13 @@ use serde_json::json;
 
 use super::issue::{self, CodeSource, Destination, Issued, Place, VerifierSpec};
 use super::settings::{self, report_lines, weak_format_warning};
-use super::{Context, Verbosity, account_label};
+use super::{Context, Verbosity};
+use crate::labels::account_label;
 use crate::cli::{BatchArgs, SheetArgs};
 use crate::codes::Format;
 use crate::error::Error;
 use crate::interrupt;
+use crate::limits::MAX_CSV_RECORD_BYTES;
 use crate::lang::{Lang, Paper};
 use crate::messages::{Localized, Msg};
 use crate::output::Overwrite;
@@ -164,9 +166,6 @@ impl Row {
     }
 }
 
-/// The longest record read (a row of eight short cells is ~200 bytes); a
-/// longer one means a quote was never closed.
-const MAX_RECORD_BYTES: usize = 64 * 1024;
 
 /// Splits a CSV file into records, one at a time, each with the row number
 /// a spreadsheet shows for it: a blank line is a row of its own, a line
@@ -276,7 +275,7 @@ impl<R: BufRead> Records<R> {
                         Msg::new("batch_cr_line_ends").with("path", self.path.display()),
                     ));
                 }
-                Scanned::Open if record.len() > MAX_RECORD_BYTES => {
+                Scanned::Open if record.len() > MAX_CSV_RECORD_BYTES => {
                     return Err(Error::Csv(
                         Msg::new("batch_quote_not_closed")
                             .with("path", self.path.display())

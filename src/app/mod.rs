@@ -16,12 +16,6 @@ use crate::error::Error;
 use crate::ledger::{GenerationRecord, Ledger, LedgerError, SqliteLedger, WriteTxn};
 use crate::messages::{Messages, Msg};
 
-/// The most codes one set may hold (five pages of a sheet).
-pub const MAX_COUNT: u32 = 100;
-/// The most copies one run prints.
-pub const MAX_COPIES: u32 = 10;
-/// The longest account label, location or custodian, in characters.
-pub const MAX_LABEL_CHARS: usize = 200;
 
 /// How much the command tells the person running it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -158,67 +152,4 @@ pub fn now() -> DateTime<FixedOffset> {
     // Whole seconds: the sheet shows minutes, the ledger and QR need no more.
     let now = chrono::Local::now().fixed_offset();
     now.with_nanosecond(0).unwrap_or(now)
-}
-
-/// Trims a label and checks it is printable: no control characters, not too long.
-/// `None` when blank. `what` is the `field_*` message naming it ("storage location").
-pub fn optional_label(what: &'static str, raw: Option<&str>) -> Result<Option<String>, Error> {
-    let Some(raw) = raw else { return Ok(None) };
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
-        return Ok(None);
-    }
-    check_label(what, trimmed)?;
-    Ok(Some(trimmed.to_owned()))
-}
-
-/// The account label: required, trimmed, printable, at most [`MAX_LABEL_CHARS`].
-pub fn account_label(raw: &str) -> Result<String, Error> {
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
-        return Err(Error::InvalidValue(Msg::new("account_empty")));
-    }
-    check_label("field_account", trimmed)?;
-    Ok(trimmed.to_owned())
-}
-
-fn check_label(what: &'static str, text: &str) -> Result<(), Error> {
-    if let Some((i, c)) = text.chars().enumerate().find(|(_, c)| c.is_control()) {
-        return Err(Error::InvalidValue(
-            Msg::new("value_control_character")
-                .with_msg("what", Msg::new(what))
-                .with("code", format!("U+{:04X}", c as u32))
-                .with("position", i + 1),
-        ));
-    }
-    let n = text.chars().count();
-    if n > MAX_LABEL_CHARS {
-        return Err(Error::InvalidValue(
-            Msg::new("value_too_long")
-                .with_msg("what", Msg::new(what))
-                .with("length", n)
-                .with("max", MAX_LABEL_CHARS),
-        ));
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn accounts_are_trimmed_and_checked() {
-        assert_eq!(account_label("  a@b.c ").unwrap(), "a@b.c");
-        assert!(account_label("   ").is_err());
-        assert!(account_label("a\u{7}b").is_err());
-        assert!(account_label(&"x".repeat(201)).is_err());
-        assert!(account_label(&"株".repeat(200)).is_ok());
-    }
-
-    #[test]
-    fn blank_optional_labels_are_absent() {
-        assert_eq!(optional_label("field_location", Some("  ")).unwrap(), None);
-        assert!(optional_label("field_location", Some("a\nb")).is_err());
-    }
 }

@@ -2,7 +2,8 @@
 
 use serde_json::json;
 
-use super::{Context, account_label, optional_label};
+use super::Context;
+use crate::labels::{account_label, optional_label};
 use crate::cli::{CheckArgs, ListArgs, MarkUsedArgs, RevokeArgs, ShowArgs};
 use crate::codes::SetId;
 use crate::error::{Error, exit};

@@ -10,7 +10,9 @@ use chrono::NaiveDate;
 use super::issue::{
     self, CodeSource, Destination, Issued, NextInventory, Place, SheetSpec, Supersede, VerifierSpec,
 };
-use super::{Context, MAX_COPIES, MAX_COUNT, account_label, optional_label};
+use super::Context;
+use crate::labels::{account_label, optional_label};
+use crate::limits::{MAX_COPIES, MAX_COUNT, MAX_IMPORT_BYTES};
 use crate::cli::{GenerateArgs, ImportArgs, SheetArgs};
 use crate::codes::{DEFAULT_PATTERN, Format, RECOMMENDED_BITS};
 use crate::config::{Source, pick};
@@ -24,8 +26,6 @@ use crate::sheet::fonts::Fonts;
 use crate::template::Template;
 use crate::verifier::{self, VerifierParams};
 
-/// The most bytes of pasted codes read (a service's page is a few hundred).
-const MAX_IMPORT_BYTES: u64 = 1 << 20;
 
 /// Default months from issue to the next inventory (the domain notes say 6 to 12).
 pub const DEFAULT_INVENTORY_MONTHS: u32 = 6;

@@ -7,12 +7,11 @@ use zeroize::Zeroizing;
 use super::Context;
 use crate::cli::VerifyArgs;
 use crate::error::Error;
+use crate::limits::MAX_TYPED_CODE_BYTES;
 use crate::ledger::{Ledger, Status};
 use crate::messages::Msg;
 use crate::verifier::{self, Verifier, VerifierError};
 
-/// Longest line read as a code; a code is at most 40 symbols plus separators.
-const MAX_LINE: u64 = 256;
 
 pub fn verify(ctx: &Context, args: &VerifyArgs) -> Result<(), Error> {
     // Load first: a bad file is reported before anyone types a code.
@@ -77,7 +76,7 @@ fn read_code(ctx: &Context) -> Result<Zeroizing<String>, Error> {
     use std::io::Read;
     stdin
         .lock()
-        .take(MAX_LINE)
+        .take(MAX_TYPED_CODE_BYTES)
         .read_line(&mut line)
         .map_err(|source| match source.kind() {
             // Bytes that are not text (a code typed in a legacy encoding)

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::DateTime;
 
 use crate::app::settings::{checked_count, verifier_params};
-use crate::app::{account_label, optional_label};
+use crate::labels::{account_label, optional_label};
 use crate::codes::{FormatError, GenerateError, SetId, SetIdError, SymbolClass};
 use crate::config::{self, ConfigError};
 use crate::error::Error;
@@ -28,10 +28,10 @@ fn path(p: &str) -> PathBuf {
     PathBuf::from(p)
 }
 
-fn err<T>(r: Result<T, Error>) -> Error {
+fn err<T, E: Into<Error>>(r: Result<T, E>) -> Error {
     match r {
         Ok(_) => panic!("expected an error"),
-        Err(e) => e,
+        Err(e) => e.into(),
     }
 }
 
