@@ -82,7 +82,7 @@ impl Lang {
             let Some(lang) = tag
                 .split('-')
                 .next()
-                .and_then(|primary| Lang::from_name(primary))
+                .and_then(Lang::from_name)
             else {
                 continue;
             };

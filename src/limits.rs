@@ -44,7 +44,9 @@ pub struct TooLarge {
 /// read to tell a file of exactly `limit` bytes from a longer one.
 pub fn read_at_most(input: impl Read, limit: u64) -> io::Result<Result<Vec<u8>, TooLarge>> {
     let mut bytes = Vec::new();
-    input.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    input
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         return Ok(Err(TooLarge { limit }));
     }

@@ -73,17 +73,17 @@ fn run(cli: Cli, messages: Messages) -> Result<u8, Error> {
         messages,
     };
     match &cli.command {
-        Command::Generate(args) => app::settings::generate(&ctx, args)?,
-        Command::Import(args) => app::settings::import(&ctx, args)?,
-        Command::List(args) => app::records::list(&ctx, args)?,
-        Command::Show(args) => app::records::show(&ctx, args)?,
-        Command::Check(args) => return app::records::check(&ctx, args),
-        Command::MarkUsed(args) => app::records::mark_used(&ctx, args)?,
-        Command::Revoke(args) => app::records::revoke(&ctx, args)?,
-        Command::Verify(args) => app::verify::verify(&ctx, args)?,
-        Command::Batch(args) => app::batch::run(&ctx, args)?,
+        Command::Generate(args) => app::generate::command(&ctx, args)?,
+        Command::Import(args) => app::import::command(&ctx, args)?,
+        Command::List(args) => app::list::command(&ctx, args)?,
+        Command::Show(args) => app::show::command(&ctx, args)?,
+        Command::Check(args) => return app::check::command(&ctx, args),
+        Command::MarkUsed(args) => app::mark_used::command(&ctx, args)?,
+        Command::Revoke(args) => app::revoke::command(&ctx, args)?,
+        Command::Verify(args) => app::verify::command(&ctx, args)?,
+        Command::Batch(args) => app::batch::command(&ctx, args)?,
         Command::Config(args) => match &args.command {
-            ConfigCommand::Show { json } => app::settings::show_config(&ctx, *json)?,
+            ConfigCommand::Show { json } => app::config_show::command(&ctx, *json)?,
         },
         Command::Completions(_) | Command::Man => {}
     }

@@ -9,8 +9,9 @@ use tempfile::{NamedTempFile, TempPath};
 use crate::messages::{Localized, Msg, english_display};
 
 /// Whether an existing file at the destination may be replaced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Overwrite {
+    #[default]
     Refuse,
     Replace,
 }

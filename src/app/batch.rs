@@ -16,16 +16,17 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
-use super::issue::{self, CodeSource, Destination, Issued, Place, VerifierSpec};
-use super::settings::{self, report_lines, weak_format_warning};
+use super::issue::report_lines;
+use super::issue::{self, CodeSource, Issued, Place, Supersede, VerifierSpec};
+use super::spec::{self, Output, SheetRequest, weak_format_warning};
 use super::{Context, Verbosity};
-use crate::labels::account_label;
-use crate::cli::{BatchArgs, SheetArgs};
+use crate::cli::BatchArgs;
 use crate::codes::Format;
 use crate::error::Error;
 use crate::interrupt;
-use crate::limits::MAX_CSV_RECORD_BYTES;
+use crate::labels::account_label;
 use crate::lang::{Lang, Paper};
+use crate::limits::MAX_CSV_RECORD_BYTES;
 use crate::messages::{Localized, Msg};
 use crate::output::Overwrite;
 use crate::sheet::fonts::Fonts;
@@ -94,7 +95,7 @@ impl Columns {
 struct Row {
     /// The row number a spreadsheet shows (the header is row 1).
     number: u64,
-    sheet: SheetArgs,
+    sheet: SheetRequest,
     format: Option<String>,
     count: Option<u32>,
 }
@@ -146,7 +147,7 @@ impl Row {
         let label = account_label(&account)?;
         let row = Row {
             number,
-            sheet: SheetArgs {
+            sheet: SheetRequest {
                 account,
                 lang: parse_choice("lang", cell("lang"), Lang::from_name, Lang::names)?,
                 paper: parse_choice("paper", cell("paper"), Paper::from_name, Paper::names)?,
@@ -155,9 +156,17 @@ impl Row {
                 copies: parse_number("copies", cell("copies"))?,
                 next_inventory: None,
                 template: None,
-                output: None,
-                force: args.force,
-                regenerate: args.regenerate,
+                output: Output::DefaultNameIn(args.out_dir.clone(), "--out-dir"),
+                overwrite: if args.force {
+                    Overwrite::Replace
+                } else {
+                    Overwrite::Refuse
+                },
+                supersede: if args.regenerate {
+                    Supersede::Allow
+                } else {
+                    Supersede::Refuse
+                },
             },
             format: cell("format").map(str::to_owned),
             count: parse_number("count", cell("count"))?,
@@ -165,7 +174,6 @@ impl Row {
         Ok((row, label))
     }
 }
-
 
 /// Splits a CSV file into records, one at a time, each with the row number
 /// a spreadsheet shows for it: a blank line is a row of its own, a line
@@ -497,7 +505,7 @@ struct Tally {
     failed: Vec<Failure>,
 }
 
-pub fn run(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
+pub fn command(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
     let jobs = match args.jobs {
         Some(0) => {
             return Err(Error::InvalidValue(Msg::new("batch_jobs_zero")));
@@ -507,7 +515,7 @@ pub fn run(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
     };
     let input = Input::open(&args.csv)?;
     let verifier_params = match &args.verifier_dir {
-        Some(_) => Some(settings::verifier_params(
+        Some(_) => Some(spec::verifier_params(
             args.verifier_memory,
             args.verifier_passes,
         )?),
@@ -669,13 +677,9 @@ impl Worker<'_> {
         rng: &mut rand::rand_core::UnwrapErr<rand::rngs::SysRng>,
     ) -> Result<Issued, Error> {
         let ctx = self.ctx;
-        let resolved = settings::resolve(ctx, Some(&row.sheet), row.format.as_deref(), row.count);
-        let mut spec = settings::sheet_spec(&row.sheet, &resolved)?;
-        spec.destination = Destination::File(Place::default_name_in(
-            self.args.out_dir.clone(),
-            "--out-dir",
-        ));
-        let count = settings::checked_count(resolved.count.0)?;
+        let resolved = spec::resolve(ctx, Some(&row.sheet), row.format.as_deref(), row.count);
+        let spec = spec::sheet_spec(&row.sheet, &resolved)?;
+        let count = spec::checked_count(resolved.count.0)?;
         let format = Format::parse_for_generation(&resolved.format.0)?;
         let first_use = self
             .weak_formats_warned

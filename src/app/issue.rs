@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset, Months, NaiveDate};
 use rand::CryptoRng;
 
+use super::Context;
 use crate::codes::{CodeSet, Format, SetId, generate_set};
 use crate::error::Error;
 use crate::import::{self, Preset};
@@ -87,8 +88,9 @@ pub enum Destination {
 }
 
 /// Whether an account that has a current set may get a new one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Supersede {
+    #[default]
     Refuse,
     Allow,
 }
@@ -451,6 +453,104 @@ pub fn write_stdout(bytes: &[u8]) -> io::Result<()> {
     let mut out = io::stdout().lock();
     out.write_all(bytes)?;
     out.flush()
+}
+
+/// Issues one sheet for a command: fonts, ledger, the OS random generator,
+/// Ctrl-C handling, then [`issue`], and tells the user what was made.
+pub fn run(
+    ctx: &Context,
+    spec: &SheetSpec,
+    source: CodeSource,
+    verifier: Option<&VerifierSpec>,
+) -> Result<(), Error> {
+    let started = std::time::Instant::now();
+    let fonts = Fonts::load();
+    ctx.detail(&ctx.messages.fill(
+        "detail_fonts_loaded",
+        &[("elapsed", &format!("{:.1?}", started.elapsed()))],
+    ));
+    let mut ledger = ctx.issuing_ledger()?;
+    let mut rng = rand::rand_core::UnwrapErr(rand::rngs::SysRng);
+    // Any input is read by now: from here a Ctrl-C waits for the sheet to be
+    // recorded or discarded whole.
+    interrupt::install().map_err(|source| Error::Io {
+        path: PathBuf::from("<signal handler>"),
+        source,
+    })?;
+    let issued = issue(
+        &mut ledger,
+        spec,
+        &source,
+        verifier,
+        &fonts,
+        &mut rng,
+        &super::now,
+        &mut write_stdout,
+    )?;
+    report(ctx, &issued);
+    ctx.detail(&ctx.messages.fill(
+        "detail_done",
+        &[
+            ("ledger", &ledger.path().display().to_string()),
+            ("elapsed", &format!("{:.1?}", started.elapsed())),
+        ],
+    ));
+    Ok(())
+}
+
+/// Tells where the sheet went and what it is (never a code).
+pub fn report(ctx: &Context, issued: &Issued) {
+    for line in report_lines(ctx, issued) {
+        ctx.say(&line);
+    }
+}
+
+/// The lines of [`report`].
+pub fn report_lines(ctx: &Context, issued: &Issued) -> Vec<String> {
+    let m = &ctx.messages;
+    let mut lines = Vec::new();
+    let generation = issued.generation.to_string();
+    let set_id = issued.set_id.to_string();
+    let count = issued.count.to_string();
+    let bits = format!("{:.0}", issued.bits.floor());
+    let codes_key = if issued.count == 1 {
+        "codes_one"
+    } else {
+        "codes_many"
+    };
+    let codes = m.fill(codes_key, &[("count", &count), ("bits", &bits)]);
+    let values = [
+        ("account", issued.account.as_str()),
+        ("generation", generation.as_str()),
+        ("set_id", set_id.as_str()),
+        ("codes", codes.as_str()),
+    ];
+    match &issued.path {
+        Some(path) => {
+            let path = path.display().to_string();
+            let mut v = values.to_vec();
+            v.push(("path", &path));
+            lines.push(m.fill("sheet_written", &v));
+        }
+        None => lines.push(m.fill("sheet_to_stdout", &values)),
+    }
+    if let Some(old) = &issued.replaced {
+        let old_gen = old.generation.to_string();
+        let old_set = old.set_id.to_string();
+        let issued_at = old.issued_at.format("%Y-%m-%d %H:%M").to_string();
+        lines.push(m.fill(
+            "destroy_old",
+            &[
+                ("generation", &old_gen),
+                ("set_id", &old_set),
+                ("issued", &issued_at),
+            ],
+        ));
+    }
+    if let Some(v) = &issued.verifier {
+        lines.push(m.fill("verifier_written", &[("path", &v.display().to_string())]));
+    }
+    lines
 }
 
 #[cfg(test)]

@@ -1,9 +1,17 @@
 //! The commands: raw flags become validated specs here, then each command runs on its spec.
 
 pub mod batch;
+pub mod check;
+pub mod config_show;
+pub mod display;
+pub mod generate;
+pub mod import;
 pub mod issue;
-pub mod records;
-pub mod settings;
+pub mod list;
+pub mod mark_used;
+pub mod revoke;
+pub mod show;
+pub mod spec;
 pub mod verify;
 
 use std::path::{Path, PathBuf};
@@ -15,7 +23,6 @@ use crate::config::{self, ConfigLocation};
 use crate::error::Error;
 use crate::ledger::{GenerationRecord, Ledger, LedgerError, SqliteLedger, WriteTxn};
 use crate::messages::{Messages, Msg};
-
 
 /// How much the command tells the person running it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -7,13 +7,12 @@ use zeroize::Zeroizing;
 use super::Context;
 use crate::cli::VerifyArgs;
 use crate::error::Error;
-use crate::limits::MAX_TYPED_CODE_BYTES;
 use crate::ledger::{Ledger, Status};
+use crate::limits::MAX_TYPED_CODE_BYTES;
 use crate::messages::Msg;
 use crate::verifier::{self, Verifier, VerifierError};
 
-
-pub fn verify(ctx: &Context, args: &VerifyArgs) -> Result<(), Error> {
+pub fn command(ctx: &Context, args: &VerifyArgs) -> Result<(), Error> {
     // Load first: a bad file is reported before anyone types a code.
     let loaded = Verifier::load(&args.verifier)?;
     refuse_stale(ctx, &loaded)?;

@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::DateTime;
 
-use crate::app::settings::{checked_count, verifier_params};
-use crate::labels::{account_label, optional_label};
+use crate::app::spec::{checked_count, verifier_params};
 use crate::codes::{FormatError, GenerateError, SetId, SetIdError, SymbolClass};
 use crate::config::{self, ConfigError};
 use crate::error::Error;
 use crate::import::{self, ImportError, ImportWarning, LengthRule};
+use crate::labels::{account_label, optional_label};
 use crate::ledger::LedgerError;
 use crate::messages::{Localized, Msg};
 use crate::output::OutputError;

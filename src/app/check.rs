@@ -1,0 +1,150 @@
+//! `check`: is a found sheet current? By its typed set ID or a photo of its QR.
+
+use serde_json::json;
+
+use super::Context;
+use super::display::date;
+use crate::cli::CheckArgs;
+use crate::codes::SetId;
+use crate::error::{Error, exit};
+use crate::ledger::{GenerationRecord, Ledger, Status};
+use crate::messages::Msg;
+use crate::scan;
+
+/// What the ledger says about a set, and the exit code that goes with it.
+pub struct Verdict {
+    pub exit_code: u8,
+    pub message: String,
+    pub json: serde_json::Value,
+}
+
+/// Looks a set up and words the verdict.
+pub fn verdict(
+    ctx: &Context,
+    ledger: Option<&dyn Ledger>,
+    set_id: &SetId,
+) -> Result<Verdict, Error> {
+    let m = &ctx.messages;
+    let found = match ledger {
+        Some(l) => l.find_set(set_id)?,
+        None => None,
+    };
+    let id = set_id.to_string();
+    let Some((record, current)) = found else {
+        let ledger_path = ctx.ledger_path()?.display().to_string();
+        return Ok(Verdict {
+            exit_code: exit::UNKNOWN_SET,
+            message: m.fill(
+                "check_unknown",
+                &[("set_id", &id), ("ledger", &ledger_path)],
+            ),
+            json: json!({ "set_id": id, "status": "unknown" }),
+        });
+    };
+    let base = |status: &str, extra: Option<&GenerationRecord>| {
+        json!({
+            "set_id": id,
+            "status": status,
+            "account": record.account,
+            "generation": record.generation,
+            "issued_at": record.issued_at.to_rfc3339(),
+            "current": extra.map(|c| json!({
+                "generation": c.generation,
+                "set_id": c.set_id.to_string(),
+                "issued_at": c.issued_at.to_rfc3339(),
+            })),
+        })
+    };
+    let values = |extra: &[(&'static str, String)]| -> Vec<(&'static str, String)> {
+        let mut v = vec![
+            ("set_id", id.clone()),
+            ("account", record.account.clone()),
+            ("generation", record.generation.to_string()),
+            ("issued", date(&record.issued_at)),
+            ("left", record.remaining().to_string()),
+            ("count", record.count.to_string()),
+        ];
+        v.extend(extra.iter().cloned());
+        v
+    };
+    let fill = |key: &str, v: Vec<(&str, String)>| {
+        let refs: Vec<(&str, &str)> = v.iter().map(|(k, s)| (*k, s.as_str())).collect();
+        m.fill(key, &refs)
+    };
+    Ok(match record.status {
+        Status::Current => Verdict {
+            exit_code: exit::OK,
+            message: fill("check_current", values(&[])),
+            json: base("current", None),
+        },
+        Status::Superseded => {
+            let newer = current.as_ref();
+            let message = match newer {
+                Some(c) => fill(
+                    "check_superseded",
+                    values(&[
+                        ("new_generation", c.generation.to_string()),
+                        ("new_set_id", c.set_id.to_string()),
+                        ("new_issued", date(&c.issued_at)),
+                    ]),
+                ),
+                None => fill("check_superseded_no_current", values(&[])),
+            };
+            Verdict {
+                exit_code: exit::SUPERSEDED,
+                message,
+                json: base("superseded", newer),
+            }
+        }
+        Status::Revoked => Verdict {
+            exit_code: exit::REVOKED,
+            message: fill(
+                "check_revoked",
+                values(&[(
+                    "revoked",
+                    record
+                        .status_changed_at
+                        .as_ref()
+                        .map(date)
+                        .unwrap_or_default(),
+                )]),
+            ),
+            json: base("revoked", current.as_ref()),
+        },
+    })
+}
+
+pub fn command(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {
+    let set_id = match (&args.set_id, &args.scan) {
+        (Some(typed), _) => SetId::parse(typed)?,
+        (None, Some(image)) => {
+            let mark = scan::scan_file(image)?;
+            ctx.detail(&ctx.messages.fill(
+                "detail_qr",
+                &[
+                    ("account", &mark.account),
+                    ("generation", &mark.generation.to_string()),
+                    ("set_id", &mark.set_id.to_string()),
+                ],
+            ));
+            mark.set_id
+        }
+        (None, None) => {
+            return Err(Error::InvalidValue(Msg::new("check_nothing_to_check")));
+        }
+    };
+    let ledger = ctx.read_ledger()?;
+    let verdict = verdict(ctx, ledger.as_ref().map(|l| l as &dyn Ledger), &set_id)?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&verdict.json).unwrap_or_default()
+        );
+    }
+    // The verdict is the product of `check`: printed even with --quiet, on
+    // stdout so scripts can read it, unless JSON was asked for.
+    if !args.json {
+        println!("{}", verdict.message);
+    }
+    Ok(verdict.exit_code)
+}

@@ -1,0 +1,30 @@
+//! `generate`: a new code set from the OS random generator, printed on a sheet and recorded.
+
+use std::num::NonZeroUsize;
+
+use super::Context;
+use super::issue::{CodeSource, Place, VerifierSpec};
+use super::spec::{
+    checked_count, checked_format, resolve, sheet_request, sheet_spec, verifier_params,
+};
+use crate::cli::GenerateArgs;
+use crate::error::Error;
+
+pub fn command(ctx: &Context, args: &GenerateArgs) -> Result<(), Error> {
+    let request = sheet_request(&args.sheet);
+    let resolved = resolve(ctx, Some(&request), args.format.as_deref(), args.count);
+    let spec = sheet_spec(&request, &resolved)?;
+    let count = checked_count(resolved.count.0)?;
+    let format = checked_format(ctx, &resolved.format.0)?;
+    let verifier = match &args.verifier {
+        Some(path) => Some(VerifierSpec {
+            place: Place::path(path.clone(), "--verifier"),
+            params: verifier_params(args.verifier_memory, args.verifier_passes)?,
+            overwrite: spec.overwrite,
+            threads: std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN),
+        }),
+        None => None,
+    };
+    let source = CodeSource::Generate { format, count };
+    super::issue::run(ctx, &spec, source, verifier.as_ref())
+}

@@ -1,0 +1,72 @@
+//! `import`: codes a service issued, read from stdin or a file, printed on a sheet and recorded.
+
+use std::io::{IsTerminal, Read};
+use std::path::Path;
+
+use super::Context;
+use super::issue::CodeSource;
+use super::spec::{resolve, sheet_request, sheet_spec};
+use crate::cli::ImportArgs;
+use crate::error::Error;
+use crate::import;
+use crate::limits::MAX_IMPORT_BYTES;
+use crate::messages::{Localized, Msg};
+
+pub fn command(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
+    let preset = import::preset(&args.service).ok_or_else(|| {
+        let names: Vec<&str> = import::presets().iter().map(|p| p.name).collect();
+        Error::InvalidValue(
+            Msg::new("unknown_service")
+                .with("service", &args.service)
+                .with("services", names.join(", ")),
+        )
+    })?;
+    let request = sheet_request(&args.sheet);
+    let resolved = resolve(ctx, Some(&request), None, None);
+    let spec = sheet_spec(&request, &resolved)?;
+    let bytes = read_codes(ctx, args.from.as_deref())?;
+    let imported = import::parse(preset, &bytes)?;
+    for w in &imported.warnings {
+        ctx.warn(&w.message(&ctx.messages));
+    }
+    let source = CodeSource::Import {
+        preset,
+        set: imported.set,
+    };
+    super::issue::run(ctx, &spec, source, None)
+}
+
+/// Reads pasted codes from `--from FILE` or stdin (a terminal gets a prompt).
+fn read_codes(ctx: &Context, from: Option<&Path>) -> Result<Vec<u8>, Error> {
+    let mut bytes = Vec::new();
+    match from {
+        Some(path) => {
+            let file = std::fs::File::open(path).map_err(|source| Error::ImportInput {
+                path: Some(path.to_owned()),
+                source,
+            })?;
+            file.take(MAX_IMPORT_BYTES)
+                .read_to_end(&mut bytes)
+                .map_err(|source| Error::ImportInput {
+                    path: Some(path.to_owned()),
+                    source,
+                })?;
+        }
+        None => {
+            let stdin = std::io::stdin();
+            let terminal = stdin.is_terminal();
+            if terminal {
+                eprintln!("{}", ctx.messages.text("import_prompt"));
+            }
+            stdin
+                .lock()
+                .take(MAX_IMPORT_BYTES)
+                .read_to_end(&mut bytes)
+                .map_err(|source| Error::ImportInput { path: None, source })?;
+            if terminal && bytes.iter().all(u8::is_ascii_whitespace) {
+                return Err(Error::StdinIsTerminal);
+            }
+        }
+    }
+    Ok(bytes)
+}

@@ -1,0 +1,70 @@
+//! `show`: the whole history of one account.
+
+use super::Context;
+use super::display::{date, status_key};
+use crate::cli::ShowArgs;
+use crate::error::Error;
+use crate::labels::account_label;
+use crate::ledger::{Ledger, LedgerError, Status};
+
+pub fn command(ctx: &Context, args: &ShowArgs) -> Result<(), Error> {
+    let account = account_label(&args.account)?;
+    let history = match ctx.read_ledger()? {
+        Some(ledger) => ledger.history(&account)?,
+        None => Vec::new(),
+    };
+    if history.is_empty() {
+        return Err(LedgerError::UnknownAccount(account).into());
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&history).unwrap_or_default()
+        );
+        return Ok(());
+    }
+    let m = &ctx.messages;
+    println!("{account}");
+    for r in &history {
+        let status = match (&r.status, &r.superseded_by, &r.status_changed_at) {
+            (Status::Superseded, Some(by), Some(at)) => m.fill(
+                "show_superseded",
+                &[("set_id", &by.to_string()), ("date", &date(at))],
+            ),
+            (Status::Revoked, _, Some(at)) => m.fill("show_revoked", &[("date", &date(at))]),
+            (s, _, _) => m.text(status_key(*s)).to_owned(),
+        };
+        println!(
+            "  {}",
+            m.fill(
+                "show_generation",
+                &[
+                    ("generation", &r.generation.to_string()),
+                    ("set_id", &r.set_id.to_string()),
+                    ("issued", &date(&r.issued_at)),
+                    ("count", &r.count.to_string()),
+                    ("format", &r.format),
+                    ("source", &r.source),
+                    ("status", &status),
+                ],
+            )
+        );
+        for place in [&r.location, &r.custodian].into_iter().flatten() {
+            println!("      {place}");
+        }
+        for used in &r.used {
+            println!(
+                "      {}",
+                m.fill(
+                    "show_used",
+                    &[
+                        ("number", &used.number.to_string()),
+                        ("date", &date(&used.used_at)),
+                        ("by", used.by.as_deref().unwrap_or("-")),
+                    ],
+                )
+            );
+        }
+    }
+    Ok(())
+}
