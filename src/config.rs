@@ -7,8 +7,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::labels::optional_label;
 use crate::lang::{Lang, Paper};
-use crate::limits::{MAX_COPIES, MAX_COUNT};
+use crate::limits::{
+    MAX_CONFIG_BYTES, MAX_COPIES, MAX_COUNT, TooLarge, bytes_for_people, read_at_most,
+};
 use crate::messages::{Localized, Msg, english_display};
 
 /// What a config file may set. Every key is optional; unknown keys are refused.
@@ -124,26 +127,43 @@ pub fn load(location: &ConfigLocation) -> Result<Loaded, ConfigError> {
         ConfigLocation::None => return Ok(Loaded::default()),
         ConfigLocation::Explicit(p) | ConfigLocation::Default(p) => p,
     };
-    let text = match fs::read_to_string(path) {
-        Ok(text) => text,
+    let unreadable = |source| ConfigError::Unreadable {
+        path: path.clone(),
+        source,
+    };
+    let bytes = match fs::File::open(path) {
+        Ok(file) => read_at_most(file, MAX_CONFIG_BYTES).map_err(unreadable)?,
         Err(e)
             if e.kind() == io::ErrorKind::NotFound
                 && matches!(location, ConfigLocation::Default(_)) =>
         {
             return Ok(Loaded::default());
         }
-        Err(source) => {
-            return Err(ConfigError::Unreadable {
-                path: path.clone(),
-                source,
-            });
-        }
+        Err(source) => return Err(unreadable(source)),
     };
+    let bytes = bytes.map_err(|TooLarge { limit }| ConfigError::Invalid {
+        path: path.clone(),
+        line: None,
+        problem: Msg::new("config_too_large").with("limit", bytes_for_people(limit)),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| ConfigError::Invalid {
+        path: path.clone(),
+        line: Some(line_at(e.as_bytes(), e.utf8_error().valid_up_to())),
+        problem: Msg::new("config_not_utf8"),
+    })?;
     let file = parse(&text, path)?;
     Ok(Loaded {
         file,
         path: Some(path.clone()),
     })
+}
+
+/// The line (from 1) that byte `offset` of `bytes` is on.
+fn line_at(bytes: &[u8], offset: usize) -> usize {
+    1 + bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
 }
 
 /// `name = value is out of range (1 to max)`.
@@ -218,6 +238,15 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
             line_of("inventory_months"),
             out_of_range("inventory_months", months, 36),
         ));
+    }
+    for (key, what, value) in [
+        ("organisation", "field_organisation", &file.organisation),
+        ("location", "field_location", &file.location),
+        ("custodian", "field_custodian", &file.custodian),
+    ] {
+        if let Err(e) = optional_label(what, value.as_deref()) {
+            return Err(invalid(line_of(key), e.msg()));
+        }
     }
     if let Some(format) = &file.format
         && let Err(e) = crate::codes::Format::parse_for_generation(format)

@@ -8,6 +8,7 @@ use crate::config::ConfigError;
 use crate::import::ImportError;
 use crate::labels::LabelError;
 use crate::ledger::LedgerError;
+use crate::limits::bytes_for_people;
 use crate::messages::{Localized, Msg, english_display};
 use crate::output::OutputError;
 use crate::scan::ScanError;
@@ -53,6 +54,11 @@ pub enum Error {
     ImportInput {
         path: Option<PathBuf>,
         source: io::Error,
+    },
+    /// An input (a file's name, or `<stdin>`) is larger than its limit.
+    TooLarge {
+        input: String,
+        limit: u64,
     },
     /// `import` without `--from`: stdin is a terminal and nothing was typed.
     StdinIsTerminal,
@@ -101,6 +107,7 @@ impl Error {
             Error::Template(TemplateError::Unreadable { .. }) => exit::NOINPUT,
             Error::Template(_) | Error::Sheet(_) | Error::Import(_) => exit::DATAERR,
             Error::ImportInput { .. } => exit::NOINPUT,
+            Error::TooLarge { .. } => exit::DATAERR,
             Error::Output(e) => output_exit_code(e),
             Error::Ledger(e) => ledger_exit_code(e),
             Error::Verifier(e) => verifier_exit_code(e),
@@ -196,6 +203,9 @@ impl Localized for Error {
                 Msg::new("import_unreadable_stdin").with("source", source)
             }
             Error::StdinIsTerminal => Msg::new("import_nothing_typed"),
+            Error::TooLarge { input, limit } => Msg::new("input_too_large")
+                .with("input", input)
+                .with("limit", bytes_for_people(*limit)),
             Error::Output(e) => e.msg(),
             Error::Ledger(e) => e.msg(),
             Error::Verifier(e) => e.msg(),

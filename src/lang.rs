@@ -79,11 +79,7 @@ impl Lang {
                 .find_map(|p| p.trim().strip_prefix("q="))
                 .and_then(|q| q.trim().parse::<f32>().ok())
                 .unwrap_or(1.0);
-            let Some(lang) = tag
-                .split('-')
-                .next()
-                .and_then(Lang::from_name)
-            else {
+            let Some(lang) = tag.split('-').next().and_then(Lang::from_name) else {
                 continue;
             };
             if q > 0.0 && best.is_none_or(|(_, best_q)| q > best_q) {

@@ -1,22 +1,116 @@
 //! recovery-sheet: printable recovery sheets for two-factor backup codes.
+//!
+//! The binary's whole program lives here; `main.rs` only calls [`main`].
+//! Modules are crate-private but for [`verifier`], the library API that
+//! in-house services use to check codes (docs/verifier-format.md).
 
-pub mod app;
-pub mod cli;
-pub mod codes;
-pub mod config;
-pub mod error;
-pub mod help;
-pub mod import;
-pub mod interrupt;
-pub mod labels;
-pub mod lang;
-pub mod ledger;
-pub mod limits;
-pub mod messages;
-pub mod output;
-pub mod paths;
-pub mod scan;
-pub mod sheet;
-pub mod template;
-pub mod text;
+pub(crate) mod app;
+pub(crate) mod cli;
+pub(crate) mod codes;
+pub(crate) mod config;
+pub(crate) mod error;
+pub(crate) mod help;
+pub(crate) mod import;
+pub(crate) mod interrupt;
+pub(crate) mod labels;
+pub(crate) mod lang;
+pub(crate) mod ledger;
+pub(crate) mod limits;
+pub(crate) mod messages;
+pub(crate) mod output;
+pub(crate) mod paths;
+pub(crate) mod scan;
+pub(crate) mod sheet;
+pub(crate) mod template;
+pub(crate) mod text;
 pub mod verifier;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches};
+
+use crate::app::{Context, Verbosity};
+use crate::cli::{Cli, Command, ConfigCommand};
+use crate::config::ConfigLocation;
+use crate::error::{Error, exit};
+use crate::lang::Lang;
+use crate::messages::{Localized, Messages};
+
+/// The command line: parse, run, and map errors to exit codes.
+pub fn main() -> ExitCode {
+    let lang = Lang::from_env();
+    let cli = help::command(lang)
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+        .unwrap_or_else(|e| e.exit());
+    let messages = Messages::new(lang);
+    match run(cli, messages) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!(
+                "recovery-sheet: {}: {}",
+                messages.text("error"),
+                e.message(&messages)
+            );
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run(cli: Cli, messages: Messages) -> Result<u8, Error> {
+    // Commands that need no config or ledger.
+    match &cli.command {
+        Command::Completions(args) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(
+                args.shell,
+                &mut cmd,
+                "recovery-sheet",
+                &mut std::io::stdout(),
+            );
+            return Ok(exit::OK);
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(|source| Error::Io {
+                    path: "<stdout>".into(),
+                    source,
+                })?;
+            return Ok(exit::OK);
+        }
+        _ => {}
+    }
+    let config_location = ConfigLocation::resolve(cli.config.clone());
+    let config = config::load(&config_location)?;
+    let verbosity = if cli.quiet {
+        Verbosity::Quiet
+    } else if cli.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    let ctx = Context {
+        ledger_flag: cli.ledger.clone(),
+        config_location,
+        config,
+        verbosity,
+        messages,
+    };
+    match &cli.command {
+        Command::Generate(args) => app::generate::command(&ctx, args)?,
+        Command::Import(args) => app::import::command(&ctx, args)?,
+        Command::List(args) => app::list::command(&ctx, args)?,
+        Command::Show(args) => app::show::command(&ctx, args)?,
+        Command::Check(args) => return app::check::command(&ctx, args),
+        Command::MarkUsed(args) => app::mark_used::command(&ctx, args)?,
+        Command::Revoke(args) => app::revoke::command(&ctx, args)?,
+        Command::Verify(args) => app::verify::command(&ctx, args)?,
+        Command::Batch(args) => app::batch::command(&ctx, args)?,
+        Command::Config(args) => match &args.command {
+            ConfigCommand::Show { json } => app::config_show::command(&ctx, *json)?,
+        },
+        Command::Completions(_) | Command::Man => {}
+    }
+    Ok(exit::OK)
+}

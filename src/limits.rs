@@ -21,8 +21,6 @@ pub const MAX_TEMPLATE_BYTES: u64 = 256 * 1024;
 pub const MAX_TEMPLATE_TEXT_CHARS: usize = 2000;
 /// The config file (a dozen short lines).
 pub const MAX_CONFIG_BYTES: u64 = 64 * 1024;
-/// One value in the config file, in characters.
-pub const MAX_CONFIG_VALUE_CHARS: usize = MAX_LABEL_CHARS;
 /// One record of a batch file (a row of eight short cells is about 200 bytes).
 pub const MAX_CSV_RECORD_BYTES: usize = 64 * 1024;
 /// A verifier file (1,000 codes of about 120 bytes each, and room to spare).

@@ -244,10 +244,6 @@ pub struct Placed {
 }
 
 impl Placed {
-    pub fn path(&self) -> &Path {
-        &self.dest
-    }
-
     /// The file stays; a file it replaced is deleted.
     pub fn keep(self) {
         // Dropping the TempPath deletes the old file.

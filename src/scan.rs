@@ -3,6 +3,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::limits::{MAX_SCAN_BYTES, MAX_SCAN_PIXELS, TooLarge, bytes_for_people, read_at_most};
 use crate::messages::{Localized, Msg, english_display};
 use crate::sheet::qr::{MarkError, SheetMark};
 
@@ -22,6 +23,11 @@ pub enum ScanError {
         reason: String,
     },
     NoQr(PathBuf),
+    /// Larger than [`MAX_SCAN_BYTES`].
+    TooLarge {
+        path: PathBuf,
+        limit: u64,
+    },
     /// QR codes were found, but none is a recovery-sheet mark.
     NotOurs {
         path: PathBuf,
@@ -39,6 +45,9 @@ impl Localized for ScanError {
                 .with("path", path.display())
                 .with("reason", reason),
             ScanError::NoQr(path) => Msg::new("scan_no_qr").with("path", path.display()),
+            ScanError::TooLarge { path, limit } => Msg::new("input_too_large")
+                .with("input", path.display())
+                .with("limit", bytes_for_people(*limit)),
             ScanError::NotOurs { path, reason } => Msg::new("scan_not_ours")
                 .with("path", path.display())
                 .with_msg("reason", reason.msg()),
@@ -52,11 +61,18 @@ impl std::error::Error for ScanError {}
 
 /// Decodes the image at `path` and returns the first recovery-sheet mark in it.
 pub fn scan_file(path: &Path) -> Result<SheetMark, ScanError> {
-    let bytes = std::fs::read(path).map_err(|source| ScanError::Unreadable {
+    let unreadable = |source| ScanError::Unreadable {
         path: path.to_owned(),
         source,
-    })?;
-    let image = image::load_from_memory(&bytes).map_err(|e| ScanError::NotAnImage {
+    };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let bytes = read_at_most(file, MAX_SCAN_BYTES)
+        .map_err(unreadable)?
+        .map_err(|TooLarge { limit }| ScanError::TooLarge {
+            path: path.to_owned(),
+            limit,
+        })?;
+    let image = decode(&bytes).map_err(|e| ScanError::NotAnImage {
         path: path.to_owned(),
         reason: e.to_string(),
     })?;
@@ -78,6 +94,17 @@ pub fn scan_file(path: &Path) -> Result<SheetMark, ScanError> {
             reason,
         },
     })
+}
+
+/// Decodes an image with its allocation bounded by [`MAX_SCAN_PIXELS`] (four
+/// bytes a pixel) before any pixel is decoded, so a small file that claims a
+/// huge image (a decompression bomb) is refused rather than filling memory.
+fn decode(bytes: &[u8]) -> image::ImageResult<image::DynamicImage> {
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format()?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_SCAN_PIXELS * 4);
+    reader.limits(limits);
+    reader.decode()
 }
 
 /// The image with its long side at [`MAX_SIDE`], or `None` when it is no larger.

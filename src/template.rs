@@ -4,6 +4,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::lang::Lang;
+use crate::limits::{
+    MAX_TEMPLATE_BYTES, MAX_TEMPLATE_TEXT_CHARS, TooLarge, bytes_for_people, read_at_most,
+};
 use crate::messages::{Localized, Msg, english_display};
 use crate::text;
 
@@ -91,6 +94,11 @@ pub enum TemplateError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Larger than [`MAX_TEMPLATE_BYTES`].
+    TooLarge {
+        path: PathBuf,
+        limit: u64,
+    },
     /// Read, but not UTF-8 text: an invalid template, not an unreadable one.
     NotUtf8 {
         path: PathBuf,
@@ -117,6 +125,12 @@ pub enum TemplateError {
         key: &'static str,
         placeholder: String,
     },
+    /// A text longer than [`MAX_TEMPLATE_TEXT_CHARS`].
+    TextTooLong {
+        origin: String,
+        key: &'static str,
+        chars: usize,
+    },
 }
 
 impl Localized for TemplateError {
@@ -125,6 +139,14 @@ impl Localized for TemplateError {
             TemplateError::Unreadable { path, source } => Msg::new("template_unreadable")
                 .with("path", path.display())
                 .with("source", source),
+            TemplateError::TooLarge { path, limit } => Msg::new("template_too_large")
+                .with("path", path.display())
+                .with("limit", bytes_for_people(*limit)),
+            TemplateError::TextTooLong { origin, key, chars } => Msg::new("template_text_too_long")
+                .with("origin", origin)
+                .with("key", key)
+                .with("chars", chars)
+                .with("max", MAX_TEMPLATE_TEXT_CHARS),
             TemplateError::NotUtf8 { path, line } => Msg::new("template_not_utf8")
                 .with("path", path.display())
                 .with("line", line),
@@ -181,10 +203,17 @@ impl Template {
 
     /// Reads an office's own wording from `path`.
     pub fn load(path: &Path) -> Result<Template, TemplateError> {
-        let bytes = std::fs::read(path).map_err(|source| TemplateError::Unreadable {
+        let unreadable = |source| TemplateError::Unreadable {
             path: path.to_owned(),
             source,
-        })?;
+        };
+        let file = std::fs::File::open(path).map_err(unreadable)?;
+        let bytes = read_at_most(file, MAX_TEMPLATE_BYTES)
+            .map_err(unreadable)?
+            .map_err(|TooLarge { limit }| TemplateError::TooLarge {
+                path: path.to_owned(),
+                limit,
+            })?;
         let text = String::from_utf8(bytes).map_err(|e| TemplateError::NotUtf8 {
             path: path.to_owned(),
             line: 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
@@ -221,6 +250,14 @@ impl Template {
                     origin,
                     key: key.name(),
                     placeholder: placeholder.to_owned(),
+                });
+            }
+            let chars = value.chars().count();
+            if chars > MAX_TEMPLATE_TEXT_CHARS {
+                return Err(TemplateError::TextTooLong {
+                    origin,
+                    key: key.name(),
+                    chars,
                 });
             }
             texts.insert(key, value.to_owned());

@@ -26,7 +26,7 @@ use crate::error::Error;
 use crate::interrupt;
 use crate::labels::account_label;
 use crate::lang::{Lang, Paper};
-use crate::limits::MAX_CSV_RECORD_BYTES;
+use crate::limits::{MAX_CSV_RECORD_BYTES, MAX_JOBS};
 use crate::messages::{Localized, Msg};
 use crate::output::Overwrite;
 use crate::sheet::fonts::Fonts;
@@ -507,8 +507,12 @@ struct Tally {
 
 pub fn command(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
     let jobs = match args.jobs {
-        Some(0) => {
-            return Err(Error::InvalidValue(Msg::new("batch_jobs_zero")));
+        Some(n) if !(1..=MAX_JOBS).contains(&n) => {
+            return Err(Error::InvalidValue(
+                Msg::new("batch_jobs_out_of_range")
+                    .with("jobs", n)
+                    .with("max", MAX_JOBS),
+            ));
         }
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
@@ -855,8 +859,12 @@ pub(crate) fn sample_errors(dir: &Path) -> Vec<(&'static str, Error)> {
         Ok(_) => panic!("a file with CR line ends was read"),
     }
     out.push((
-        "batch_jobs_zero",
-        Error::InvalidValue(Msg::new("batch_jobs_zero")),
+        "batch_jobs_out_of_range",
+        Error::InvalidValue(
+            Msg::new("batch_jobs_out_of_range")
+                .with("jobs", 0)
+                .with("max", MAX_JOBS),
+        ),
     ));
     out.push((
         "batch_row_not_csv",

@@ -1,6 +1,6 @@
 //! `import`: codes a service issued, read from stdin or a file, printed on a sheet and recorded.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::Path;
 
 use super::Context;
@@ -9,7 +9,7 @@ use super::spec::{resolve, sheet_request, sheet_spec};
 use crate::cli::ImportArgs;
 use crate::error::Error;
 use crate::import;
-use crate::limits::MAX_IMPORT_BYTES;
+use crate::limits::{MAX_IMPORT_BYTES, TooLarge, read_at_most};
 use crate::messages::{Localized, Msg};
 
 pub fn command(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
@@ -38,19 +38,20 @@ pub fn command(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
 
 /// Reads pasted codes from `--from FILE` or stdin (a terminal gets a prompt).
 fn read_codes(ctx: &Context, from: Option<&Path>) -> Result<Vec<u8>, Error> {
-    let mut bytes = Vec::new();
+    let unreadable = |source| Error::ImportInput {
+        path: from.map(Path::to_owned),
+        source,
+    };
+    let too_large = |TooLarge { limit }| Error::TooLarge {
+        input: from.map_or_else(|| "<stdin>".to_owned(), |p| p.display().to_string()),
+        limit,
+    };
     match from {
         Some(path) => {
-            let file = std::fs::File::open(path).map_err(|source| Error::ImportInput {
-                path: Some(path.to_owned()),
-                source,
-            })?;
-            file.take(MAX_IMPORT_BYTES)
-                .read_to_end(&mut bytes)
-                .map_err(|source| Error::ImportInput {
-                    path: Some(path.to_owned()),
-                    source,
-                })?;
+            let file = std::fs::File::open(path).map_err(unreadable)?;
+            Ok(read_at_most(file, MAX_IMPORT_BYTES)
+                .map_err(unreadable)?
+                .map_err(too_large)?)
         }
         None => {
             let stdin = std::io::stdin();
@@ -58,15 +59,13 @@ fn read_codes(ctx: &Context, from: Option<&Path>) -> Result<Vec<u8>, Error> {
             if terminal {
                 eprintln!("{}", ctx.messages.text("import_prompt"));
             }
-            stdin
-                .lock()
-                .take(MAX_IMPORT_BYTES)
-                .read_to_end(&mut bytes)
-                .map_err(|source| Error::ImportInput { path: None, source })?;
+            let bytes = read_at_most(stdin.lock(), MAX_IMPORT_BYTES)
+                .map_err(unreadable)?
+                .map_err(too_large)?;
             if terminal && bytes.iter().all(u8::is_ascii_whitespace) {
                 return Err(Error::StdinIsTerminal);
             }
+            Ok(bytes)
         }
     }
-    Ok(bytes)
 }

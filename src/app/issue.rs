@@ -191,7 +191,6 @@ pub struct Issued {
     pub bits: f64,
     pub replaced: Option<GenerationRecord>,
     pub verifier: Option<PathBuf>,
-    pub pdf_bytes: usize,
 }
 
 /// A made sheet waiting to be placed and recorded: the PDF (in a private
@@ -327,7 +326,6 @@ fn render<R: CryptoRng + ?Sized>(
         copies: spec.copies,
     };
     let pdf = sheet::render(&content, fonts)?;
-    let pdf_bytes = pdf.len();
 
     let verifier_path = verifier_spec.map(|v| {
         v.place.resolve(|| {
@@ -392,7 +390,6 @@ fn render<R: CryptoRng + ?Sized>(
         bits: set.format().bits(),
         replaced: plan.replaced.clone(),
         verifier: verifier_path,
-        pdf_bytes,
     };
     Ok(Rendered {
         plan,

@@ -137,11 +137,6 @@ impl SqliteLedger {
         }
     }
 
-    /// The file this ledger lives in.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// `open` with the SQLite open flags as a parameter, so tests can simulate
     /// a read-only file even when running as root.
     pub(super) fn open_for_write(

@@ -23,6 +23,14 @@ impl Face {
             Face::Mono => "JetBrains Mono",
         }
     }
+
+    /// The font's PostScript name, as a PDF names the embedded font.
+    pub fn postscript_name(self) -> &'static str {
+        match self {
+            Face::Text => "IPAexGothic",
+            Face::Mono => "JetBrainsMono-Bold",
+        }
+    }
 }
 
 /// Text widths, in millimetres, for the layout.
@@ -188,7 +196,7 @@ mod tests {
                 if let Some(g) = glyph {
                     assert_eq!(
                         ours.advance(g),
-                        f64::from(theirs.get_horizontal_advance(g)),
+                        theirs.get_glyph_width(g).map_or(f64::NAN, f64::from),
                         "{face:?} width of U+{:04X}",
                         c as u32
                     );

@@ -66,7 +66,11 @@ pub fn to_pdf(
         ..PdfSaveOptions::default()
     };
     let mut lo = doc.to_lopdf_document(&options, &mut Vec::new());
-    tag_subsets(&mut lo);
+    let names = HashMap::from([
+        (text.id.0.as_bytes().to_vec(), Face::Text.postscript_name()),
+        (mono.id.0.as_bytes().to_vec(), Face::Mono.postscript_name()),
+    ]);
+    tag_subsets(&mut lo, &names);
     // printpdf's file identifier comes from a fixed seed, the same in every
     // PDF it writes; ours is the set ID and issue time, unique per sheet.
     let mut id = content.set_id.as_str().as_bytes().to_vec();
@@ -80,9 +84,11 @@ pub fn to_pdf(
     Ok(out)
 }
 
-/// Marks each embedded font as a subset, as PDF readers (and PDF/A) expect
-/// of one: `ABCDEF+Name`, the six letters derived from the subset's bytes.
-fn tag_subsets(doc: &mut lopdf::Document) {
+/// Names each embedded font by its PostScript name (`names`: printpdf's name
+/// for it, which is its font ID, to the real one) and marks it as a subset,
+/// as PDF readers (and PDF/A) expect of one: `ABCDEF+Name`, the six letters
+/// derived from the subset's bytes.
+fn tag_subsets(doc: &mut lopdf::Document, names: &HashMap<Vec<u8>, &str>) {
     let mut renames: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
     for object in doc.objects.values() {
         let Ok(dict) = object.as_dict() else { continue };
@@ -107,7 +113,10 @@ fn tag_subsets(doc: &mut lopdf::Document) {
             .map(|i| b'A' + ((hash >> (i * 5)) % 26) as u8)
             .collect();
         tagged.push(b'+');
-        tagged.extend_from_slice(name);
+        match names.get(name) {
+            Some(real) => tagged.extend_from_slice(real.as_bytes()),
+            None => tagged.extend_from_slice(name),
+        }
         renames.insert(name.to_vec(), tagged);
     }
     for object in doc.objects.values_mut() {

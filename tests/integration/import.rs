@@ -1,6 +1,6 @@
 //! Issue 4 end to end: `import` prints the codes a service issued, per preset, and refuses bad input with nothing written.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

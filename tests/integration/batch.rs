@@ -1,6 +1,6 @@
 //! Issue "Many accounts and daily use": batch end to end, interruption, config precedence, completions.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::fs;

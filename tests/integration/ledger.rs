@@ -1,6 +1,6 @@
 //! End to end, issue 3 (generations): the ledger behind `generate`, `list`, `show`, `check`, `mark-used` and `revoke`, and what it refuses.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -132,7 +132,7 @@ fn squash(s: &str) -> String {
 }
 
 fn english(key: &str) -> String {
-    let t: toml::Table = include_str!("../templates/en.toml")
+    let t: toml::Table = include_str!("../../templates/en.toml")
         .parse()
         .expect("template");
     t[key].as_str().expect("text").to_owned()

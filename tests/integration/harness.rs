@@ -1,6 +1,6 @@
 //! The test harness itself: a sheet made in an isolated environment reads back as text and QR.
 
-mod common;
+use crate::common;
 
 use common::*;
 

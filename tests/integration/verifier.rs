@@ -1,6 +1,6 @@
 //! Issue 5 end to end: `generate --verifier` writes Argon2id hashes only, and `verify` accepts each code once, even under concurrency.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

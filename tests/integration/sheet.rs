@@ -1,6 +1,6 @@
 //! End to end, issue 2 (make a recovery sheet): run `generate`, read the PDF and its QR back, look at the files left and at what was printed.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -88,8 +88,8 @@ fn assert_on_sheet(text: &str, wanted: &str) {
 /// The shipped wording of a language, as an office would copy it.
 fn wording(lang: &str) -> toml::Table {
     let text = match lang {
-        "en" => include_str!("../templates/en.toml"),
-        "ja" => include_str!("../templates/ja.toml"),
+        "en" => include_str!("../../templates/en.toml"),
+        "ja" => include_str!("../../templates/ja.toml"),
         other => panic!("no template for {other}"),
     };
     text.parse().expect("shipped template parses")
@@ -880,7 +880,7 @@ fn malformed_formats_are_refused() {
 /// The shipped English template with `edit` applied, written to `name`.
 fn template_file(env: &Env, name: &str, edit: impl Fn(&str) -> String) -> PathBuf {
     let path = env.root.path().join(name);
-    fs::write(&path, edit(include_str!("../templates/en.toml"))).expect("write template");
+    fs::write(&path, edit(include_str!("../../templates/en.toml"))).expect("write template");
     path
 }
 

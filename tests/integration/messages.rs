@@ -2,7 +2,7 @@
 //! warnings read in the user's language, with the same exit codes; the same
 //! command in the C locale still reads in English, word for word as before.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::process::Output;

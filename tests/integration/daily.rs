@@ -2,7 +2,7 @@
 //! completions, the man page, help with examples, Japanese help and messages,
 //! --quiet and --verbose.
 
-mod common;
+use crate::common;
 
 use std::fs;
 

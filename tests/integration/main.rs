@@ -1,0 +1,12 @@
+//! The end-to-end tests, one crate (compiled and linked once): each module runs the real binary and reads back what a user would see.
+
+mod common;
+
+mod batch;
+mod daily;
+mod harness;
+mod import;
+mod ledger;
+mod messages;
+mod sheet;
+mod verifier;
