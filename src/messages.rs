@@ -257,6 +257,16 @@ mod tests {
         for (label, text) in samples::import_warnings() {
             actual.push(format!("{label}: {text}"));
         }
+        // RECOVERY_SHEET_BLESS=1 writes the texts as they are now, for review with `git diff`.
+        if std::env::var_os("RECOVERY_SHEET_BLESS").is_some() {
+            let mut text = actual.join("\n");
+            text.push('\n');
+            std::fs::write(
+                concat!(env!("CARGO_MANIFEST_DIR"), "/src/messages/samples-en.txt"),
+                text,
+            )
+            .unwrap();
+        }
         let expected: Vec<&str> = include_str!("messages/samples-en.txt").lines().collect();
         for (i, (a, e)) in actual.iter().zip(&expected).enumerate() {
             assert_eq!(a, e, "line {}", i + 1);

@@ -70,15 +70,9 @@ fn wrong_symbol(service: Option<&'static str>, class: SymbolClass) -> Error {
     .into()
 }
 
-/// Errors built directly, or through checks that need no files.
-fn direct_errors() -> Vec<(&'static str, Error)> {
-    let at = DateTime::parse_from_rfc3339("2026-11-22T14:31:00+09:00").unwrap();
+/// Values given on the command line: labels, counts, Argon2 parameters, set IDs, and the few errors any command can end with.
+fn input_errors() -> Vec<(&'static str, Error)> {
     let set_id = SetId::parse("7K2Q-M9XA").unwrap();
-    let range = LengthRule::Range {
-        min: 8,
-        max: 12,
-        usual: Some(12),
-    };
     vec![
         ("account_empty", err(account_label(" "))),
         ("account_control", err(account_label("a\u{7}b"))),
@@ -90,13 +84,80 @@ fn direct_errors() -> Vec<(&'static str, Error)> {
         ("count_out_of_range", err(checked_count(0))),
         ("verifier_memory", err(verifier_params(Some(1), None))),
         ("verifier_passes", err(verifier_params(None, Some(0)))),
+        ("set_id", SetIdError("nope".into()).into()),
+        (
+            "current_set_exists",
+            Error::CurrentSetExists {
+                account: "shop@example.com".into(),
+                generation: 2,
+                set_id: set_id.to_string(),
+                issued: "2026-11-22 14:31 UTC+09:00".into(),
+            },
+        ),
+        (
+            "file_unreadable",
+            Error::Unreadable {
+                path: path("a.csv"),
+                source: os_error(),
+            },
+        ),
+        (
+            "rows_failed",
+            Error::RowsFailed {
+                failed: 3,
+                total: 10,
+            },
+        ),
+        ("interrupted", Error::Interrupted),
+        (
+            "io",
+            Error::Io {
+                path: path("<stdout>"),
+                source: os_error(),
+            },
+        ),
+        (
+            "input_too_large",
+            Error::TooLarge {
+                input: "codes.txt".into(),
+                limit: 1 << 20,
+            },
+        ),
+    ]
+}
+
+/// Code format patterns.
+fn format_errors() -> Vec<(&'static str, Error)> {
+    vec![
         ("format_empty", FormatError::Empty.into()),
         ("format_letter", FormatError::UnknownLetter('Q').into()),
         ("format_separator", FormatError::MisplacedSeparator.into()),
         ("format_too_long", FormatError::TooLong(41).into()),
         ("format_too_weak", FormatError::TooWeak(9.966).into()),
         ("format_not_generatable", FormatError::NotGeneratable.into()),
-        ("set_id", SetIdError("nope".into()).into()),
+    ]
+}
+
+/// Sheet templates.
+fn template_errors() -> Vec<(&'static str, Error)> {
+    vec![
+        (
+            "template_too_large",
+            TemplateError::TooLarge {
+                path: path("t.toml"),
+                limit: 256 * 1024,
+            }
+            .into(),
+        ),
+        (
+            "template_text_too_long",
+            TemplateError::TextTooLong {
+                origin: "t.toml".into(),
+                key: "howto",
+                chars: 8000,
+            }
+            .into(),
+        ),
         (
             "template_unreadable",
             TemplateError::Unreadable {
@@ -163,6 +224,12 @@ fn direct_errors() -> Vec<(&'static str, Error)> {
             }
             .into(),
         ),
+    ]
+}
+
+/// Drawing the sheet, writing the output, reading a scan.
+fn sheet_and_file_errors() -> Vec<(&'static str, Error)> {
+    vec![
         (
             "sheet_glyph",
             SheetError::MissingGlyph {
@@ -213,6 +280,100 @@ fn direct_errors() -> Vec<(&'static str, Error)> {
         ),
         ("sheet_font", SheetError::FontSubset("IPAexGothic").into()),
         ("sheet_qr", SheetError::QrTooLong.into()),
+        (
+            "output_exists",
+            OutputError::Exists {
+                path: path("sheet.pdf"),
+                flag: "-o",
+            }
+            .into(),
+        ),
+        (
+            "output_is_folder",
+            OutputError::IsFolder {
+                path: path("out"),
+                flag: "--verifier",
+            }
+            .into(),
+        ),
+        (
+            "output_folder_missing",
+            OutputError::FolderMissing {
+                dir: path("nodir"),
+                flag: "-o",
+            }
+            .into(),
+        ),
+        (
+            "output_not_writable",
+            OutputError::NotWritable {
+                dir: path("out"),
+                flag: "--out-dir",
+                source: os_error(),
+            }
+            .into(),
+        ),
+        ("output_stdout", OutputError::StdoutIsTerminal.into()),
+        (
+            "output_write",
+            OutputError::Write {
+                path: path("sheet.pdf"),
+                source: os_error(),
+            }
+            .into(),
+        ),
+        (
+            "scan_unreadable",
+            ScanError::Unreadable {
+                path: path("p.jpg"),
+                source: os_error(),
+            }
+            .into(),
+        ),
+        (
+            "scan_not_an_image",
+            ScanError::NotAnImage {
+                path: path("p.jpg"),
+                reason: "The image format could not be determined".into(),
+            }
+            .into(),
+        ),
+        ("scan_no_qr", ScanError::NoQr(path("p.jpg")).into()),
+        (
+            "scan_not_ours",
+            ScanError::NotOurs {
+                path: path("p.jpg"),
+                reason: MarkError::NotOurs,
+            }
+            .into(),
+        ),
+        (
+            "scan_newer",
+            ScanError::NotOurs {
+                path: path("p.jpg"),
+                reason: MarkError::UnsupportedVersion("9".into()),
+            }
+            .into(),
+        ),
+        (
+            "scan_bad_field",
+            ScanError::NotOurs {
+                path: path("p.jpg"),
+                reason: MarkError::Malformed("set"),
+            }
+            .into(),
+        ),
+    ]
+}
+
+/// Imported codes.
+fn import_errors() -> Vec<(&'static str, Error)> {
+    let range = LengthRule::Range {
+        min: 8,
+        max: 12,
+        usual: Some(12),
+    };
+    vec![
         ("import_not_utf8", ImportError::NotUtf8 { line: 3 }.into()),
         ("import_empty", ImportError::Empty.into()),
         (
@@ -293,48 +454,14 @@ fn direct_errors() -> Vec<(&'static str, Error)> {
             }
             .into(),
         ),
-        (
-            "output_exists",
-            OutputError::Exists {
-                path: path("sheet.pdf"),
-                flag: "-o",
-            }
-            .into(),
-        ),
-        (
-            "output_is_folder",
-            OutputError::IsFolder {
-                path: path("out"),
-                flag: "--verifier",
-            }
-            .into(),
-        ),
-        (
-            "output_folder_missing",
-            OutputError::FolderMissing {
-                dir: path("nodir"),
-                flag: "-o",
-            }
-            .into(),
-        ),
-        (
-            "output_not_writable",
-            OutputError::NotWritable {
-                dir: path("out"),
-                flag: "--out-dir",
-                source: os_error(),
-            }
-            .into(),
-        ),
-        ("output_stdout", OutputError::StdoutIsTerminal.into()),
-        (
-            "output_write",
-            OutputError::Write {
-                path: path("sheet.pdf"),
-                source: os_error(),
-            }
-            .into(),
-        ),
+    ]
+}
+
+/// The ledger.
+fn ledger_errors() -> Vec<(&'static str, Error)> {
+    let at = DateTime::parse_from_rfc3339("2026-11-22T14:31:00+09:00").unwrap();
+    let set_id = SetId::parse("7K2Q-M9XA").unwrap();
+    vec![
         ("ledger_missing", LedgerError::Missing(path("l.db")).into()),
         ("ledger_folder", LedgerError::IsFolder(path("l.db")).into()),
         (
@@ -411,6 +538,13 @@ fn direct_errors() -> Vec<(&'static str, Error)> {
             "ledger_sqlite",
             LedgerError::Sqlite(path("l.db"), rusqlite::Error::QueryReturnedNoRows).into(),
         ),
+    ]
+}
+
+/// Verifier files and parameters.
+fn verifier_errors() -> Vec<(&'static str, Error)> {
+    let at = DateTime::parse_from_rfc3339("2026-11-22T14:31:00+09:00").unwrap();
+    vec![
         (
             "verifier_io",
             VerifierError::Io {
@@ -511,56 +645,12 @@ fn direct_errors() -> Vec<(&'static str, Error)> {
             }
             .into(),
         ),
-        (
-            "current_set_exists",
-            Error::CurrentSetExists {
-                account: "shop@example.com".into(),
-                generation: 2,
-                set_id: set_id.to_string(),
-                issued: "2026-11-22 14:31 UTC+09:00".into(),
-            },
-        ),
-        (
-            "scan_unreadable",
-            ScanError::Unreadable {
-                path: path("p.jpg"),
-                source: os_error(),
-            }
-            .into(),
-        ),
-        (
-            "scan_not_an_image",
-            ScanError::NotAnImage {
-                path: path("p.jpg"),
-                reason: "The image format could not be determined".into(),
-            }
-            .into(),
-        ),
-        ("scan_no_qr", ScanError::NoQr(path("p.jpg")).into()),
-        (
-            "scan_not_ours",
-            ScanError::NotOurs {
-                path: path("p.jpg"),
-                reason: MarkError::NotOurs,
-            }
-            .into(),
-        ),
-        (
-            "scan_newer",
-            ScanError::NotOurs {
-                path: path("p.jpg"),
-                reason: MarkError::UnsupportedVersion("9".into()),
-            }
-            .into(),
-        ),
-        (
-            "scan_bad_field",
-            ScanError::NotOurs {
-                path: path("p.jpg"),
-                reason: MarkError::Malformed("set"),
-            }
-            .into(),
-        ),
+    ]
+}
+
+/// The config file.
+fn config_errors() -> Vec<(&'static str, Error)> {
+    vec![
         (
             "config_missing",
             ConfigError::Unreadable {
@@ -595,27 +685,29 @@ fn direct_errors() -> Vec<(&'static str, Error)> {
         ("config_months", config_error("inventory_months = 99\n")),
         ("config_format", config_error("format = \"Q\"\n")),
         (
-            "file_unreadable",
-            Error::Unreadable {
-                path: path("a.csv"),
-                source: os_error(),
-            },
+            "config_control_character",
+            config_error("lang = \"ja\"\nlocation = \"Safe\\u001b[2J\"\n"),
         ),
         (
-            "rows_failed",
-            Error::RowsFailed {
-                failed: 3,
-                total: 10,
-            },
+            "config_value_too_long",
+            config_error(&format!("custodian = \"{}\"\n", "x".repeat(201))),
         ),
-        ("interrupted", Error::Interrupted),
-        (
-            "io",
-            Error::Io {
-                path: path("<stdout>"),
-                source: os_error(),
-            },
-        ),
+    ]
+}
+
+/// What loading each of these config files (written into `dir`) says.
+fn config_file_errors(dir: &Path) -> Vec<(&'static str, Error)> {
+    let file = dir.join("config.toml");
+    let load = |bytes: &[u8]| -> Error {
+        std::fs::write(&file, bytes).unwrap();
+        match config::load(&config::ConfigLocation::Explicit(file.clone())) {
+            Ok(_) => panic!("expected a config error"),
+            Err(e) => e.into(),
+        }
+    };
+    vec![
+        ("config_not_utf8", load(b"lang = \"ja\"\n# caf\xe9\n")),
+        ("config_too_large", load(&vec![b'#'; 64 * 1024 + 1])),
     ]
 }
 
@@ -809,7 +901,16 @@ fn app_errors() -> Vec<(&'static str, Error)> {
 /// files some of them name.
 pub fn errors() -> (tempfile::TempDir, Vec<(&'static str, Error)>) {
     let dir = tempfile::tempdir().unwrap();
-    let mut out = direct_errors();
+    let mut out = Vec::new();
+    out.extend(input_errors());
+    out.extend(format_errors());
+    out.extend(template_errors());
+    out.extend(sheet_and_file_errors());
+    out.extend(import_errors());
+    out.extend(ledger_errors());
+    out.extend(verifier_errors());
+    out.extend(config_errors());
+    out.extend(config_file_errors(dir.path()));
     out.extend(verifier_load_errors(dir.path()));
     out.extend(app_errors());
     out.extend(crate::app::batch::sample_errors(dir.path()));
