@@ -72,6 +72,19 @@ pub enum Error {
         set_id: String,
         issued: String,
     },
+    /// The account has a generation still pending that this machine did not
+    /// start (another machine's writer stopped part-way).
+    PendingElsewhere {
+        account: String,
+        generation: u32,
+        set_id: String,
+    },
+    /// A batch file names the account on a second row (this run printed it already).
+    AccountTwice {
+        account: String,
+        generation: u32,
+        set_id: String,
+    },
     /// The verifier's set is no longer current in the ledger.
     StaleVerifier(Msg),
     Scan(ScanError),
@@ -112,6 +125,8 @@ impl Error {
             Error::Ledger(e) => ledger_exit_code(e),
             Error::Verifier(e) => verifier_exit_code(e),
             Error::CurrentSetExists { .. } => exit::DATAERR,
+            Error::PendingElsewhere { .. } => exit::TEMPFAIL,
+            Error::AccountTwice { .. } => exit::DATAERR,
             Error::StaleVerifier(_) => exit::STALE_VERIFIER,
             Error::Scan(ScanError::Unreadable { .. }) => exit::NOINPUT,
             Error::Scan(_) => exit::DATAERR,
@@ -150,7 +165,8 @@ fn output_exit_code(e: &OutputError) -> u8 {
         | OutputError::IsFolder { .. }
         | OutputError::FolderMissing { .. }
         | OutputError::NotWritable { .. } => exit::CANTCREAT,
-        OutputError::StdoutIsTerminal => exit::USAGE,
+        OutputError::StdoutIsTerminal | OutputError::Protected { .. } => exit::USAGE,
+        OutputError::StdoutClosed => exit::IOERR,
         OutputError::Write { .. } => exit::IOERR,
     }
 }
@@ -167,6 +183,7 @@ fn verifier_exit_code(e: &VerifierError) -> u8 {
             exit::IOERR
         }
         VerifierError::SetChanged { .. } => exit::TEMPFAIL,
+        VerifierError::HardLinked { .. } => exit::DATAERR,
         VerifierError::NotAVerifier { .. }
         | VerifierError::UnsupportedVersion { .. }
         | VerifierError::Malformed { .. }
@@ -219,6 +236,22 @@ impl Localized for Error {
                 .with("generation", generation)
                 .with("set_id", set_id)
                 .with("issued", issued),
+            Error::PendingElsewhere {
+                account,
+                generation,
+                set_id,
+            } => Msg::new("pending_elsewhere")
+                .with("account", account)
+                .with("generation", generation)
+                .with("set_id", set_id),
+            Error::AccountTwice {
+                account,
+                generation,
+                set_id,
+            } => Msg::new("batch_account_twice")
+                .with("account", account)
+                .with("generation", generation)
+                .with("set_id", set_id),
             Error::Scan(e) => e.msg(),
             Error::Config(e) => e.msg(),
             Error::Unreadable { path, source } => file("file_unreadable", path, source),

@@ -9,6 +9,7 @@ pub(crate) mod cli;
 pub(crate) mod codes;
 pub(crate) mod config;
 pub(crate) mod error;
+pub(crate) mod files;
 pub(crate) mod help;
 pub(crate) mod import;
 pub(crate) mod interrupt;
@@ -38,6 +39,7 @@ use crate::messages::{Localized, Messages};
 
 /// The command line: parse, run, and map errors to exit codes.
 pub fn main() -> ExitCode {
+    output::guard_standard_streams();
     let lang = Lang::from_env();
     let cli = help::command(lang)
         .try_get_matches()

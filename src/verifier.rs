@@ -10,8 +10,8 @@
 //! `used_at`, a truncated hash); it does not stop anyone who can write the
 //! file and recompute the digest. Protect the file with its permissions.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::fs::File;
+use std::io::{self, Read};
 use std::num::NonZeroUsize;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::codes::{CodeSet, SetId, normalize_typed};
+use crate::files;
 use crate::limits::MAX_VERIFIER_BYTES;
 use crate::messages::{Localized, Msg, english_display};
 
@@ -113,14 +114,9 @@ pub struct SetMeta {
     pub issued_at: DateTime<FixedOffset>,
 }
 
-/// Whether [`VerifierFile::write_new`] may replace an existing file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Overwrite {
-    /// Fail with [`VerifierError::Exists`] if the path exists.
-    Refuse,
-    /// Replace the file atomically.
-    Replace,
-}
+/// Whether [`VerifierFile::write_new`] may replace an existing file: `Refuse`
+/// fails with [`VerifierError::Exists`], `Replace` replaces it in one step.
+pub use crate::files::Overwrite;
 
 /// Why exporting, loading, checking or recording a code failed.
 #[derive(Debug)]
@@ -178,6 +174,9 @@ pub enum VerifierError {
     NumberOutOfRange { number: u32, len: usize },
     /// The file on disk now holds a different set than the one checked against.
     SetChanged { path: PathBuf },
+    /// The file has other hard links: recording a use under one name would
+    /// leave the code unused under the others.
+    HardLinked { path: PathBuf, links: u64 },
 }
 
 impl Localized for VerifierError {
@@ -241,6 +240,9 @@ impl Localized for VerifierError {
                     .with("count", len)
             }
             VerifierError::SetChanged { path } => at("verifier_set_changed", path),
+            VerifierError::HardLinked { path, links } => {
+                at("verifier_hard_linked", path).with("links", links)
+            }
         }
     }
 }
@@ -343,12 +345,8 @@ impl VerifierFile {
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
-    /// Writes the file atomically with mode 0600: a temporary file in the same
-    /// folder, fsync, then rename (no-clobber rename when refusing).
+    /// Writes the file in one step with mode 0600 (see `write_atomic`).
     pub fn write_new(&self, path: &Path, overwrite: Overwrite) -> Result<(), VerifierError> {
-        // Hold the lock so a replacement cannot interleave with a service
-        // recording a use into the old file (it would rename the old set back).
-        let _lock = PathLock::acquire(path)?;
         write_atomic(path, &self.body, overwrite)
     }
 }
@@ -680,8 +678,8 @@ impl Verifier {
     /// ours was recorded meanwhile it fails with [`VerifierError::AlreadyUsed`]
     /// and writes nothing. Either way `self` then reflects the file on disk.
     pub fn persist(&mut self) -> Result<(), VerifierError> {
-        let _lock = PathLock::acquire(&self.path)?;
-        let mut disk = Verifier::load(&self.path)?;
+        let locked = lock(&self.path)?;
+        let mut disk = Verifier::load(&locked.path)?;
         let same_set = disk.body.set_id == self.body.set_id
             && disk.body.generation == self.body.generation
             && disk.body.account == self.body.account
@@ -710,7 +708,9 @@ impl Verifier {
                 disk.burn(number, at)?;
             }
         }
-        write_atomic(&self.path, &disk.body, Overwrite::Replace)?;
+        let json = disk.body.to_json()?;
+        files::replace_contents(&locked.path, &json).map_err(io_error(&locked.path))?;
+        drop(locked);
         disk.pending.clear();
         *self = disk;
         Ok(())
@@ -807,83 +807,49 @@ fn in_range_len(
     )
 }
 
-/// An exclusive lock on `<file>.lock` beside the verifier file.
-///
-/// Why a companion file: every write replaces the verifier by rename, so a
-/// lock taken on the verifier itself would guard an inode that is no longer
-/// the file; a waiter would wake up holding a lock on a dead copy. Re-checking
-/// the inode after locking fixes that on Unix only, and locking the folder is
-/// not portable. The companion is created once (empty, mode 0600) and never
-/// renamed or removed by this program, so every process locks the same inode.
-/// Removing it while a service runs would break the exclusion; removing it
-/// between runs is harmless. Dropping the guard closes the file and unlocks.
-struct PathLock {
-    _file: File,
-}
-
-impl PathLock {
-    fn acquire(path: &Path) -> Result<PathLock, VerifierError> {
-        let mut lock_path = path.as_os_str().to_owned();
-        lock_path.push(".lock");
-        let lock_path = PathBuf::from(lock_path);
-        let mut options = OpenOptions::new();
-        options.write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let file = options.open(&lock_path).map_err(io_error(&lock_path))?;
-        file.lock().map_err(io_error(&lock_path))?;
-        Ok(PathLock { _file: file })
-    }
-}
-
-/// Temporary file in the same folder, mode 0600, fsync, rename, fsync folder.
+/// Writes `body` to `path`, mode 0600, in one step: never over an existing
+/// file when refusing; when replacing, under the lock [`Verifier::persist`]
+/// takes, so a replacement cannot interleave with a use being recorded.
 fn write_atomic(path: &Path, body: &Body, overwrite: Overwrite) -> Result<(), VerifierError> {
     let json = body.to_json()?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".recovery-sheet-verifier-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io_error(dir))?;
-    // tempfile asks for 0600 at creation, but the umask may take bits away;
-    // set it explicitly so the result is 0600 whatever the umask.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o600))
-            .map_err(io_error(tmp.path()))?;
+    let dir = files::parent_dir(path);
+    if overwrite == Overwrite::Replace && path.exists() {
+        let locked = lock(path)?;
+        return files::replace_contents(&locked.path, &json).map_err(io_error(path));
     }
-    tmp.write_all(&json).map_err(io_error(path))?;
-    tmp.as_file().sync_all().map_err(io_error(path))?;
-    let persisted = match overwrite {
-        Overwrite::Refuse => tmp.persist_noclobber(path),
-        Overwrite::Replace => tmp.persist(path),
-    };
-    if let Err(e) = persisted {
-        return Err(
-            if overwrite == Overwrite::Refuse && e.error.kind() == io::ErrorKind::AlreadyExists {
-                VerifierError::Exists(path.to_path_buf())
-            } else {
-                VerifierError::Io {
-                    path: path.to_path_buf(),
-                    source: e.error,
-                }
-            },
-        );
-    }
-    // Make the rename itself durable.
-    #[cfg(unix)]
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_error(dir))?;
-    Ok(())
+    let staged = files::stage(&dir, &json).map_err(io_error(&dir))?;
+    staged.link_new(path).map_err(|e| {
+        if e.kind() == io::ErrorKind::AlreadyExists {
+            VerifierError::Exists(path.to_path_buf())
+        } else {
+            VerifierError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            }
+        }
+    })
+}
+
+/// The verifier file at `path`, locked for recording uses (see
+/// [`files::lock_replacing`]: the lock is on the file itself, so deleting or
+/// replacing a lock file cannot let a code pass twice; a symlink leads to
+/// the real file; a file with other hard links is refused).
+fn lock(path: &Path) -> Result<files::LockedFile, VerifierError> {
+    files::lock_replacing(path, &|| false).map_err(|e| match e {
+        files::LockReplacingError::Io(source) => VerifierError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        files::LockReplacingError::HardLinked { links } => VerifierError::HardLinked {
+            path: path.to_path_buf(),
+            links,
+        },
+        // Never asked to stop.
+        files::LockReplacingError::Stopped => VerifierError::Io {
+            path: path.to_path_buf(),
+            source: io::Error::from(io::ErrorKind::Interrupted),
+        },
+    })
 }
 
 #[cfg(test)]
@@ -892,6 +858,7 @@ mod tests {
     use crate::codes::{DEFAULT_PATTERN, Format, generate_set};
     use rand::SeedableRng;
     use rand::rngs::StdRng;
+    use std::fs;
 
     /// Computed independently with argon2-cffi 25.1 (the reference C
     /// implementation): `argon2.low_level.hash_secret(b"password",
@@ -1305,9 +1272,13 @@ mod tests {
         v.burn(1, at("2025-02-01T00:00:00Z")).unwrap();
         v.persist().unwrap();
         assert_eq!(mode(&path), 0o600);
-        let mut lock = path.as_os_str().to_owned();
-        lock.push(".lock");
-        assert_eq!(mode(Path::new(&lock)), 0o600);
+        // The lock is on the file itself: no lock file to delete or replace,
+        // and no temporary file left beside it.
+        let names: Vec<_> = fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, [path.file_name().unwrap()]);
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //! has its own ledger connection and makes its sheet without the writer lock;
 //! only recording takes the lock (see [`issue::issue`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs::File;
+use std::io::Read;
 use std::io::{self, BufRead, BufReader, IsTerminal};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
@@ -17,18 +18,19 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
 use super::issue::report_lines;
-use super::issue::{self, CodeSource, Issued, Place, Supersede, VerifierSpec};
+use super::issue::{self, Issued};
 use super::spec::{self, Output, SheetRequest, weak_format_warning};
+use super::spec::{CodeSource, Place, Supersede, VerifierSpec};
 use super::{Context, Verbosity};
 use crate::cli::BatchArgs;
 use crate::codes::Format;
 use crate::error::Error;
+use crate::files::Overwrite;
 use crate::interrupt;
 use crate::labels::account_label;
 use crate::lang::{Lang, Paper};
-use crate::limits::{MAX_CSV_RECORD_BYTES, MAX_JOBS};
+use crate::limits::{MAX_CSV_RECORD_BYTES, MAX_JOBS, bytes_for_people};
 use crate::messages::{Localized, Msg};
-use crate::output::Overwrite;
 use crate::sheet::fonts::Fonts;
 
 /// The columns a batch file may have, in the order the help shows them.
@@ -251,13 +253,31 @@ impl<R: BufRead> Records<R> {
         let mut quotes = Quotes::default();
         loop {
             let start = record.len();
-            let read = self
-                .input
+            // One byte past the limit tells a record that is too long; the
+            // rest of a 50 MB line is never read into memory.
+            let room = (MAX_CSV_RECORD_BYTES + 1).saturating_sub(start) as u64;
+            let read = (&mut self.input)
+                .take(room)
                 .read_until(b'\n', &mut record)
                 .map_err(|source| Error::Io {
                     path: self.path.clone(),
                     source,
                 })?;
+            if record.len() > MAX_CSV_RECORD_BYTES && !record.ends_with(b"\n") {
+                if matches!(quotes.scan(&record[start..]), Scanned::Open) {
+                    return Err(Error::Csv(
+                        Msg::new("batch_quote_not_closed")
+                            .with("path", self.path.display())
+                            .with("row", self.rows),
+                    ));
+                }
+                return Err(Error::Csv(
+                    Msg::new("batch_record_too_long")
+                        .with("path", self.path.display())
+                        .with("row", self.rows + u64::from(start == 0))
+                        .with("limit", bytes_for_people(MAX_CSV_RECORD_BYTES as u64)),
+                ));
+            }
             if read == 0 {
                 // The end of the file (ending an unclosed quote, if any: the
                 // CSV parser then takes the rest as the last cell).
@@ -296,6 +316,16 @@ impl<R: BufRead> Records<R> {
     }
 }
 
+/// A cell as a failure line shows it: a label is at most 200 characters, so
+/// a longer cell is cut, with the cut shown.
+fn shortened(cell: &str) -> String {
+    const SHOWN: usize = 60;
+    match cell.char_indices().nth(SHOWN) {
+        Some((end, _)) => format!("{}…", &cell[..end]),
+        None => cell.to_owned(),
+    }
+}
+
 /// The cells of one record, or why they cannot be read.
 fn cells(record: &[u8]) -> Result<csv::StringRecord, Msg> {
     let mut reader = csv::ReaderBuilder::new()
@@ -316,8 +346,6 @@ fn cells(record: &[u8]) -> Result<csv::StringRecord, Msg> {
 struct Input {
     records: Records<BufReader<File>>,
     columns: Columns,
-    /// Account label -> the row it was first seen on.
-    seen: HashMap<String, u64>,
     /// The file could not be read on: every worker stops taking rows.
     broken: bool,
 }
@@ -365,7 +393,6 @@ impl Input {
         Ok(Input {
             records,
             columns,
-            seen: HashMap::new(),
             broken: false,
         })
     }
@@ -382,7 +409,7 @@ impl Input {
         let bad = |account: &str, error| {
             Ok(Next::Bad {
                 number,
-                account: account.to_owned(),
+                account: shortened(account),
                 error,
             })
         };
@@ -403,16 +430,10 @@ impl Input {
             Ok(parsed) => parsed,
             Err(error) => return bad(account, error),
         };
-        // First come, first printed: rows are read in order.
-        if let Some(first) = self.seen.get(&label) {
-            let error = Error::InvalidValue(
-                Msg::new("batch_duplicate_account")
-                    .with("account", &label)
-                    .with("first", first),
-            );
-            return bad(&label, error);
-        }
-        self.seen.insert(label, number);
+        // An account on two rows is refused when the second is recorded: the
+        // ledger knows this run printed it (see `issue::Plan::new`), so no
+        // list of accounts grows with the file.
+        let _ = label;
         Ok(Next::Row(Box::new(row)))
     }
 }
@@ -492,17 +513,32 @@ impl Progress {
     }
 }
 
-/// A row that failed, for the summary.
+/// A row that failed, for the JSON summary.
 struct Failure {
     row: u64,
     account: String,
     error: Error,
 }
 
+/// How many failed rows the JSON summary lists; the count covers them all,
+/// so memory stays flat however many rows fail.
+const LISTED_FAILURES: usize = 1000;
+
 #[derive(Default)]
 struct Tally {
     printed: usize,
-    failed: Vec<Failure>,
+    failed: usize,
+    /// The first [`LISTED_FAILURES`] failures, for `--json`.
+    listed: Vec<Failure>,
+}
+
+impl Tally {
+    fn fail(&mut self, failure: Failure) {
+        self.failed += 1;
+        if self.listed.len() < LISTED_FAILURES {
+            self.listed.push(failure);
+        }
+    }
 }
 
 pub fn command(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
@@ -554,10 +590,16 @@ pub fn command(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
         },
         threads: NonZeroUsize::MIN,
     });
+    let protected = ctx.protected_files(&[&args.csv])?;
+    let host = issue::host_name();
+    let run = issue::new_run_id();
     let worker = Worker {
         ctx,
         args,
         fonts: &fonts,
+        protected: &protected,
+        host: &host,
+        run: &run,
         verifier: verifier.as_ref(),
         progress: &progress,
         weak_formats_warned: Mutex::new(HashSet::new()),
@@ -587,10 +629,10 @@ pub fn command(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
     if interrupt::requested() {
         return Err(Error::Interrupted);
     }
-    if !tally.failed.is_empty() {
+    if tally.failed > 0 {
         return Err(Error::RowsFailed {
-            failed: tally.failed.len(),
-            total: tally.failed.len() + tally.printed,
+            failed: tally.failed,
+            total: tally.failed + tally.printed,
         });
     }
     Ok(())
@@ -601,6 +643,11 @@ struct Worker<'a> {
     ctx: &'a Context,
     args: &'a BatchArgs,
     fonts: &'a Fonts,
+    /// Files no sheet may be (the ledger's, the config, the CSV file).
+    protected: &'a [PathBuf],
+    host: &'a str,
+    /// This run: the ledger tells which accounts it printed already.
+    run: &'a str,
     verifier: Option<&'a VerifierSpec>,
     progress: &'a Progress,
     /// Formats already warned about as weak.
@@ -662,8 +709,7 @@ impl Worker<'_> {
                     tally
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
-                        .failed
-                        .push(Failure {
+                        .fail(Failure {
                             row: number,
                             account,
                             error,
@@ -703,19 +749,28 @@ impl Worker<'_> {
                 ],
             ));
         }
+        let mut no_stdout = |_: &[u8]| {
+            Err(io::Error::other(
+                "a batch writes files only: this is a bug in recovery-sheet",
+            ))
+        };
+        let mut tools = issue::Tools {
+            fonts: self.fonts,
+            rng,
+            clock: &super::now,
+            stdout: &mut no_stdout,
+            protected: self.protected,
+            stop: &interrupt::requested,
+            host: self.host,
+            run: self.run,
+            checkpoint: &issue::every_step,
+        };
         issue::issue(
             ledger,
             &spec,
             &CodeSource::Generate { format, count },
             self.verifier,
-            self.fonts,
-            rng,
-            &super::now,
-            &mut |_| {
-                Err(io::Error::other(
-                    "a batch writes files only: this is a bug in recovery-sheet",
-                ))
-            },
+            &mut tools,
         )
     }
 }
@@ -726,7 +781,7 @@ fn summarise(ctx: &Context, args: &BatchArgs, tally: &Tally) {
     let dir = args.out_dir.display().to_string();
     if args.json {
         let failed: Vec<_> = tally
-            .failed
+            .listed
             .iter()
             .map(|f| {
                 // In English whatever the locale, as scripts read it.
@@ -741,6 +796,8 @@ fn summarise(ctx: &Context, args: &BatchArgs, tally: &Tally) {
         let doc = json!({
             "printed": tally.printed,
             "failed": failed,
+            "failed_count": tally.failed,
+            "failed_listed": tally.listed.len(),
             "interrupted": interrupt::requested(),
             "out_dir": dir,
             "verifier_dir": args.verifier_dir.as_ref().map(|d| d.display().to_string()),
@@ -749,7 +806,7 @@ fn summarise(ctx: &Context, args: &BatchArgs, tally: &Tally) {
     }
     let values = [
         ("printed", tally.printed.to_string()),
-        ("failed", tally.failed.len().to_string()),
+        ("failed", tally.failed.to_string()),
         ("dir", dir),
     ];
     let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -760,7 +817,7 @@ fn summarise(ctx: &Context, args: &BatchArgs, tally: &Tally) {
     };
     // The summary says what happened to the whole file: shown even with --quiet
     // when something went wrong.
-    if ctx.verbosity >= Verbosity::Normal || !tally.failed.is_empty() || interrupt::requested() {
+    if ctx.verbosity >= Verbosity::Normal || tally.failed > 0 || interrupt::requested() {
         eprintln!("{}", m.fill(key, &values));
     }
 }
@@ -833,7 +890,6 @@ pub(crate) fn sample_errors(dir: &Path) -> Vec<(&'static str, Error)> {
     let mut labels = [
         "batch_not_a_choice",
         "batch_not_a_number",
-        "batch_duplicate_account",
         "batch_row_too_wide",
         "batch_row_not_utf8",
     ]
@@ -853,6 +909,24 @@ pub(crate) fn sample_errors(dir: &Path) -> Vec<(&'static str, Error)> {
         Err(e) => out.push(("batch_quote_not_closed", e)),
         Ok(_) => panic!("an unclosed quote was read"),
     }
+    std::fs::write(
+        &file,
+        format!("account\n{}\n", "x".repeat(MAX_CSV_RECORD_BYTES + 10)),
+    )
+    .unwrap();
+    let mut input = Input::open(&file).unwrap();
+    match input.next(&args) {
+        Err(e) => out.push(("batch_record_too_long", e)),
+        Ok(_) => panic!("a record over the limit was read"),
+    }
+    out.push((
+        "batch_account_twice",
+        Error::AccountTwice {
+            account: "shop@example.com".into(),
+            generation: 3,
+            set_id: "7K2Q-M9XA".into(),
+        },
+    ));
     std::fs::write(&file, "account,lang\rok,en\r").unwrap();
     match Input::open(&file) {
         Err(e) => out.push(("batch_cr_line_ends", e)),

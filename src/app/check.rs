@@ -111,6 +111,18 @@ pub fn verdict(
             ),
             json: base("revoked", current.as_ref()),
         },
+        Status::Pending => Verdict {
+            exit_code: exit::TEMPFAIL,
+            message: fill("check_pending", values(&[])),
+            json: base("pending", current.as_ref()),
+        },
+        // A sheet of a set never recorded as printed: like a superseded
+        // one, it should not be there.
+        Status::Unprinted => Verdict {
+            exit_code: exit::SUPERSEDED,
+            message: fill("check_unprinted", values(&[])),
+            json: base("unprinted", current.as_ref()),
+        },
     })
 }
 

@@ -11,6 +11,8 @@ pub fn status_key(status: Status) -> &'static str {
         Status::Current => "status_current",
         Status::Superseded => "status_superseded",
         Status::Revoked => "status_revoked",
+        Status::Pending => "status_pending",
+        Status::Unprinted => "status_unprinted",
     }
 }
 

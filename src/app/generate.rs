@@ -3,7 +3,7 @@
 use std::num::NonZeroUsize;
 
 use super::Context;
-use super::issue::{CodeSource, Place, VerifierSpec};
+use super::spec::{CodeSource, Place, VerifierSpec};
 use super::spec::{
     checked_count, checked_format, resolve, sheet_request, sheet_spec, verifier_params,
 };
@@ -26,5 +26,6 @@ pub fn command(ctx: &Context, args: &GenerateArgs) -> Result<(), Error> {
         None => None,
     };
     let source = CodeSource::Generate { format, count };
-    super::issue::run(ctx, &spec, source, verifier.as_ref())
+    let inputs: Vec<&std::path::Path> = request.template.as_deref().into_iter().collect();
+    super::issue::run(ctx, &spec, source, verifier.as_ref(), &inputs)
 }

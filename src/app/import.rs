@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use super::Context;
-use super::issue::CodeSource;
+use super::spec::CodeSource;
 use super::spec::{resolve, sheet_request, sheet_spec};
 use crate::cli::ImportArgs;
 use crate::error::Error;
@@ -33,7 +33,13 @@ pub fn command(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
         preset,
         set: imported.set,
     };
-    super::issue::run(ctx, &spec, source, None)
+    let inputs: Vec<&Path> = request
+        .template
+        .as_deref()
+        .into_iter()
+        .chain(args.from.as_deref())
+        .collect();
+    super::issue::run(ctx, &spec, source, None, &inputs)
 }
 
 /// Reads pasted codes from `--from FILE` or stdin (a terminal gets a prompt).

@@ -1,144 +1,61 @@
-//! Issuing a sheet (generate, import, batch): ledger lineage -> code set -> PDF -> file and ledger entry, committed together.
+//! The issuing protocol: the one way a sheet comes into being (generate, import, batch, the web page).
 //!
-//! The expensive part (codes, PDF, Argon2id hashes, temporary files) is done
-//! without holding the ledger's writer lock, on the lineage as last read.
-//! Under the lock the lineage is read again; if another writer changed it
-//! meanwhile, the sheet is made anew under the lock, so what a sheet says it
-//! replaces is always what the ledger records.
+//! What holds at every instant, a `kill -9` included, once the next run of
+//! the tool has opened the ledger for writing:
+//! - a file holding codes exists only as a placed sheet (or verifier file)
+//!   of a generation the ledger records as printed;
+//! - every placed sheet has its generation in the ledger, and a generation
+//!   whose sheet was never placed says so (`unprinted`, "never printed");
+//! - with `--force`, the destination holds the old sheet or the new one, and
+//!   the ledger agrees with it.
+//!
+//! The steps ([`issue`]):
+//! 1. Read the account's lineage (no lock), refuse early, and make the
+//!    codes, the PDF and the verifier in memory; stage them as files with
+//!    no name in their destination folders (they vanish if the process dies).
+//! 2. Take the ledger's writer lock and finish or undo whatever a writer
+//!    that died left pending ([`recover`]). Read the lineage again; if
+//!    another writer changed it meanwhile, make the sheet again, so a sheet
+//!    always names the right set to destroy.
+//! 3. Record the generation as `pending`, with where each file goes, the
+//!    staged file's identity and, when a file is replaced, the hidden name
+//!    the old one will be kept under. Commit: this is the intent.
+//! 4. Place the verifier, then the sheet: link the staged file into place
+//!    (never over an existing file), or swap it with the file it replaces.
+//!    For stdout, write every byte and flush. The sheet in place is the point
+//!    of no return.
+//! 5. The pending generation becomes current, the previous one superseded.
+//!    Commit. Remove the old files kept aside. Release the lock.
+//!
+//! A failure (or Ctrl-C) before step 5 undoes what was placed and removes
+//! the pending generation. A crash leaves the pending generation, and the
+//! next writer's [`recover`] looks at the files: the sheet at its
+//! destination with the recorded identity means step 4 ended and the
+//! generation is finished; otherwise whatever was placed is undone and the
+//! generation is marked never printed.
 
 use std::io::{self, Write};
-use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, FixedOffset, Months, NaiveDate};
+use chrono::{DateTime, FixedOffset, Months};
 use rand::CryptoRng;
 
 use super::Context;
-use crate::codes::{CodeSet, Format, SetId, generate_set};
+use super::spec::{CodeSource, Destination, NextInventory, SheetSpec, Supersede, VerifierSpec};
+use crate::codes::{SetId, generate_set};
 use crate::error::Error;
-use crate::import::{self, Preset};
+use crate::files::{self, FileId, Overwrite, Staged, Swapped};
+use crate::import;
 use crate::interrupt;
-use crate::ledger::{GenerationRecord, Ledger, Lineage, NewGeneration, WriteTxn};
-use crate::messages::Msg;
-use crate::output::{self, Overwrite, Placed, Prepared};
+use crate::ledger::{
+    GenerationRecord, Ledger, Lineage, NewGeneration, Pending, Placement, Role, Writer,
+};
+use crate::messages::{Localized, Msg};
+use crate::output::{self, OutputError};
 use crate::sheet::fonts::Fonts;
-use crate::sheet::{self, Paper, ReplacedSet, SheetContent, UseOrder};
-use crate::template::{Key, Template};
-use crate::verifier::{self, SetMeta, VerifierParams};
-
-/// Where a file goes, and the option that said so (for advice in errors).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Place {
-    pub target: Target,
-    /// `-o`, `--verifier`, `--out-dir`, `--verifier-dir`.
-    pub flag: &'static str,
-}
-
-/// The file itself, or a folder to give it its default name in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// This exact path.
-    Path(PathBuf),
-    /// The default name (account, generation, set ID) in this folder.
-    DefaultNameIn(PathBuf),
-}
-
-impl Place {
-    pub fn path(path: PathBuf, flag: &'static str) -> Place {
-        Place {
-            target: Target::Path(path),
-            flag,
-        }
-    }
-
-    pub fn default_name_in(dir: PathBuf, flag: &'static str) -> Place {
-        Place {
-            target: Target::DefaultNameIn(dir),
-            flag,
-        }
-    }
-
-    /// Fails before any work when the file could not be written.
-    fn precheck(&self, overwrite: Overwrite) -> Result<(), Error> {
-        match &self.target {
-            Target::Path(path) => output::precheck(path, overwrite, self.flag)?,
-            Target::DefaultNameIn(dir) => output::precheck_folder(dir, self.flag)?,
-        }
-        Ok(())
-    }
-
-    fn resolve(&self, default_name: impl FnOnce() -> String) -> PathBuf {
-        match &self.target {
-            Target::Path(path) => path.clone(),
-            Target::DefaultNameIn(dir) => dir.join(default_name()),
-        }
-    }
-
-    /// Writes `bytes` to a private temporary file beside the destination.
-    fn prepare(&self, path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<Prepared, Error> {
-        Ok(output::prepare(path, bytes, overwrite, self.flag)?)
-    }
-}
-
-/// Where the PDF goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Destination {
-    File(Place),
-    Stdout,
-}
-
-/// Whether an account that has a current set may get a new one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Supersede {
-    #[default]
-    Refuse,
-    Allow,
-}
-
-/// When the next inventory is due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NextInventory {
-    On(NaiveDate),
-    MonthsAfterIssue(u32),
-}
-
-/// Everything about a sheet except its codes, validated.
-#[derive(Debug, Clone)]
-pub struct SheetSpec {
-    pub account: String,
-    pub template: Template,
-    pub paper: Paper,
-    pub organisation: Option<String>,
-    pub location: Option<String>,
-    pub custodian: Option<String>,
-    pub copies: u32,
-    pub next_inventory: NextInventory,
-    pub destination: Destination,
-    pub overwrite: Overwrite,
-    pub supersede: Supersede,
-}
-
-/// Where the codes come from.
-pub enum CodeSource {
-    /// Fresh codes from the RNG, drawn anew each time the sheet is made.
-    Generate { format: Format, count: usize },
-    /// Codes a service issued.
-    Import {
-        preset: &'static Preset,
-        set: CodeSet,
-    },
-}
-
-/// An Argon2id verifier to write beside the sheet.
-#[derive(Debug, Clone)]
-pub struct VerifierSpec {
-    pub place: Place,
-    pub params: VerifierParams,
-    pub overwrite: Overwrite,
-    /// Hashing threads: all cores for one sheet; one per sheet in a batch,
-    /// whose sheets already use every core (and each hash takes `m_kib`).
-    pub threads: NonZeroUsize,
-}
+use crate::sheet::{self, ReplacedSet, SheetContent, UseOrder};
+use crate::template::Key;
+use crate::verifier::{self, SetMeta};
 
 /// What the ledger says the new set replaces, decided before any code exists.
 #[derive(Debug, Clone)]
@@ -152,7 +69,30 @@ pub struct Plan {
 
 impl Plan {
     /// Refuses an account with a current set unless superseding is allowed.
-    pub fn new(account: &str, lineage: Lineage, supersede: Supersede) -> Result<Plan, Error> {
+    /// A current set issued by this same `run` means the account came twice
+    /// (a batch file that names it on two rows).
+    pub fn new(
+        account: &str,
+        lineage: Lineage,
+        supersede: Supersede,
+        run: &str,
+    ) -> Result<Plan, Error> {
+        if let Some(pending) = &lineage.pending {
+            return Err(Error::PendingElsewhere {
+                account: account.to_owned(),
+                generation: pending.generation,
+                set_id: pending.set_id.to_string(),
+            });
+        }
+        if let Some(current) = &lineage.current
+            && current.run.as_deref() == Some(run)
+        {
+            return Err(Error::AccountTwice {
+                account: account.to_owned(),
+                generation: current.generation,
+                set_id: current.set_id.to_string(),
+            });
+        }
         if let (Some(current), Supersede::Refuse) = (&lineage.current, supersede) {
             return Err(Error::CurrentSetExists {
                 account: account.to_owned(),
@@ -193,89 +133,249 @@ pub struct Issued {
     pub verifier: Option<PathBuf>,
 }
 
-/// A made sheet waiting to be placed and recorded: the PDF (in a private
-/// temporary file beside its destination, or in memory for stdout), the
-/// verifier file, and the ledger row.
-struct Rendered {
+/// What issuing needs besides the spec: the fonts, the random generator,
+/// the clock, where stdout goes, and when to stop.
+pub struct Tools<'a, R: CryptoRng + ?Sized> {
+    pub fonts: &'a Fonts,
+    pub rng: &'a mut R,
+    pub clock: &'a dyn Fn() -> DateTime<FixedOffset>,
+    /// Receives the whole PDF for `-o -`; an error means it did not arrive.
+    pub stdout: &'a mut dyn FnMut(&[u8]) -> io::Result<()>,
+    /// Files no output may be (the ledger's, the config, the inputs).
+    pub protected: &'a [PathBuf],
+    /// Whether Ctrl-C (or SIGTERM) asked to stop.
+    pub stop: &'a dyn Fn() -> bool,
+    /// The machine the files are placed on, as placements record it.
+    pub host: &'a str,
+    /// This run of the tool (see [`new_run_id`]), recorded with each generation.
+    pub run: &'a str,
+    /// Called at each step (tests make a step fail here; see [`Step`]).
+    pub checkpoint: &'a dyn Fn(Step) -> io::Result<()>,
+}
+
+/// The points of the protocol a test can make fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The intent is about to be committed.
+    RecordPending,
+    /// The verifier is about to be placed.
+    PlaceVerifier,
+    /// The sheet is about to be placed.
+    PlaceSheet,
+    /// The generation is about to be finished.
+    Finish,
+}
+
+/// A checkpoint that lets every step happen.
+pub fn every_step(_: Step) -> io::Result<()> {
+    Ok(())
+}
+
+/// A sheet made in memory and staged, waiting to be recorded and placed.
+struct Made {
     plan: Plan,
     record: NewGeneration,
-    pdf: Pdf,
-    verifier: Option<Prepared>,
+    sheet: Output,
+    verifier: Option<Output>,
     issued: Issued,
 }
 
-enum Pdf {
-    File(Prepared),
+/// One file to place: staged at `path`, or the PDF for stdout.
+enum Output {
+    File {
+        path: PathBuf,
+        staged: Staged,
+        overwrite: Overwrite,
+        flag: &'static str,
+    },
     Stdout(Vec<u8>),
 }
 
-/// Issues one sheet: makes it on the lineage as read, then records it under
-/// the ledger's writer lock, making it anew first if the lineage changed.
-/// Any failure (or Ctrl-C) before the commit leaves no file and no ledger change.
-#[allow(clippy::too_many_arguments)]
+impl Output {
+    fn placement(&self, role: Role, host: &str) -> Placement {
+        match self {
+            Output::File {
+                path,
+                staged,
+                overwrite,
+                ..
+            } => {
+                let FileId { dev, ino } = staged.id();
+                let replaces = *overwrite == Overwrite::Replace
+                    && files::identity(path).ok().flatten().is_some();
+                Placement {
+                    role,
+                    host: host.to_owned(),
+                    path: path.display().to_string(),
+                    file: Some((dev, ino)),
+                    aside: replaces.then(|| staged.aside_name().display().to_string()),
+                }
+            }
+            Output::Stdout(_) => Placement {
+                role,
+                host: host.to_owned(),
+                path: "-".to_owned(),
+                file: None,
+                aside: None,
+            },
+        }
+    }
+}
+
+/// Issues one sheet (see the module's notes for the protocol).
 pub fn issue<R: CryptoRng + ?Sized>(
     ledger: &mut dyn Ledger,
     spec: &SheetSpec,
     source: &CodeSource,
     verifier_spec: Option<&VerifierSpec>,
-    fonts: &Fonts,
-    rng: &mut R,
-    clock: &dyn Fn() -> DateTime<FixedOffset>,
-    stdout: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    tools: &mut Tools<'_, R>,
 ) -> Result<Issued, Error> {
-    // Refuse before any work when the output cannot be written.
-    if let Destination::File(place) = &spec.destination {
-        place.precheck(spec.overwrite)?;
-    }
-    if let Some(v) = verifier_spec {
-        v.place.precheck(v.overwrite)?;
-        v.params.validate()?;
-    }
-
+    precheck(spec, verifier_spec, tools.protected)?;
     let plan = Plan::new(
         &spec.account,
         ledger.lineage(&spec.account)?,
         spec.supersede,
+        tools.run,
     )?;
-    let made = render(spec, source, plan, verifier_spec, fonts, rng, clock())?;
+    let made = make(spec, source, plan, verifier_spec, tools)?;
 
-    // A wait for the lock cut short by Ctrl-C is the stop it asked for.
-    let mut txn = ledger.begin_write().map_err(|e| {
-        if interrupt::requested() {
-            Error::Interrupted
-        } else {
-            e.into()
-        }
-    })?;
-    let plan = Plan::new(&spec.account, txn.lineage(&spec.account)?, spec.supersede)?;
+    let stop = tools.stop;
+    let mut writer = ledger
+        .writer(stop)
+        .map_err(|e| if stop() { Error::Interrupted } else { e.into() })?;
+    recover(writer.as_mut(), tools.host, (tools.clock)())?;
+    let mut txn = writer.begin()?;
+    let plan = Plan::new(
+        &spec.account,
+        txn.lineage(&spec.account)?,
+        spec.supersede,
+        tools.run,
+    )?;
     let made = if made.plan.prints_like(&plan) {
         made
     } else {
         // Another writer got there first: this sheet would name the wrong set
-        // to destroy. Its temporary files go with it.
+        // to destroy. Its staged files go with it.
         drop(made);
-        render(spec, source, plan, verifier_spec, fonts, rng, clock())?
+        make(spec, source, plan, verifier_spec, tools)?
     };
-    commit(txn, made, stdout)
+    let mut placements = vec![made.sheet.placement(Role::Sheet, tools.host)];
+    if let Some(v) = &made.verifier {
+        placements.push(v.placement(Role::Verifier, tools.host));
+    }
+    (tools.checkpoint)(Step::RecordPending).map_err(ledger_io)?;
+    txn.record_pending(&made.record, &placements)?;
+    txn.commit()?;
+
+    let set_id = made.record.set_id.clone();
+    let placed = place(made.sheet, made.verifier, &placements, tools);
+    let mut placed = match placed {
+        Ok(placed) => placed,
+        Err((e, placed)) => {
+            undo(placed);
+            abandon(writer.as_mut(), &set_id);
+            return Err(e);
+        }
+    };
+    let finished = (tools.checkpoint)(Step::Finish)
+        .map_err(ledger_io)
+        .and_then(|()| {
+            let mut txn = writer.begin()?;
+            txn.finish(&set_id)?;
+            txn.commit()?;
+            Ok(())
+        });
+    if let Err(e) = finished {
+        // The sheet was placed but not recorded as current: put things back
+        // as they were, so the next run finds nothing placed and marks the
+        // generation never printed (or, if undoing fails, finds the sheet
+        // and finishes the generation).
+        undo(std::mem::take(&mut placed));
+        abandon(writer.as_mut(), &set_id);
+        return Err(e);
+    }
+    let asides: Vec<(Role, PathBuf)> = placed
+        .into_iter()
+        .filter_map(|p| p.aside.map(|a| (p.role, a)))
+        .collect();
+    if !asides.is_empty() {
+        forget_asides(writer.as_mut(), &set_id, &asides);
+    }
+    Ok(made.issued)
 }
 
-/// Makes the code set, the PDF and the verifier, and writes them to private
-/// temporary files. Nothing is visible at the destinations yet.
-fn render<R: CryptoRng + ?Sized>(
+fn ledger_io(e: io::Error) -> Error {
+    Error::Io {
+        path: PathBuf::from("<ledger>"),
+        source: e,
+    }
+}
+
+/// Refuses, before any work, outputs that cannot be written or must not be:
+/// an existing file without `--force`, a missing folder, and any file the
+/// tool must never replace (the ledger and its journal and lock, the config,
+/// the inputs) or the same file named twice.
+fn precheck(
+    spec: &SheetSpec,
+    verifier: Option<&VerifierSpec>,
+    protected: &[PathBuf],
+) -> Result<(), Error> {
+    let mut outputs: Vec<(&Path, &'static str)> = Vec::new();
+    if let Destination::File(place) = &spec.destination {
+        place.precheck(spec.overwrite)?;
+        if let crate::app::spec::Target::Path(path) = &place.target {
+            outputs.push((path, place.flag));
+        }
+    }
+    if let Some(v) = verifier {
+        v.place.precheck(v.overwrite)?;
+        v.params.validate()?;
+        if let crate::app::spec::Target::Path(path) = &v.place.target {
+            outputs.push((path, v.place.flag));
+        }
+    }
+    for (path, flag) in &outputs {
+        refuse_protected(path, flag, protected)?;
+    }
+    if let [(a, _), (b, _)] = outputs.as_slice()
+        && files::same_file(a, b)
+    {
+        return Err(Error::InvalidValue(
+            Msg::new("same_sheet_and_verifier").with("path", a.display()),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses `path` when it is one of the `protected` files, however spelt.
+fn refuse_protected(path: &Path, flag: &'static str, protected: &[PathBuf]) -> Result<(), Error> {
+    match protected.iter().find(|p| files::same_file(path, p)) {
+        Some(file) => Err(OutputError::Protected {
+            path: path.to_owned(),
+            file: file.clone(),
+            flag,
+        }
+        .into()),
+        None => Ok(()),
+    }
+}
+
+/// Makes the code set, the PDF and the verifier, and stages them beside their
+/// destinations. Nothing is visible there yet.
+fn make<R: CryptoRng + ?Sized>(
     spec: &SheetSpec,
     source: &CodeSource,
     plan: Plan,
     verifier_spec: Option<&VerifierSpec>,
-    fonts: &Fonts,
-    rng: &mut R,
-    now: DateTime<FixedOffset>,
-) -> Result<Rendered, Error> {
+    tools: &mut Tools<'_, R>,
+) -> Result<Made, Error> {
+    let now = (tools.clock)();
     let generation = plan.generation;
-    let set_id = SetId::generate(rng);
+    let set_id = SetId::generate(tools.rng);
     let generated;
     let (set, advice, order, service, source_name) = match source {
         CodeSource::Generate { format, count } => {
-            generated = generate_set(rng, format, *count)?;
+            generated = generate_set(tools.rng, format, *count)?;
             (
                 &generated,
                 Key::AdviceGenerated,
@@ -325,46 +425,59 @@ fn render<R: CryptoRng + ?Sized>(
         advice,
         copies: spec.copies,
     };
-    let pdf = sheet::render(&content, fonts)?;
+    let pdf = sheet::render(&content, tools.fonts)?;
 
     let verifier_path = verifier_spec.map(|v| {
         v.place.resolve(|| {
             output::default_verifier_name(&spec.account, generation, &set_id.to_string())
         })
     });
-    let (pdf, sheet_path) = match &spec.destination {
+    let (sheet, sheet_path) = match &spec.destination {
         Destination::File(place) => {
             let path = place.resolve(|| {
                 output::default_sheet_name(&spec.account, generation, &set_id.to_string())
             });
-            // With --force the verifier would replace the sheet just placed.
+            // A default name is known only now: check it as a given one was.
+            refuse_protected(&path, place.flag, tools.protected)?;
             if verifier_path
                 .as_deref()
-                .is_some_and(|v| output::same_file(v, &path))
+                .is_some_and(|v| files::same_file(v, &path))
             {
                 return Err(Error::InvalidValue(
                     Msg::new("same_sheet_and_verifier").with("path", path.display()),
                 ));
             }
+            let staged = stage(&path, &pdf, spec.overwrite, place.flag)?;
             (
-                Pdf::File(place.prepare(&path, &pdf, spec.overwrite)?),
+                Output::File {
+                    path: path.clone(),
+                    staged,
+                    overwrite: spec.overwrite,
+                    flag: place.flag,
+                },
                 Some(path),
             )
         }
-        Destination::Stdout => (Pdf::Stdout(pdf), None),
+        Destination::Stdout => (Output::Stdout(pdf), None),
     };
 
     let verifier = match (verifier_spec, &verifier_path) {
         (Some(v), Some(path)) => {
+            refuse_protected(path, v.place.flag, tools.protected)?;
             let meta = SetMeta {
                 account: spec.account.clone(),
                 set_id: set_id.clone(),
                 generation,
                 issued_at: now,
             };
-            let json =
-                verifier::export_with_threads(&meta, set, &v.params, rng, v.threads)?.to_json()?;
-            Some(v.place.prepare(path, json.as_bytes(), v.overwrite)?)
+            let json = verifier::export_with_threads(&meta, set, &v.params, tools.rng, v.threads)?
+                .to_json()?;
+            Some(Output::File {
+                path: path.clone(),
+                staged: stage(path, json.as_bytes(), v.overwrite, v.place.flag)?,
+                overwrite: v.overwrite,
+                flag: v.place.flag,
+            })
         }
         _ => None,
     };
@@ -380,6 +493,10 @@ fn render<R: CryptoRng + ?Sized>(
         location: spec.location.clone(),
         custodian: spec.custodian.clone(),
         next_inventory: Some(next_inventory),
+        lang: Some(spec.lang.name().to_owned()),
+        paper: Some(spec.paper.name().to_owned()),
+        organisation: spec.organisation.clone(),
+        run: Some(tools.run.to_owned()),
     };
     let issued = Issued {
         path: sheet_path,
@@ -391,61 +508,348 @@ fn render<R: CryptoRng + ?Sized>(
         replaced: plan.replaced.clone(),
         verifier: verifier_path,
     };
-    Ok(Rendered {
+    Ok(Made {
         plan,
         record,
-        pdf,
+        sheet,
         verifier,
         issued,
     })
 }
 
-/// Records the generation, places the files, and commits; if any step fails
-/// (or a stop was asked for before the files were placed), the placed files
-/// are taken back and the transaction rolls back when dropped.
-///
-/// A PDF for stdout is written before the commit, like a file is placed
-/// before it: if writing fails nothing is recorded. What cannot be taken
-/// back is a PDF already read by the other end of a pipe when the commit
-/// then fails; the error says the ledger failed, and the sheet should not
-/// be kept. (Committing first would instead record a sheet no one received.)
-fn commit(
-    mut txn: Box<dyn WriteTxn + '_>,
-    made: Rendered,
-    stdout: &mut dyn FnMut(&[u8]) -> io::Result<()>,
-) -> Result<Issued, Error> {
-    let recorded = txn.record_generation(&made.record)?;
-    debug_assert_eq!(recorded, made.plan.generation);
-    if interrupt::requested() {
-        return Err(Error::Interrupted);
-    }
-    let mut placed: Vec<Placed> = Vec::new();
-    let result = (|| -> Result<(), Error> {
-        match made.pdf {
-            Pdf::File(prepared) => placed.push(prepared.place()?),
-            Pdf::Stdout(bytes) => stdout(&bytes).map_err(|source| Error::Io {
-                path: PathBuf::from("<stdout>"),
-                source,
-            })?,
-        }
-        if let Some(prepared) = made.verifier {
-            placed.push(prepared.place()?);
-        }
-        Ok(())
-    })();
-    if let Err(e) = result.and_then(|()| txn.commit().map_err(Error::from)) {
-        for p in placed {
-            p.undo();
-        }
-        return Err(e);
-    }
-    for p in placed {
-        p.keep();
-    }
-    Ok(made.issued)
+/// Stages `bytes` for `path`, refusing an existing file unless it may be replaced.
+fn stage(
+    path: &Path,
+    bytes: &[u8],
+    overwrite: Overwrite,
+    flag: &'static str,
+) -> Result<Staged, Error> {
+    output::precheck(path, overwrite, flag)?;
+    let dir = files::parent_dir(path);
+    files::stage(&dir, bytes).map_err(|source| {
+        Error::Output(OutputError::NotWritable {
+            dir: dir.clone(),
+            flag,
+            source,
+        })
+    })
 }
 
-/// Writes to the process's stdout (the caller has refused a terminal).
+/// A file placed by this run, which can still be taken back.
+#[derive(Debug)]
+struct Placed {
+    role: Role,
+    path: PathBuf,
+    /// Where the file it replaced is kept (when it was swapped, not replaced).
+    aside: Option<PathBuf>,
+}
+
+/// Places the verifier, then the sheet (or writes the PDF to stdout). On
+/// failure, returns what was placed so far for [`undo`].
+fn place<R: CryptoRng + ?Sized>(
+    sheet: Output,
+    verifier: Option<Output>,
+    placements: &[Placement],
+    tools: &mut Tools<'_, R>,
+) -> Result<Vec<Placed>, (Error, Vec<Placed>)> {
+    let mut placed = Vec::new();
+    let aside_of = |role: Role| {
+        placements
+            .iter()
+            .find(|p| p.role == role)
+            .and_then(|p| p.aside.as_ref())
+            .map(PathBuf::from)
+    };
+    let stopped = |placed: Vec<Placed>| Err((Error::Interrupted, placed));
+    if (tools.stop)() {
+        return stopped(placed);
+    }
+    if let Some(verifier) = verifier {
+        if let Err(e) = (tools.checkpoint)(Step::PlaceVerifier) {
+            return Err((ledger_io(e), placed));
+        }
+        match place_one(verifier, aside_of(Role::Verifier), Role::Verifier, tools) {
+            Ok(p) => placed.push(p),
+            Err(e) => return Err((e, placed)),
+        }
+    }
+    if (tools.stop)() {
+        return stopped(placed);
+    }
+    if let Err(e) = (tools.checkpoint)(Step::PlaceSheet) {
+        return Err((ledger_io(e), placed));
+    }
+    match place_one(sheet, aside_of(Role::Sheet), Role::Sheet, tools) {
+        Ok(p) => placed.push(p),
+        Err(e) => return Err((e, placed)),
+    }
+    Ok(placed)
+}
+
+fn place_one<R: CryptoRng + ?Sized>(
+    output: Output,
+    aside: Option<PathBuf>,
+    role: Role,
+    tools: &mut Tools<'_, R>,
+) -> Result<Placed, Error> {
+    let (path, staged, flag) = match output {
+        Output::Stdout(bytes) => {
+            (tools.stdout)(&bytes).map_err(|source| Error::Io {
+                path: PathBuf::from("<stdout>"),
+                source,
+            })?;
+            return Ok(Placed {
+                role,
+                path: PathBuf::from("-"),
+                aside: None,
+            });
+        }
+        Output::File {
+            path, staged, flag, ..
+        } => (path, staged, flag),
+    };
+    let write_err = |source| {
+        Error::Output(OutputError::Write {
+            path: path.clone(),
+            source,
+        })
+    };
+    match aside {
+        None => {
+            staged.link_new(&path).map_err(|source| {
+                if source.kind() == io::ErrorKind::AlreadyExists {
+                    Error::Output(OutputError::Exists {
+                        path: path.clone(),
+                        flag,
+                    })
+                } else {
+                    write_err(source)
+                }
+            })?;
+            Ok(Placed {
+                role,
+                path,
+                aside: None,
+            })
+        }
+        Some(aside) => {
+            // A verifier being checked right now (`verify`) holds its lock:
+            // replace it only between two checks, so no use is lost.
+            let _lock = match role {
+                Role::Verifier => files::lock_replacing(&path, tools.stop).ok(),
+                Role::Sheet => None,
+            };
+            staged.link_aside(&aside).map_err(write_err)?;
+            match files::swap(&aside, &path) {
+                Ok(Swapped::Exchanged) => Ok(Placed {
+                    role,
+                    path,
+                    aside: Some(aside),
+                }),
+                Ok(Swapped::Replaced) => Ok(Placed {
+                    role,
+                    path,
+                    aside: None,
+                }),
+                Err(source) => {
+                    let _ = files::remove_if_present(&aside);
+                    Err(write_err(source))
+                }
+            }
+        }
+    }
+}
+
+/// Takes placed files back: a swapped file is swapped back and the new one
+/// removed; a linked one is removed. Best effort: what cannot be undone here
+/// is found by the next [`recover`].
+fn undo(placed: Vec<Placed>) {
+    for p in placed.into_iter().rev() {
+        if p.path.as_os_str() == "-" {
+            continue;
+        }
+        match p.aside {
+            Some(aside) => {
+                if files::swap(&aside, &p.path).is_ok() {
+                    let _ = files::remove_if_present(&aside);
+                }
+            }
+            None => {
+                let _ = files::remove_if_present(&p.path);
+            }
+        }
+    }
+}
+
+/// Removes the pending generation of a writer that is still alive and placed
+/// nothing (or took it all back). If the ledger fails here, the generation
+/// stays pending and the next [`recover`] marks it never printed.
+fn abandon(writer: &mut dyn Writer, set_id: &SetId) {
+    let _ = writer.begin().and_then(|mut txn| {
+        txn.abandon(set_id)?;
+        txn.commit()
+    });
+}
+
+/// Removes the old files kept aside, then forgets them in the ledger. A file
+/// that cannot be removed is left recorded, for the next [`recover`].
+fn forget_asides(writer: &mut dyn Writer, set_id: &SetId, asides: &[(Role, PathBuf)]) {
+    let removed: Vec<Role> = asides
+        .iter()
+        .filter(|(_, path)| files::remove_if_present(path).is_ok())
+        .map(|(role, _)| *role)
+        .collect();
+    let _ = writer.begin().and_then(|mut txn| {
+        for role in &removed {
+            txn.forget_aside(set_id, *role)?;
+        }
+        txn.commit()
+    });
+}
+
+/// Finishes or undoes what writers that died left pending (the caller holds
+/// the writer lock, so no writer is at work). For each pending generation
+/// placed on this machine: its sheet at its destination with the recorded
+/// identity means it was placed, so the generation is finished and the old
+/// files kept aside are removed; otherwise what it placed is undone (a
+/// verifier swapped back or removed, a staged file under an aside name
+/// removed) and the generation is marked never printed. Generations of
+/// other machines are left for them. Returns what was done, for `-v`.
+pub fn recover(
+    writer: &mut dyn Writer,
+    host: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<Vec<Recovered>, Error> {
+    let mut txn = writer.begin()?;
+    let mut done = Vec::new();
+    for Pending { record, placements } in txn.pending()? {
+        if placements.iter().any(|p| p.host != host) {
+            continue;
+        }
+        let placement = |role: Role| placements.iter().find(|p| p.role == role);
+        let is_there = |p: &Placement| match p.file {
+            Some((dev, ino)) => {
+                files::identity(Path::new(&p.path)).ok().flatten() == Some(FileId { dev, ino })
+            }
+            None => false,
+        };
+        if record.status != crate::ledger::Status::Pending {
+            // Finished, but an old file kept aside may still be there.
+            for p in &placements {
+                if let Some(aside) = &p.aside {
+                    files::remove_if_present(Path::new(aside)).map_err(|source| Error::Io {
+                        path: PathBuf::from(aside),
+                        source,
+                    })?;
+                    txn.forget_aside(&record.set_id, p.role)?;
+                }
+            }
+            continue;
+        }
+        let sheet_placed = placement(Role::Sheet).is_some_and(is_there);
+        if sheet_placed {
+            for p in &placements {
+                if let Some(aside) = &p.aside {
+                    files::remove_if_present(Path::new(aside)).map_err(|source| Error::Io {
+                        path: PathBuf::from(aside),
+                        source,
+                    })?;
+                }
+            }
+            txn.finish(&record.set_id)?;
+            for p in placements.iter().filter(|p| p.aside.is_some()) {
+                txn.forget_aside(&record.set_id, p.role)?;
+            }
+            done.push(Recovered::Finished(record));
+            continue;
+        }
+        for p in &placements {
+            let path = Path::new(&p.path);
+            let aside = p.aside.as_deref().map(Path::new);
+            match (is_there(p), aside) {
+                // Swapped in: swap the old file back, then drop the new one.
+                (true, Some(aside)) if aside.exists() => {
+                    files::swap(aside, path).map_err(|source| Error::Io {
+                        path: path.to_owned(),
+                        source,
+                    })?;
+                    files::remove_if_present(aside).map_err(|source| Error::Io {
+                        path: aside.to_owned(),
+                        source,
+                    })?;
+                }
+                // Linked in, or replaced with no way back: drop the new one.
+                (true, _) => files::remove_if_present(path).map_err(|source| Error::Io {
+                    path: path.to_owned(),
+                    source,
+                })?,
+                // Not in place: at most the staged file under its aside name.
+                (false, Some(aside)) => {
+                    let staged_there = p.file.is_some_and(|(dev, ino)| {
+                        files::identity(aside).ok().flatten() == Some(FileId { dev, ino })
+                    });
+                    if staged_there {
+                        files::remove_if_present(aside).map_err(|source| Error::Io {
+                            path: aside.to_owned(),
+                            source,
+                        })?;
+                    }
+                }
+                (false, None) => {}
+            }
+        }
+        txn.mark_unprinted(&record.set_id, now)?;
+        done.push(Recovered::NeverPrinted(record));
+    }
+    txn.commit()?;
+    Ok(done)
+}
+
+/// What [`recover`] did with a generation a writer left pending.
+#[derive(Debug)]
+pub enum Recovered {
+    /// Its sheet was in place: it is now the current generation.
+    Finished(GenerationRecord),
+    /// Its sheet was never placed: it is recorded as never printed.
+    NeverPrinted(GenerationRecord),
+}
+
+impl Localized for Recovered {
+    fn msg(&self) -> Msg {
+        let (key, r) = match self {
+            Recovered::Finished(r) => ("recovered_finished", r),
+            Recovered::NeverPrinted(r) => ("recovered_never_printed", r),
+        };
+        Msg::new(key)
+            .with("account", &r.account)
+            .with("generation", r.generation)
+            .with("set_id", &r.set_id)
+    }
+}
+
+/// A new random ID for this run of the tool: 64 bits, as 16 hex digits.
+pub fn new_run_id() -> String {
+    let n = rand::Rng::next_u64(&mut rand::rand_core::UnwrapErr(rand::rngs::SysRng));
+    format!("{n:016x}")
+}
+
+/// The name of this machine, as placements record it.
+pub fn host_name() -> String {
+    #[cfg(unix)]
+    {
+        rustix::system::uname()
+            .nodename()
+            .to_string_lossy()
+            .into_owned()
+    }
+    #[cfg(not(unix))]
+    {
+        std::env::var("COMPUTERNAME").unwrap_or_default()
+    }
+}
+
+/// Writes to the process's stdout (the caller has refused a terminal and a
+/// closed stdout).
 pub fn write_stdout(bytes: &[u8]) -> io::Result<()> {
     let mut out = io::stdout().lock();
     out.write_all(bytes)?;
@@ -454,11 +858,13 @@ pub fn write_stdout(bytes: &[u8]) -> io::Result<()> {
 
 /// Issues one sheet for a command: fonts, ledger, the OS random generator,
 /// Ctrl-C handling, then [`issue`], and tells the user what was made.
+/// `inputs` are the files the command read (no output may be one of them).
 pub fn run(
     ctx: &Context,
     spec: &SheetSpec,
     source: CodeSource,
     verifier: Option<&VerifierSpec>,
+    inputs: &[&Path],
 ) -> Result<(), Error> {
     let started = std::time::Instant::now();
     let fonts = Fonts::load();
@@ -474,16 +880,22 @@ pub fn run(
         path: PathBuf::from("<signal handler>"),
         source,
     })?;
-    let issued = issue(
-        &mut ledger,
-        spec,
-        &source,
-        verifier,
-        &fonts,
-        &mut rng,
-        &super::now,
-        &mut write_stdout,
-    )?;
+    let protected = ctx.protected_files(inputs)?;
+    let host = host_name();
+    let run = new_run_id();
+    let mut stdout = write_stdout;
+    let mut tools = Tools {
+        fonts: &fonts,
+        rng: &mut rng,
+        clock: &super::now,
+        stdout: &mut stdout,
+        protected: &protected,
+        stop: &interrupt::requested,
+        host: &host,
+        run: &run,
+        checkpoint: &every_step,
+    };
+    let issued = issue(&mut ledger, spec, &source, verifier, &mut tools)?;
     report(ctx, &issued);
     ctx.detail(&ctx.messages.fill(
         "detail_done",
@@ -552,119 +964,39 @@ pub fn report_lines(ctx: &Context, issued: &Issued) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    //! A sheet and its ledger entry exist together or not at all: each step
-    //! after the sheet is made is made to fail, and the folder and the ledger
-    //! are checked afterwards.
+    //! The protocol's promises, step by step: each step is made to fail and
+    //! the folder and the ledger are checked afterwards; and each state a
+    //! crash can leave is built and handed to `recover`. (The end-to-end
+    //! test `crash` kills real processes at random instants.)
 
     use std::cell::Cell;
     use std::fs;
-    use std::path::Path;
+    use std::num::NonZeroUsize;
 
     use rand::SeedableRng;
     use rand::rngs::StdRng;
     use tempfile::TempDir;
 
     use super::*;
-    use crate::codes::DEFAULT_PATTERN;
-    use crate::ledger::{LedgerError, SqliteLedger};
+    use crate::app::spec::Place;
+    use crate::codes::{DEFAULT_PATTERN, Format};
+    use crate::lang::{Lang, Paper};
+    use crate::ledger::{SqliteLedger, Status};
+    use crate::template::Template;
+    use crate::verifier::VerifierParams;
 
-    /// Which step of recording fails.
-    #[derive(Clone, Copy, PartialEq)]
-    enum Fault {
-        None,
-        /// The ledger refuses the new row.
-        Record,
-        /// The transaction cannot be committed (disk full, I/O error).
-        Commit,
-        /// While the generation is being recorded, something else takes the
-        /// sheet's file name, so placing the PDF fails.
-        TakeSheetName,
-    }
-
-    /// The real ledger with one step made to fail.
-    struct Faulty<'a> {
-        inner: SqliteLedger,
-        fault: Fault,
-        sheet: &'a Path,
-    }
-
-    struct FaultyTxn<'t> {
-        inner: Box<dyn WriteTxn + 't>,
-        fault: Fault,
-        sheet: &'t Path,
-    }
-
-    fn injected(path: &Path) -> LedgerError {
-        LedgerError::Io(path.to_owned(), io::Error::other("injected fault"))
-    }
-
-    impl Ledger for Faulty<'_> {
-        fn begin_write(&mut self) -> Result<Box<dyn WriteTxn + '_>, LedgerError> {
-            Ok(Box::new(FaultyTxn {
-                inner: self.inner.begin_write()?,
-                fault: self.fault,
-                sheet: self.sheet,
-            }))
-        }
-        fn accounts(&self) -> Result<Vec<GenerationRecord>, LedgerError> {
-            self.inner.accounts()
-        }
-        fn history(&self, account: &str) -> Result<Vec<GenerationRecord>, LedgerError> {
-            self.inner.history(account)
-        }
-        fn find_set(
-            &self,
-            set_id: &SetId,
-        ) -> Result<Option<(GenerationRecord, Option<GenerationRecord>)>, LedgerError> {
-            self.inner.find_set(set_id)
-        }
-    }
-
-    impl WriteTxn for FaultyTxn<'_> {
-        fn lineage(&mut self, account: &str) -> Result<Lineage, LedgerError> {
-            self.inner.lineage(account)
-        }
-        fn record_generation(&mut self, new: &NewGeneration) -> Result<u32, LedgerError> {
-            match self.fault {
-                Fault::Record => return Err(injected(self.sheet)),
-                Fault::TakeSheetName => fs::create_dir(self.sheet).unwrap(),
-                Fault::None | Fault::Commit => {}
-            }
-            self.inner.record_generation(new)
-        }
-        fn mark_used(
-            &mut self,
-            account: &str,
-            number: u32,
-            at: DateTime<FixedOffset>,
-            by: Option<&str>,
-        ) -> Result<GenerationRecord, LedgerError> {
-            self.inner.mark_used(account, number, at, by)
-        }
-        fn revoke(
-            &mut self,
-            account: &str,
-            at: DateTime<FixedOffset>,
-        ) -> Result<GenerationRecord, LedgerError> {
-            self.inner.revoke(account, at)
-        }
-        fn commit(self: Box<Self>) -> Result<(), LedgerError> {
-            if self.fault == Fault::Commit {
-                // Dropping the inner transaction rolls it back.
-                return Err(injected(self.sheet));
-            }
-            self.inner.commit()
-        }
-    }
+    const ACCOUNT: &str = "shop@example.com";
+    const HOST: &str = "this-host";
 
     fn now() -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339("2026-11-24T10:00:00+09:00").unwrap()
     }
 
-    fn spec(sheet: &Path, supersede: Supersede) -> SheetSpec {
+    fn spec(sheet: &Path, supersede: Supersede, overwrite: Overwrite) -> SheetSpec {
         SheetSpec {
-            account: "shop@example.com".into(),
-            template: Template::embedded(crate::lang::Lang::En),
+            account: ACCOUNT.into(),
+            lang: Lang::En,
+            template: Template::embedded(Lang::En),
             paper: Paper::A4,
             organisation: None,
             location: None,
@@ -672,7 +1004,7 @@ mod tests {
             copies: 1,
             next_inventory: NextInventory::MonthsAfterIssue(6),
             destination: Destination::File(Place::path(sheet.to_owned(), "-o")),
-            overwrite: Overwrite::Refuse,
+            overwrite,
             supersede,
         }
     }
@@ -706,47 +1038,55 @@ mod tests {
             self.dir.path().join("ledger.db")
         }
 
+        fn ledger(&self) -> SqliteLedger {
+            SqliteLedger::open(&self.ledger_path()).unwrap()
+        }
+
         fn out(&self) -> PathBuf {
             self.dir.path().join("out")
         }
 
-        /// Issues a sheet at `name` in `out/`, with `fault` injected.
+        /// Issues a sheet at `name` in `out/` (`-` for stdout), failing at `fail`.
         fn issue(
             &self,
             name: &str,
             supersede: Supersede,
+            overwrite: Overwrite,
             verifier: Option<&VerifierSpec>,
-            fault: Fault,
+            fail: Option<Step>,
             stdout: &mut dyn FnMut(&[u8]) -> io::Result<()>,
         ) -> Result<Issued, Error> {
-            let sheet = self.out().join(name);
-            let mut ledger = Faulty {
-                inner: SqliteLedger::open(&self.ledger_path()).unwrap(),
-                fault,
-                sheet: &sheet,
-            };
-            let mut spec = spec(&sheet, supersede);
+            let mut spec = spec(&self.out().join(name), supersede, overwrite);
             if name == "-" {
                 spec.destination = Destination::Stdout;
             }
             self.seed.set(self.seed.get() + 1);
-            issue(
-                &mut ledger,
-                &spec,
-                &source(),
-                verifier,
-                &self.fonts,
-                &mut StdRng::seed_from_u64(self.seed.get()),
-                &now,
+            let mut rng = StdRng::seed_from_u64(self.seed.get());
+            let protected = crate::ledger::own_files(&self.ledger_path());
+            let run = format!("run-{}", self.seed.get());
+            let checkpoint = move |step: Step| {
+                if Some(step) == fail {
+                    Err(io::Error::other(format!("injected fault at {step:?}")))
+                } else {
+                    Ok(())
+                }
+            };
+            let mut tools = Tools {
+                fonts: &self.fonts,
+                rng: &mut rng,
+                clock: &now,
                 stdout,
-            )
+                protected: &protected,
+                stop: &|| false,
+                host: HOST,
+                run: &run,
+                checkpoint: &checkpoint,
+            };
+            issue(&mut self.ledger(), &spec, &source(), verifier, &mut tools)
         }
 
         fn history(&self) -> Vec<GenerationRecord> {
-            SqliteLedger::open(&self.ledger_path())
-                .unwrap()
-                .history("shop@example.com")
-                .unwrap_or_default()
+            self.ledger().history(ACCOUNT).unwrap_or_default()
         }
 
         fn files(&self) -> Vec<String> {
@@ -756,6 +1096,22 @@ mod tests {
                 .collect();
             names.sort();
             names
+        }
+
+        fn verifier(&self, name: &str, overwrite: Overwrite) -> VerifierSpec {
+            VerifierSpec {
+                place: Place::path(self.out().join(name), "--verifier"),
+                params: VerifierParams::default(),
+                overwrite,
+                threads: NonZeroUsize::MIN,
+            }
+        }
+
+        fn pending(&self) -> Vec<Pending> {
+            let mut ledger = self.ledger();
+            let mut writer = ledger.writer(&|| false).unwrap();
+            let mut txn = writer.begin().unwrap();
+            txn.pending().unwrap()
         }
     }
 
@@ -770,233 +1126,492 @@ mod tests {
             .issue(
                 "a.pdf",
                 Supersede::Refuse,
+                Overwrite::Refuse,
                 None,
-                Fault::None,
+                None,
                 &mut no_stdout,
             )
             .unwrap();
         assert_eq!(issued.generation, 1);
         assert_eq!(s.files(), ["a.pdf"]);
-        assert_eq!(s.history().len(), 1);
+        let history = s.history();
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].status, Status::Current);
+        assert!(s.pending().is_empty());
+    }
+
+    /// Each step of a regeneration fails in turn, with a verifier and with
+    /// `--force` over the old files: the old sheet and verifier are back
+    /// as they were, the ledger is as it was, nothing else is in the folder.
+    #[test]
+    fn a_failure_at_any_step_leaves_everything_as_it_was() {
+        for fail in [
+            Step::RecordPending,
+            Step::PlaceVerifier,
+            Step::PlaceSheet,
+            Step::Finish,
+        ] {
+            for overwrite in [Overwrite::Refuse, Overwrite::Replace] {
+                let s = Setup::new();
+                let first = s.verifier("v.json", Overwrite::Refuse);
+                s.issue(
+                    "a.pdf",
+                    Supersede::Refuse,
+                    Overwrite::Refuse,
+                    Some(&first),
+                    None,
+                    &mut no_stdout,
+                )
+                .unwrap();
+                let old_sheet = fs::read(s.out().join("a.pdf")).unwrap();
+                let old_verifier = fs::read(s.out().join("v.json")).unwrap();
+                let before = s.history();
+                let (name, vname) = match overwrite {
+                    Overwrite::Replace => ("a.pdf", "v.json"),
+                    Overwrite::Refuse => ("b.pdf", "w.json"),
+                };
+                let verifier = s.verifier(vname, overwrite);
+                let err = s
+                    .issue(
+                        name,
+                        Supersede::Allow,
+                        overwrite,
+                        Some(&verifier),
+                        Some(fail),
+                        &mut no_stdout,
+                    )
+                    .unwrap_err();
+                let case = format!("{fail:?} {overwrite:?}");
+                assert!(err.to_string().contains("injected fault"), "{case}: {err}");
+                assert_eq!(s.files(), ["a.pdf", "v.json"], "{case}");
+                assert_eq!(
+                    fs::read(s.out().join("a.pdf")).unwrap(),
+                    old_sheet,
+                    "{case}"
+                );
+                assert_eq!(
+                    fs::read(s.out().join("v.json")).unwrap(),
+                    old_verifier,
+                    "{case}"
+                );
+                assert_eq!(s.history(), before, "{case}: the ledger changed");
+                assert!(s.pending().is_empty(), "{case}");
+            }
+        }
     }
 
     #[test]
-    fn when_the_ledger_refuses_the_row_no_file_is_left() {
+    fn when_the_name_is_taken_meanwhile_nothing_is_recorded() {
+        let s = Setup::new();
+        let taken = s.out().join("a.pdf");
+        // Taken after the checks and the staging, just before placing.
+        let err = {
+            let mut spec = spec(&taken, Supersede::Refuse, Overwrite::Refuse);
+            spec.copies = 1;
+            let mut rng = StdRng::seed_from_u64(3);
+            let checkpoint = |step: Step| {
+                if step == Step::PlaceSheet {
+                    fs::create_dir(&taken).unwrap();
+                }
+                Ok(())
+            };
+            let mut out = no_stdout;
+            let mut tools = Tools {
+                fonts: &s.fonts,
+                rng: &mut rng,
+                clock: &now,
+                stdout: &mut out,
+                protected: &[],
+                stop: &|| false,
+                host: HOST,
+                run: "test-run",
+                checkpoint: &checkpoint,
+            };
+            issue(&mut s.ledger(), &spec, &source(), None, &mut tools).unwrap_err()
+        };
+        assert!(matches!(err, Error::Output(_)), "{err}");
+        assert_eq!(s.files(), ["a.pdf"]);
+        assert!(taken.is_dir());
+        assert!(s.history().is_empty());
+        assert!(s.pending().is_empty());
+    }
+
+    #[test]
+    fn when_stdout_fails_nothing_is_recorded() {
         let s = Setup::new();
         let err = s
             .issue(
-                "a.pdf",
+                "-",
                 Supersede::Refuse,
+                Overwrite::Refuse,
                 None,
-                Fault::Record,
-                &mut no_stdout,
+                None,
+                &mut |_| Err(io::Error::from(io::ErrorKind::BrokenPipe)),
             )
             .unwrap_err();
-        assert!(err.to_string().contains("injected fault"), "{err}");
+        assert!(matches!(err, Error::Io { .. }), "{err}");
+        assert!(s.history().is_empty());
+        assert!(s.pending().is_empty());
+    }
+
+    #[test]
+    fn a_stop_before_placing_leaves_nothing() {
+        let s = Setup::new();
+        let mut spec = spec(&s.out().join("a.pdf"), Supersede::Refuse, Overwrite::Refuse);
+        spec.copies = 1;
+        let mut rng = StdRng::seed_from_u64(5);
+        let mut out = no_stdout;
+        let mut tools = Tools {
+            fonts: &s.fonts,
+            rng: &mut rng,
+            clock: &now,
+            stdout: &mut out,
+            protected: &[],
+            stop: &|| true,
+            host: HOST,
+            run: "test-run",
+            checkpoint: &every_step,
+        };
+        let err = issue(&mut s.ledger(), &spec, &source(), None, &mut tools).unwrap_err();
+        assert!(matches!(err, Error::Interrupted), "{err}");
         assert_eq!(s.files(), Vec::<String>::new());
         assert!(s.history().is_empty());
     }
 
     #[test]
-    fn when_the_ledger_cannot_commit_the_placed_sheet_is_taken_back() {
-        let s = Setup::new();
-        s.issue(
-            "old.pdf",
-            Supersede::Refuse,
-            None,
-            Fault::None,
-            &mut no_stdout,
-        )
-        .unwrap();
-        let before = s.history();
-        let err = s
-            .issue(
-                "new.pdf",
-                Supersede::Allow,
-                None,
-                Fault::Commit,
-                &mut no_stdout,
-            )
-            .unwrap_err();
-        assert!(err.to_string().contains("injected fault"), "{err}");
-        assert_eq!(s.files(), ["old.pdf"]);
-        assert_eq!(s.history(), before, "the ledger changed");
-    }
-
-    #[test]
-    fn when_a_replaced_sheet_cannot_be_committed_the_old_file_comes_back() {
+    fn an_output_that_is_the_ledger_is_refused_before_any_work() {
         let s = Setup::new();
         s.issue(
             "a.pdf",
             Supersede::Refuse,
+            Overwrite::Refuse,
             None,
-            Fault::None,
+            None,
             &mut no_stdout,
         )
         .unwrap();
-        let old = fs::read(s.out().join("a.pdf")).unwrap();
-        let sheet = s.out().join("a.pdf");
-        let mut spec = spec(&sheet, Supersede::Allow);
-        spec.overwrite = Overwrite::Replace;
-        let mut ledger = Faulty {
-            inner: SqliteLedger::open(&s.ledger_path()).unwrap(),
-            fault: Fault::Commit,
-            sheet: &sheet,
+        let ledger_before = fs::read(s.ledger_path()).unwrap();
+        // Through `..` from the output folder, with --force.
+        let sneaky = s.out().join("..").join("ledger.db");
+        let mut spec = spec(&sneaky, Supersede::Allow, Overwrite::Replace);
+        spec.copies = 1;
+        let mut rng = StdRng::seed_from_u64(9);
+        let protected = crate::ledger::own_files(&s.ledger_path());
+        let mut out = no_stdout;
+        let mut tools = Tools {
+            fonts: &s.fonts,
+            rng: &mut rng,
+            clock: &now,
+            stdout: &mut out,
+            protected: &protected,
+            stop: &|| false,
+            host: HOST,
+            run: "test-run",
+            checkpoint: &every_step,
         };
-        issue(
-            &mut ledger,
-            &spec,
-            &source(),
+        let err = issue(&mut s.ledger(), &spec, &source(), None, &mut tools).unwrap_err();
+        assert!(
+            matches!(err, Error::Output(OutputError::Protected { .. })),
+            "{err}"
+        );
+        assert_eq!(fs::read(s.ledger_path()).unwrap(), ledger_before);
+    }
+
+    /// A sheet made on a lineage that changed before the lock is made again.
+    #[test]
+    fn a_sheet_made_before_another_writer_recorded_is_made_again() {
+        let s = Setup::new();
+        let mut spec = spec(&s.out().join("b.pdf"), Supersede::Allow, Overwrite::Refuse);
+        spec.copies = 1;
+        let mut rng = StdRng::seed_from_u64(4);
+        let mut ledger = s.ledger();
+        // The unlocked read sees no set; then another process records one.
+        let plan = Plan::new(
+            ACCOUNT,
+            ledger.lineage(ACCOUNT).unwrap(),
+            Supersede::Allow,
+            "r",
+        )
+        .unwrap();
+        assert!(plan.replaced.is_none());
+        s.issue(
+            "a.pdf",
+            Supersede::Refuse,
+            Overwrite::Refuse,
             None,
-            &s.fonts,
-            &mut StdRng::seed_from_u64(2),
-            &now,
+            None,
             &mut no_stdout,
         )
-        .unwrap_err();
-        assert_eq!(fs::read(&sheet).unwrap(), old, "the old sheet was lost");
-        assert_eq!(s.files(), ["a.pdf"]);
-        assert_eq!(s.history().len(), 1);
+        .unwrap();
+        let mut out = no_stdout;
+        let mut tools = Tools {
+            fonts: &s.fonts,
+            rng: &mut rng,
+            clock: &now,
+            stdout: &mut out,
+            protected: &[],
+            stop: &|| false,
+            host: HOST,
+            run: "test-run-2",
+            checkpoint: &every_step,
+        };
+        let issued = issue(&mut ledger, &spec, &source(), None, &mut tools).unwrap();
+        assert_eq!(issued.generation, 2);
+        assert_eq!(issued.replaced.map(|r| r.generation), Some(1));
+    }
+
+    // What a crash can leave, built by hand, and what `recover` makes of it.
+
+    struct Crashed {
+        s: Setup,
+        set_id: SetId,
+        old_sheet: Vec<u8>,
+    }
+
+    /// Generation 1 is current (`a.pdf`, `v.json`); generation 2 is pending
+    /// with placements for `sheet` and `verifier` as `build` leaves them.
+    fn crashed(
+        sheet: &str,
+        verifier: &str,
+        build: impl FnOnce(&Setup, &mut Vec<Placement>),
+    ) -> Crashed {
+        let s = Setup::new();
+        let first = s.verifier("v.json", Overwrite::Refuse);
+        s.issue(
+            "a.pdf",
+            Supersede::Refuse,
+            Overwrite::Refuse,
+            Some(&first),
+            None,
+            &mut no_stdout,
+        )
+        .unwrap();
+        let old_sheet = fs::read(s.out().join("a.pdf")).unwrap();
+        let set_id = SetId::parse("ZZZZ-2222").unwrap();
+        let mut placements = vec![
+            Placement {
+                role: Role::Sheet,
+                host: HOST.into(),
+                path: s.out().join(sheet).display().to_string(),
+                file: None,
+                aside: None,
+            },
+            Placement {
+                role: Role::Verifier,
+                host: HOST.into(),
+                path: s.out().join(verifier).display().to_string(),
+                file: None,
+                aside: None,
+            },
+        ];
+        build(&s, &mut placements);
+        let mut ledger = s.ledger();
+        let mut txn = ledger.begin_write().unwrap();
+        txn.record_pending(
+            &NewGeneration {
+                account: ACCOUNT.into(),
+                set_id: set_id.clone(),
+                issued_at: now(),
+                count: 10,
+                format: DEFAULT_PATTERN.into(),
+                source: "generated".into(),
+                copies: 1,
+                location: None,
+                custodian: None,
+                next_inventory: None,
+                lang: None,
+                paper: None,
+                organisation: None,
+                run: None,
+            },
+            &placements,
+        )
+        .unwrap();
+        txn.commit().unwrap();
+        Crashed {
+            s,
+            set_id,
+            old_sheet,
+        }
+    }
+
+    /// Stages `bytes` in `out/` and records it in the placement; returns it.
+    fn staged(s: &Setup, p: &mut Placement, bytes: &[u8]) -> Staged {
+        let staged = files::stage(&s.out(), bytes).unwrap();
+        let FileId { dev, ino } = staged.id();
+        p.file = Some((dev, ino));
+        staged
+    }
+
+    fn recovered(c: &Crashed) -> Vec<Recovered> {
+        let mut ledger = c.s.ledger();
+        let mut writer = ledger.writer(&|| false).unwrap();
+        recover(writer.as_mut(), HOST, now()).unwrap()
+    }
+
+    fn status_of(c: &Crashed) -> Status {
+        let (record, _) = c.s.ledger().find_set(&c.set_id).unwrap().unwrap();
+        record.status
     }
 
     #[test]
-    fn when_the_sheet_cannot_be_placed_the_ledger_is_unchanged() {
-        let s = Setup::new();
-        let err = s
-            .issue(
-                "a.pdf",
-                Supersede::Refuse,
+    fn a_crash_before_anything_was_placed_is_never_printed() {
+        let c = crashed("b.pdf", "w.json", |s, p| {
+            // Staged, but no name given: the file went with the process.
+            drop(staged(s, &mut p[0], b"new sheet"));
+            drop(staged(s, &mut p[1], b"new verifier"));
+        });
+        assert!(matches!(recovered(&c)[..], [Recovered::NeverPrinted(_)]));
+        assert_eq!(status_of(&c), Status::Unprinted);
+        assert_eq!(c.s.files(), ["a.pdf", "v.json"]);
+        assert_eq!(c.s.history()[0].status, Status::Current);
+        assert!(c.s.pending().is_empty());
+    }
+
+    #[test]
+    fn a_crash_after_the_verifier_was_placed_takes_it_back() {
+        let c = crashed("b.pdf", "w.json", |s, p| {
+            drop(staged(s, &mut p[0], b"new sheet"));
+            staged(s, &mut p[1], b"new verifier")
+                .link_new(&s.out().join("w.json"))
+                .unwrap();
+        });
+        assert!(matches!(recovered(&c)[..], [Recovered::NeverPrinted(_)]));
+        assert_eq!(c.s.files(), ["a.pdf", "v.json"]);
+        assert_eq!(status_of(&c), Status::Unprinted);
+    }
+
+    #[test]
+    fn a_crash_after_the_sheet_was_placed_finishes_the_generation() {
+        let c = crashed("b.pdf", "w.json", |s, p| {
+            staged(s, &mut p[1], b"new verifier")
+                .link_new(&s.out().join("w.json"))
+                .unwrap();
+            staged(s, &mut p[0], b"new sheet")
+                .link_new(&s.out().join("b.pdf"))
+                .unwrap();
+        });
+        assert!(matches!(recovered(&c)[..], [Recovered::Finished(_)]));
+        assert_eq!(status_of(&c), Status::Current);
+        let history = c.s.history();
+        assert_eq!(history[0].status, Status::Superseded);
+        assert_eq!(history[0].superseded_by.as_ref(), Some(&c.set_id));
+        assert_eq!(c.s.files(), ["a.pdf", "b.pdf", "v.json", "w.json"]);
+    }
+
+    #[test]
+    fn a_crash_with_force_before_the_swap_keeps_the_old_sheet() {
+        let c = crashed("a.pdf", "v.json", |s, p| {
+            let sheet = staged(s, &mut p[0], b"new sheet");
+            let aside = sheet.aside_name();
+            sheet.link_aside(&aside).unwrap();
+            p[0].aside = Some(aside.display().to_string());
+            drop(staged(s, &mut p[1], b"new verifier"));
+            p[1].aside = Some(
+                s.out()
+                    .join(".recovery-sheet-x.aside")
+                    .display()
+                    .to_string(),
+            );
+        });
+        assert!(matches!(recovered(&c)[..], [Recovered::NeverPrinted(_)]));
+        assert_eq!(fs::read(c.s.out().join("a.pdf")).unwrap(), c.old_sheet);
+        assert_eq!(c.s.files(), ["a.pdf", "v.json"]);
+        assert_eq!(c.s.history()[0].status, Status::Current);
+    }
+
+    #[test]
+    fn a_crash_with_force_after_the_verifier_swap_swaps_it_back() {
+        let mut old_verifier = Vec::new();
+        let c = crashed("a.pdf", "v.json", |s, p| {
+            old_verifier = fs::read(s.out().join("v.json")).unwrap();
+            drop(staged(s, &mut p[0], b"new sheet"));
+            let v = staged(s, &mut p[1], b"new verifier");
+            let aside = v.aside_name();
+            v.link_aside(&aside).unwrap();
+            files::swap(&aside, &s.out().join("v.json")).unwrap();
+            p[1].aside = Some(aside.display().to_string());
+        });
+        assert!(matches!(recovered(&c)[..], [Recovered::NeverPrinted(_)]));
+        assert_eq!(fs::read(c.s.out().join("v.json")).unwrap(), old_verifier);
+        assert_eq!(fs::read(c.s.out().join("a.pdf")).unwrap(), c.old_sheet);
+        assert_eq!(c.s.files(), ["a.pdf", "v.json"]);
+    }
+
+    #[test]
+    fn a_crash_with_force_after_the_sheet_swap_finishes_and_shreds_the_old_file() {
+        let c = crashed("a.pdf", "v.json", |s, p| {
+            let v = staged(s, &mut p[1], b"new verifier");
+            let aside = v.aside_name();
+            v.link_aside(&aside).unwrap();
+            files::swap(&aside, &s.out().join("v.json")).unwrap();
+            p[1].aside = Some(aside.display().to_string());
+            let sheet = staged(s, &mut p[0], b"new sheet");
+            let aside = sheet.aside_name();
+            sheet.link_aside(&aside).unwrap();
+            files::swap(&aside, &s.out().join("a.pdf")).unwrap();
+            p[0].aside = Some(aside.display().to_string());
+        });
+        assert!(matches!(recovered(&c)[..], [Recovered::Finished(_)]));
+        assert_eq!(fs::read(c.s.out().join("a.pdf")).unwrap(), b"new sheet");
+        assert_eq!(fs::read(c.s.out().join("v.json")).unwrap(), b"new verifier");
+        // The old sheet, which held the old codes, is gone.
+        assert_eq!(c.s.files(), ["a.pdf", "v.json"]);
+        assert!(c.s.pending().is_empty());
+    }
+
+    #[test]
+    fn a_crash_while_writing_to_stdout_is_never_printed() {
+        let c = crashed("-", "w.json", |_, p| {
+            p[0].path = "-".into();
+            p.truncate(1);
+        });
+        assert!(matches!(recovered(&c)[..], [Recovered::NeverPrinted(_)]));
+        assert_eq!(status_of(&c), Status::Unprinted);
+    }
+
+    #[test]
+    fn another_machines_pending_generation_is_left_for_it() {
+        let c = crashed("b.pdf", "w.json", |_, p| {
+            for placement in p.iter_mut() {
+                placement.host = "other-host".into();
+            }
+        });
+        assert!(recovered(&c).is_empty());
+        assert_eq!(status_of(&c), Status::Pending);
+        // And a new sheet for that account is refused until it is resolved.
+        let err =
+            c.s.issue(
+                "c.pdf",
+                Supersede::Allow,
+                Overwrite::Refuse,
                 None,
-                Fault::TakeSheetName,
+                None,
                 &mut no_stdout,
             )
             .unwrap_err();
-        assert!(matches!(err, Error::Output(_)), "{err}");
-        // Only the folder that took the name; no PDF, no temporary file.
-        assert_eq!(s.files(), ["a.pdf"]);
-        assert!(s.out().join("a.pdf").is_dir());
-        assert!(s.history().is_empty());
+        assert!(matches!(err, Error::PendingElsewhere { .. }), "{err}");
     }
 
     #[test]
-    fn when_the_verifier_cannot_be_placed_the_sheet_is_taken_back() {
-        let s = Setup::new();
-        let verifier_path = s.out().join("a.verifier.json");
-        let verifier = VerifierSpec {
-            place: Place::path(verifier_path.clone(), "--verifier"),
-            params: VerifierParams::default(),
-            overwrite: Overwrite::Refuse,
-            threads: NonZeroUsize::MIN,
-        };
-        // Taken while the generation is recorded, after every check passed.
-        let mut ledger = Faulty {
-            inner: SqliteLedger::open(&s.ledger_path()).unwrap(),
-            fault: Fault::TakeSheetName,
-            sheet: &verifier_path,
-        };
-        let err = issue(
-            &mut ledger,
-            &spec(&s.out().join("a.pdf"), Supersede::Refuse),
-            &source(),
-            Some(&verifier),
-            &s.fonts,
-            &mut StdRng::seed_from_u64(3),
-            &now,
-            &mut no_stdout,
-        )
-        .unwrap_err();
-        assert!(matches!(err, Error::Output(_)), "{err}");
-        assert_eq!(s.files(), ["a.verifier.json"]);
-        assert!(verifier_path.is_dir());
-        assert!(s.history().is_empty());
-    }
-
-    #[test]
-    fn when_stdout_fails_the_ledger_is_unchanged() {
-        let s = Setup::new();
-        let err = s
-            .issue("-", Supersede::Refuse, None, Fault::None, &mut |_| {
-                Err(io::Error::from(io::ErrorKind::BrokenPipe))
-            })
-            .unwrap_err();
-        assert!(matches!(err, Error::Io { .. }), "{err}");
-        assert!(s.history().is_empty());
-    }
-
-    #[test]
-    fn a_sheet_made_before_another_writer_recorded_is_made_again() {
-        // The lineage changes between the unlocked read and the commit: the
-        // first attempt sees no set, the commit sees generation 1.
-        let s = Setup::new();
-        let sheet = s.out().join("a.pdf");
-        let reads = Cell::new(0);
-        struct Racing<'a> {
-            inner: SqliteLedger,
-            other_writer: &'a Path,
-            reads: &'a Cell<u32>,
-        }
-        impl Ledger for Racing<'_> {
-            fn begin_write(&mut self) -> Result<Box<dyn WriteTxn + '_>, LedgerError> {
-                if self.reads.get() == 1 {
-                    // Another process records generation 1 right now.
-                    let mut other = SqliteLedger::open(self.other_writer)?;
-                    let mut txn = other.begin_write()?;
-                    txn.record_generation(&NewGeneration {
-                        account: "shop@example.com".into(),
-                        set_id: SetId::parse("AAAA-AAAA").unwrap(),
-                        issued_at: now(),
-                        count: 10,
-                        format: DEFAULT_PATTERN.into(),
-                        source: "generated".into(),
-                        copies: 1,
-                        location: None,
-                        custodian: None,
-                        next_inventory: None,
-                    })?;
-                    txn.commit()?;
-                }
-                self.inner.begin_write()
-            }
-            fn accounts(&self) -> Result<Vec<GenerationRecord>, LedgerError> {
-                self.inner.accounts()
-            }
-            fn history(&self, account: &str) -> Result<Vec<GenerationRecord>, LedgerError> {
-                self.reads.set(self.reads.get() + 1);
-                self.inner.history(account)
-            }
-            fn find_set(
-                &self,
-                set_id: &SetId,
-            ) -> Result<Option<(GenerationRecord, Option<GenerationRecord>)>, LedgerError>
-            {
-                self.inner.find_set(set_id)
-            }
-        }
-        let path = s.ledger_path();
-        let mut ledger = Racing {
-            inner: SqliteLedger::open(&path).unwrap(),
-            other_writer: &path,
-            reads: &reads,
-        };
-        let issued = issue(
-            &mut ledger,
-            &spec(&sheet, Supersede::Allow),
-            &source(),
-            None,
-            &s.fonts,
-            &mut StdRng::seed_from_u64(4),
-            &now,
-            &mut no_stdout,
-        )
-        .unwrap();
-        assert_eq!(issued.generation, 2);
-        assert_eq!(
-            issued.replaced.map(|r| r.set_id.to_string()).as_deref(),
-            Some("AAAA-AAAA")
-        );
-        assert_eq!(s.files(), ["a.pdf"], "the first attempt's file was left");
-        let history = s.history();
-        assert_eq!(history.len(), 2);
-        assert_eq!(history[1].set_id, issued.set_id);
+    fn the_next_regeneration_supersedes_a_never_printed_one() {
+        let c = crashed("b.pdf", "w.json", |_, _| {});
+        recovered(&c);
+        let issued =
+            c.s.issue(
+                "c.pdf",
+                Supersede::Allow,
+                Overwrite::Refuse,
+                None,
+                None,
+                &mut no_stdout,
+            )
+            .unwrap();
+        assert_eq!(issued.generation, 3);
+        // It replaces the printed generation 1, not the never-printed 2.
+        assert_eq!(issued.replaced.map(|r| r.generation), Some(1));
+        let (unprinted, _) = c.s.ledger().find_set(&c.set_id).unwrap().unwrap();
+        assert_eq!(unprinted.status, Status::Unprinted);
+        assert_eq!(unprinted.superseded_by, Some(issued.set_id));
     }
 }

@@ -5,13 +5,13 @@ use super::display::LOW_CODES;
 use crate::cli::MarkUsedArgs;
 use crate::error::Error;
 use crate::labels::{account_label, optional_label};
-use crate::ledger::Ledger;
 
 pub fn command(ctx: &Context, args: &MarkUsedArgs) -> Result<(), Error> {
     let account = account_label(&args.account)?;
     let by = optional_label("field_name", args.by.as_deref())?;
     let mut ledger = ctx.existing_ledger(&account)?;
-    let mut txn = ledger.begin_write()?;
+    let mut writer = ctx.writer(&mut ledger)?;
+    let mut txn = writer.begin()?;
     let record = txn.mark_used(&account, args.number, super::now(), by.as_deref())?;
     txn.commit()?;
     let m = &ctx.messages;

@@ -21,8 +21,11 @@ use chrono::{DateTime, FixedOffset, Timelike};
 use crate::codes::SetId;
 use crate::config::{self, ConfigLocation};
 use crate::error::Error;
-use crate::ledger::{GenerationRecord, Ledger, LedgerError, SqliteLedger, WriteTxn};
-use crate::messages::{Messages, Msg};
+use crate::interrupt;
+#[cfg(test)]
+use crate::ledger::WriteTxn;
+use crate::ledger::{GenerationRecord, Ledger, LedgerError, SqliteLedger, Writer};
+use crate::messages::{Localized, Messages, Msg};
 
 /// How much the command tells the person running it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -52,19 +55,29 @@ impl Context {
         }
     }
 
-    /// Opens the ledger for writing, creating it on first use.
-    pub fn open_ledger(&self) -> Result<SqliteLedger, Error> {
-        Ok(SqliteLedger::open(&self.ledger_path()?)?)
-    }
-
     /// Opens an existing ledger for reading; `None` when there is none yet.
+    ///
+    /// A ledger this process may write is opened for writing, so that an
+    /// older schema is upgraded and whatever a writer that died left pending
+    /// is finished or undone first (when no other writer is at work), and
+    /// what is read is the truth. A read-only ledger is read as it is.
     pub fn read_ledger(&self) -> Result<Option<SqliteLedger>, Error> {
-        match SqliteLedger::open_read_only(&self.ledger_path()?) {
+        let path = self.ledger_path()?;
+        match SqliteLedger::open_existing(&path) {
+            Ok(Some(mut ledger)) => {
+                ledger.stop_when(interrupt::requested)?;
+                if let Some(mut writer) = ledger.try_writer()? {
+                    self.recover(writer.as_mut())?;
+                }
+                return Ok(Some(ledger));
+            }
+            Ok(None) => return Ok(None),
+            Err(LedgerError::ReadOnly(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        match SqliteLedger::open_read_only(&path) {
             Ok(l) => Ok(Some(l)),
             Err(LedgerError::Missing(_)) => Ok(None),
-            // An older schema is upgraded by a writing open; reading commands
-            // should not fail on a ledger the next write would fix.
-            Err(LedgerError::Outdated { .. }) => Ok(Some(self.open_ledger()?)),
             Err(e) => Err(e.into()),
         }
     }
@@ -75,15 +88,59 @@ impl Context {
     /// refused first sheet leaves no ledger behind.
     pub fn issuing_ledger(&self) -> Result<OnDemand, Error> {
         let path = self.ledger_path()?;
-        let ledger = SqliteLedger::open_existing(&path)?;
+        let ledger = match SqliteLedger::open_existing(&path)? {
+            Some(mut ledger) => {
+                ledger.stop_when(interrupt::requested)?;
+                Some(ledger)
+            }
+            None => None,
+        };
         Ok(OnDemand { path, ledger })
     }
 
     /// Opens an existing ledger for writing; an absent ledger means the
     /// account is unknown (nothing is created for a command that only updates).
     pub fn existing_ledger(&self, account: &str) -> Result<SqliteLedger, Error> {
-        SqliteLedger::open_existing(&self.ledger_path()?)?
-            .ok_or_else(|| LedgerError::UnknownAccount(account.to_owned()).into())
+        let mut ledger = SqliteLedger::open_existing(&self.ledger_path()?)?
+            .ok_or_else(|| LedgerError::UnknownAccount(account.to_owned()))?;
+        ledger.stop_when(interrupt::requested)?;
+        Ok(ledger)
+    }
+
+    /// Takes the ledger's writer lock (Ctrl-C ends the wait) and finishes or
+    /// undoes what a writer that died left pending, before any change.
+    pub fn writer<'l>(&self, ledger: &'l mut dyn Ledger) -> Result<Box<dyn Writer + 'l>, Error> {
+        interrupt::install().map_err(|source| Error::Io {
+            path: PathBuf::from("<signal handler>"),
+            source,
+        })?;
+        let mut writer = ledger.writer(&interrupt::requested).map_err(|e| {
+            if interrupt::requested() {
+                Error::Interrupted
+            } else {
+                e.into()
+            }
+        })?;
+        self.recover(writer.as_mut())?;
+        Ok(writer)
+    }
+
+    /// [`issue::recover`] under a writer lock already held, telling the user
+    /// what it found.
+    pub fn recover(&self, writer: &mut dyn Writer) -> Result<(), Error> {
+        for found in issue::recover(writer, &issue::host_name(), now())? {
+            self.warn(&found.message(&self.messages));
+        }
+        Ok(())
+    }
+
+    /// Files no output may be: the ledger's own files, the config file and
+    /// this run's inputs (`inputs`).
+    pub fn protected_files(&self, inputs: &[&Path]) -> Result<Vec<PathBuf>, Error> {
+        let mut files = crate::ledger::own_files(&self.ledger_path()?);
+        files.extend(self.config_location.path().map(Path::to_owned));
+        files.extend(inputs.iter().map(|p| p.to_path_buf()));
+        Ok(files)
     }
 
     /// A progress or result line for people (stderr), unless --quiet.
@@ -120,13 +177,39 @@ impl OnDemand {
     }
 }
 
+impl OnDemand {
+    /// The ledger, created now if it does not exist yet.
+    fn created(&mut self) -> Result<&mut SqliteLedger, LedgerError> {
+        if self.ledger.is_none() {
+            let mut ledger = SqliteLedger::open(&self.path)?;
+            ledger.stop_when(interrupt::requested)?;
+            self.ledger = Some(ledger);
+        }
+        match &mut self.ledger {
+            Some(ledger) => Ok(ledger),
+            None => Err(LedgerError::Missing(self.path.clone())),
+        }
+    }
+}
+
 impl Ledger for OnDemand {
+    fn writer<'a>(
+        &'a mut self,
+        give_up: &dyn Fn() -> bool,
+    ) -> Result<Box<dyn Writer + 'a>, LedgerError> {
+        self.created()?.writer(give_up)
+    }
+
+    fn try_writer(&mut self) -> Result<Option<Box<dyn Writer + '_>>, LedgerError> {
+        match &mut self.ledger {
+            Some(ledger) => ledger.try_writer(),
+            None => Ok(None),
+        }
+    }
+
+    #[cfg(test)]
     fn begin_write(&mut self) -> Result<Box<dyn WriteTxn + '_>, LedgerError> {
-        let ledger = match self.ledger.take() {
-            Some(ledger) => ledger,
-            None => SqliteLedger::open(&self.path)?,
-        };
-        self.ledger.insert(ledger).begin_write()
+        self.created()?.begin_write()
     }
 
     fn accounts(&self) -> Result<Vec<GenerationRecord>, LedgerError> {

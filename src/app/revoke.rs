@@ -4,12 +4,12 @@ use super::Context;
 use crate::cli::RevokeArgs;
 use crate::error::Error;
 use crate::labels::account_label;
-use crate::ledger::Ledger;
 
 pub fn command(ctx: &Context, args: &RevokeArgs) -> Result<(), Error> {
     let account = account_label(&args.account)?;
     let mut ledger = ctx.existing_ledger(&account)?;
-    let mut txn = ledger.begin_write()?;
+    let mut writer = ctx.writer(&mut ledger)?;
+    let mut txn = writer.begin()?;
     let record = txn.revoke(&account, super::now())?;
     txn.commit()?;
     ctx.say(&ctx.messages.fill(

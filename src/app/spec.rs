@@ -6,21 +6,137 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 
 use super::Context;
-use super::issue::{Destination, NextInventory, Place, SheetSpec, Supersede};
+use std::num::NonZeroUsize;
+
 use crate::cli::SheetArgs;
+use crate::codes::CodeSet;
 use crate::codes::{DEFAULT_PATTERN, Format, RECOMMENDED_BITS};
 use crate::config::{Source, pick};
 use crate::error::Error;
+use crate::files::Overwrite;
+use crate::import::Preset;
 use crate::labels::{account_label, optional_label};
 use crate::lang::{Lang, Paper};
 use crate::limits::{MAX_COPIES, MAX_COUNT};
 use crate::messages::Msg;
-use crate::output::{self, Overwrite};
+use crate::output;
+use crate::output::OutputError;
 use crate::template::Template;
 use crate::verifier::{self, VerifierParams};
 
 /// Default months from issue to the next inventory (the domain notes say 6 to 12).
 pub const DEFAULT_INVENTORY_MONTHS: u32 = 6;
+
+/// Where a file goes, and the option that said so (for advice in errors).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub target: Target,
+    /// `-o`, `--verifier`, `--out-dir`, `--verifier-dir`.
+    pub flag: &'static str,
+}
+
+/// The file itself, or a folder to give it its default name in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// This exact path.
+    Path(PathBuf),
+    /// The default name (account, generation, set ID) in this folder.
+    DefaultNameIn(PathBuf),
+}
+
+impl Place {
+    pub fn path(path: PathBuf, flag: &'static str) -> Place {
+        Place {
+            target: Target::Path(path),
+            flag,
+        }
+    }
+
+    pub fn default_name_in(dir: PathBuf, flag: &'static str) -> Place {
+        Place {
+            target: Target::DefaultNameIn(dir),
+            flag,
+        }
+    }
+
+    /// Fails before any work when the file could not be written.
+    pub fn precheck(&self, overwrite: Overwrite) -> Result<(), OutputError> {
+        match &self.target {
+            Target::Path(path) => output::precheck(path, overwrite, self.flag),
+            Target::DefaultNameIn(dir) => output::precheck_folder(dir, self.flag),
+        }
+    }
+
+    /// The file's path, given its default name when the place is a folder.
+    pub fn resolve(&self, default_name: impl FnOnce() -> String) -> PathBuf {
+        match &self.target {
+            Target::Path(path) => path.clone(),
+            Target::DefaultNameIn(dir) => dir.join(default_name()),
+        }
+    }
+}
+
+/// Where the PDF goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    File(Place),
+    Stdout,
+}
+
+/// Whether an account that has a current set may get a new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Supersede {
+    #[default]
+    Refuse,
+    Allow,
+}
+
+/// When the next inventory is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextInventory {
+    On(NaiveDate),
+    MonthsAfterIssue(u32),
+}
+
+/// Everything about a sheet except its codes, validated.
+#[derive(Debug, Clone)]
+pub struct SheetSpec {
+    pub account: String,
+    /// The language of the template (a template of one's own keeps the language asked for).
+    pub lang: Lang,
+    pub template: Template,
+    pub paper: Paper,
+    pub organisation: Option<String>,
+    pub location: Option<String>,
+    pub custodian: Option<String>,
+    pub copies: u32,
+    pub next_inventory: NextInventory,
+    pub destination: Destination,
+    pub overwrite: Overwrite,
+    pub supersede: Supersede,
+}
+
+/// Where the codes come from.
+pub enum CodeSource {
+    /// Fresh codes from the RNG, drawn anew each time the sheet is made.
+    Generate { format: Format, count: usize },
+    /// Codes a service issued.
+    Import {
+        preset: &'static Preset,
+        set: CodeSet,
+    },
+}
+
+/// An Argon2id verifier to write beside the sheet.
+#[derive(Debug, Clone)]
+pub struct VerifierSpec {
+    pub place: Place,
+    pub params: VerifierParams,
+    pub overwrite: Overwrite,
+    /// Hashing threads: all cores for one sheet; one per sheet in a batch,
+    /// whose sheets already use every core (and each hash takes `m_kib`).
+    pub threads: NonZeroUsize,
+}
 
 /// What someone asked for a sheet, before it is checked: the command line's
 /// flags, a batch file's row and the web page's form all become one of these.
@@ -204,6 +320,7 @@ pub fn sheet_spec(args: &SheetRequest, resolved: &Resolved) -> Result<SheetSpec,
     };
     Ok(SheetSpec {
         account,
+        lang: resolved.lang.0,
         template,
         paper: resolved.paper.0,
         organisation: optional_label("field_organisation", resolved.organisation.0.as_deref())?,

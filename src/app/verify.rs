@@ -62,6 +62,9 @@ fn refuse_stale(ctx: &Context, v: &Verifier) -> Result<(), Error> {
                 .with("generation", record.generation)
                 .with("date", when),
         )),
+        Status::Pending | Status::Unprinted => Err(Error::StaleVerifier(
+            Msg::new("verifier_not_printed").with("generation", record.generation),
+        )),
     }
 }
 

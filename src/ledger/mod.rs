@@ -1,4 +1,10 @@
 //! The ledger: a record of generations of code sets per account, metadata only (never a code or its hash).
+//!
+//! Writers take the ledger's writer lock ([`Ledger::writer`]) and hold it
+//! across the transactions of one piece of work. While it is held no other
+//! writer exists anywhere, so a generation still `pending` (with its
+//! [`Placement`]s) was left by a writer that died: the issuing protocol
+//! (`app/issue.rs`) finishes or abandons it before it writes anything else.
 
 mod error;
 mod sqlite;
@@ -11,7 +17,7 @@ use serde::{Serialize, Serializer};
 use crate::codes::SetId;
 
 pub use error::LedgerError;
-pub use sqlite::SqliteLedger;
+pub use sqlite::{SqliteLedger, own_files};
 
 /// Where a generation stands in its account's lineage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -23,6 +29,12 @@ pub enum Status {
     Superseded,
     /// Two-factor was turned off at the service; no set is current.
     Revoked,
+    /// Recorded before its sheet was placed, and not (yet) confirmed placed:
+    /// a writer is at work, or died (see [`Ledger::writer`]).
+    Pending,
+    /// Its writer stopped before the sheet was placed (or before it was
+    /// known to have reached stdout): no sheet of this set should exist.
+    Unprinted,
 }
 
 impl Status {
@@ -32,6 +44,8 @@ impl Status {
             Status::Current => "current",
             Status::Superseded => "superseded",
             Status::Revoked => "revoked",
+            Status::Pending => "pending",
+            Status::Unprinted => "unprinted",
         }
     }
 
@@ -41,6 +55,8 @@ impl Status {
             "current" => Some(Status::Current),
             "superseded" => Some(Status::Superseded),
             "revoked" => Some(Status::Revoked),
+            "pending" => Some(Status::Pending),
+            "unprinted" => Some(Status::Unprinted),
             _ => None,
         }
     }
@@ -74,6 +90,13 @@ pub struct GenerationRecord {
     pub custodian: Option<String>,
     #[serde(serialize_with = "optional_date")]
     pub next_inventory: Option<NaiveDate>,
+    /// The sheet's language and paper (`ja`, `a4`), and the organisation
+    /// printed on it; absent for generations recorded before schema 2.
+    pub lang: Option<String>,
+    pub paper: Option<String>,
+    pub organisation: Option<String>,
+    /// The run (one process of the tool) that issued it, when recorded.
+    pub run: Option<String>,
     pub status: Status,
     #[serde(serialize_with = "optional_rfc3339")]
     pub status_changed_at: Option<DateTime<FixedOffset>>,
@@ -105,6 +128,57 @@ pub struct NewGeneration {
     pub location: Option<String>,
     pub custodian: Option<String>,
     pub next_inventory: Option<NaiveDate>,
+    pub lang: Option<String>,
+    pub paper: Option<String>,
+    pub organisation: Option<String>,
+    pub run: Option<String>,
+}
+
+/// Which file of a generation a [`Placement`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Sheet,
+    Verifier,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Sheet => "sheet",
+            Role::Verifier => "verifier",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Role> {
+        match name {
+            "sheet" => Some(Role::Sheet),
+            "verifier" => Some(Role::Verifier),
+            _ => None,
+        }
+    }
+}
+
+/// A file a pending generation is about to place, recorded before it is
+/// placed so that a writer that dies can be finished or undone: where it
+/// goes, which file it is, and where a file it replaces is kept meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    pub role: Role,
+    /// The machine whose folders `path` and `aside` are in.
+    pub host: String,
+    /// The destination; `-` for stdout.
+    pub path: String,
+    /// The new file's identity (device, inode); none for stdout.
+    pub file: Option<(u64, u64)>,
+    /// Where the file it replaces is kept until the generation is finished.
+    pub aside: Option<String>,
+}
+
+/// A generation recorded as pending, with its placements.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub record: GenerationRecord,
+    pub placements: Vec<Placement>,
 }
 
 /// What the ledger says a new set for an account replaces.
@@ -112,8 +186,11 @@ pub struct NewGeneration {
 pub struct Lineage {
     /// The account's current set, if any.
     pub current: Option<GenerationRecord>,
-    /// Every other generation of the account, newest first (superseded or revoked).
+    /// Every other generation of the account whose sheet was printed, newest
+    /// first (superseded or revoked): sheets that may still exist.
     pub earlier: Vec<GenerationRecord>,
+    /// A generation still pending (another machine's writer stopped part-way).
+    pub pending: Option<GenerationRecord>,
     /// 1 for a new account, else the highest generation plus one.
     pub next_generation: u32,
 }
@@ -124,21 +201,38 @@ impl Lineage {
         let next_generation = newest_first
             .first()
             .map_or(1, |newest| newest.generation.saturating_add(1));
-        let (current, earlier): (Vec<_>, Vec<_>) = newest_first
-            .into_iter()
-            .partition(|r| r.status == Status::Current);
-        Lineage {
-            current: current.into_iter().next(),
-            earlier,
+        let mut lineage = Lineage {
+            current: None,
+            earlier: Vec::new(),
+            pending: None,
             next_generation,
+        };
+        for record in newest_first {
+            match record.status {
+                Status::Current => lineage.current = Some(record),
+                Status::Superseded | Status::Revoked => lineage.earlier.push(record),
+                Status::Pending => lineage.pending = Some(record),
+                Status::Unprinted => {}
+            }
         }
+        lineage
     }
 }
 
-/// Reading the ledger, and starting the one kind of write it allows.
+/// Reading the ledger, and taking its writer lock to change it.
 pub trait Ledger {
-    /// Starts a write transaction that holds the writer lock from the start
-    /// (SQLite: `BEGIN IMMEDIATE`, with a busy timeout so concurrent writers wait).
+    /// Takes the ledger's writer lock, waiting while another writer holds it
+    /// (up to a busy timeout, or until `give_up` says stop), and holds it
+    /// until the writer is dropped. SQLite: an exclusive lock on the file
+    /// `<ledger>.lock` beside it, which the kernel releases when a process dies.
+    fn writer<'a>(
+        &'a mut self,
+        give_up: &dyn Fn() -> bool,
+    ) -> Result<Box<dyn Writer + 'a>, LedgerError>;
+    /// Takes the writer lock only if it is free right now; `None` when another writer holds it.
+    fn try_writer(&mut self) -> Result<Option<Box<dyn Writer + '_>>, LedgerError>;
+    /// A writer and one transaction, for tests that need only one.
+    #[cfg(test)]
     fn begin_write(&mut self) -> Result<Box<dyn WriteTxn + '_>, LedgerError>;
     /// One summary per account, sorted by account: its current generation, or
     /// its latest one if none is current.
@@ -164,12 +258,48 @@ pub trait Ledger {
     ) -> Result<Option<(GenerationRecord, Option<GenerationRecord>)>, LedgerError>;
 }
 
+/// The writer lock, held until dropped; transactions run under it.
+pub trait Writer {
+    fn begin(&mut self) -> Result<Box<dyn WriteTxn + '_>, LedgerError>;
+}
+
 /// A write transaction; dropping it without [`WriteTxn::commit`] rolls back.
 pub trait WriteTxn {
     fn lineage(&mut self, account: &str) -> Result<Lineage, LedgerError>;
     /// Records `new` as the account's next generation, current, and marks the
-    /// previous current one superseded by it. Returns the generation number.
-    fn record_generation(&mut self, new: &NewGeneration) -> Result<u32, LedgerError>;
+    /// previous current one superseded by it, in one step (no files to place).
+    /// Returns the generation number.
+    #[cfg(test)]
+    fn record_generation(&mut self, new: &NewGeneration) -> Result<u32, LedgerError> {
+        let generation = self.record_pending(new, &[])?;
+        self.finish(&new.set_id)?;
+        Ok(generation)
+    }
+    /// Records `new` as the account's next generation, pending, with the
+    /// files it is about to place. Returns the generation number.
+    fn record_pending(
+        &mut self,
+        new: &NewGeneration,
+        placements: &[Placement],
+    ) -> Result<u32, LedgerError>;
+    /// Every pending generation, with its placements, and the placements of
+    /// finished generations whose aside file may still be there.
+    fn pending(&mut self) -> Result<Vec<Pending>, LedgerError>;
+    /// The pending generation becomes current and the account's current one
+    /// superseded by it (at its issue time). Its placements are forgotten,
+    /// but for those with an aside file, which stay until [`WriteTxn::forget_aside`].
+    fn finish(&mut self, set_id: &SetId) -> Result<(), LedgerError>;
+    /// The pending generation never was: its row and placements are removed
+    /// (the writer is alive and placed nothing).
+    fn abandon(&mut self, set_id: &SetId) -> Result<(), LedgerError>;
+    /// The pending generation's writer died before its sheet was placed.
+    fn mark_unprinted(
+        &mut self,
+        set_id: &SetId,
+        at: DateTime<FixedOffset>,
+    ) -> Result<(), LedgerError>;
+    /// The aside file of a placement is gone: forget the placement.
+    fn forget_aside(&mut self, set_id: &SetId, role: Role) -> Result<(), LedgerError>;
     /// Marks code `number` of the account's current set used; returns the updated record.
     fn mark_used(
         &mut self,

@@ -10,9 +10,11 @@ use rusqlite::types::Type;
 use rusqlite::{Connection, ErrorCode, OpenFlags, Row, TransactionBehavior};
 
 use super::{
-    GenerationRecord, Ledger, LedgerError, Lineage, NewGeneration, Status, UsedCode, WriteTxn,
+    GenerationRecord, Ledger, LedgerError, Lineage, NewGeneration, Pending, Placement, Role,
+    Status, UsedCode, WriteTxn, Writer,
 };
 use crate::codes::SetId;
+use crate::files::{FileLock, LockError, lock_file};
 
 /// Marks the file as ours (`PRAGMA application_id`, "RSLG"), so a SQLite file
 /// some other program made is never mistaken for a ledger.
@@ -20,7 +22,7 @@ pub(super) const APPLICATION_ID: i32 = 0x5253_4c47;
 
 /// Schema steps: step `i` takes `user_version` from `i` to `i + 1`, all in one
 /// transaction. A new schema version is one more entry here.
-pub(super) const MIGRATIONS: &[&str] = &[SCHEMA_V1];
+pub(super) const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2];
 
 /// The schema version this build writes and reads.
 pub(super) const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -63,14 +65,121 @@ CREATE TABLE used_codes (
 ) STRICT;
 ";
 
+// Schema 2: a generation is recorded `pending` before its files are placed
+// (the statuses grow two, which in SQLite means a new table), with the files
+// it places in `placements` until it is finished or undone; and what a
+// regeneration carries over (language, paper, organisation); and the run
+// (one process) that issued it, so a batch sees an account twice in its file.
+const SCHEMA_V2: &str = "
+CREATE TABLE generations_v2 (
+    account           TEXT NOT NULL,
+    generation        INTEGER NOT NULL CHECK (generation >= 1),
+    set_id            TEXT NOT NULL UNIQUE,
+    issued_at         TEXT NOT NULL,
+    count             INTEGER NOT NULL CHECK (count >= 0),
+    format            TEXT NOT NULL,
+    source            TEXT NOT NULL,
+    copies            INTEGER NOT NULL CHECK (copies >= 0),
+    location          TEXT,
+    custodian         TEXT,
+    next_inventory    TEXT,
+    lang              TEXT,
+    paper             TEXT,
+    organisation      TEXT,
+    run               TEXT,
+    status            TEXT NOT NULL
+                      CHECK (status IN ('current', 'superseded', 'revoked', 'pending', 'unprinted')),
+    status_changed_at TEXT,
+    superseded_by     TEXT REFERENCES generations (set_id) DEFERRABLE INITIALLY DEFERRED,
+    UNIQUE (account, generation)
+) STRICT;
+INSERT INTO generations_v2 (account, generation, set_id, issued_at, count, format, source,
+    copies, location, custodian, next_inventory, status, status_changed_at, superseded_by)
+SELECT account, generation, set_id, issued_at, count, format, source,
+    copies, location, custodian, next_inventory, status, status_changed_at, superseded_by
+FROM generations;
+DROP TABLE generations;
+ALTER TABLE generations_v2 RENAME TO generations;
+CREATE UNIQUE INDEX one_current_per_account ON generations (account) WHERE status = 'current';
+CREATE UNIQUE INDEX one_pending_per_account ON generations (account) WHERE status = 'pending';
+CREATE TABLE placements (
+    set_id TEXT NOT NULL REFERENCES generations (set_id),
+    role   TEXT NOT NULL CHECK (role IN ('sheet', 'verifier')),
+    host   TEXT NOT NULL,
+    path   TEXT NOT NULL,
+    dev    INTEGER,
+    ino    INTEGER,
+    aside  TEXT,
+    PRIMARY KEY (set_id, role)
+) STRICT;
+";
+
 const COLUMNS: &str = "account, generation, set_id, issued_at, count, format, source, copies, \
-     location, custodian, next_inventory, status, status_changed_at, superseded_by";
+     location, custodian, next_inventory, status, status_changed_at, superseded_by, \
+     lang, paper, organisation, run";
 
 /// The ledger in a SQLite file, in rollback-journal mode: one file to back up,
 /// and readers need no write access to the folder (WAL would need a -shm file).
 pub struct SqliteLedger {
     conn: Connection,
     path: PathBuf,
+    /// Whether to stop waiting for a lock (Ctrl-C).
+    stop: fn() -> bool,
+}
+
+/// The writer lock: an exclusive lock on `<ledger>.lock`, and the connection.
+struct SqliteWriter<'a> {
+    conn: &'a mut Connection,
+    path: &'a Path,
+    _lock: FileLock,
+}
+
+impl Writer for SqliteWriter<'_> {
+    fn begin(&mut self) -> Result<Box<dyn WriteTxn + '_>, LedgerError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| write_err(self.path, e))?;
+        Ok(Box::new(SqliteWriteTxn {
+            tx,
+            path: self.path,
+            _lock: None,
+        }))
+    }
+}
+
+/// The lock file beside a ledger file.
+pub fn lock_path(ledger: &Path) -> PathBuf {
+    let mut name = ledger.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Every file a ledger at `path` consists of or keeps beside it: the file, the
+/// lock, SQLite's journals, and the copies kept before a schema upgrade.
+/// No output may ever be one of these.
+pub fn own_files(path: &Path) -> Vec<PathBuf> {
+    let with = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    let mut files = vec![
+        path.to_owned(),
+        lock_path(path),
+        with("-journal"),
+        with("-wal"),
+        with("-shm"),
+    ];
+    files.extend((1..SCHEMA_VERSION).map(|v| backup_path(path, v)));
+    files
+}
+
+/// Where the copy of a ledger at schema `version` is kept before it is upgraded.
+pub fn backup_path(path: &Path, version: u32) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".schema{version}.bak"));
+    PathBuf::from(name)
 }
 
 /// What a file turned out to hold, judged before anything is written to it.
@@ -133,8 +242,16 @@ impl SqliteLedger {
             Contents::Ours(_) => Ok(SqliteLedger {
                 conn,
                 path: path.to_owned(),
+                stop: never,
             }),
         }
+    }
+
+    /// Stops waits for a lock (the writer lock, SQLite's own) as soon as
+    /// `stop` says so: Ctrl-C then ends a wait at once.
+    pub fn stop_when(&mut self, stop: fn() -> bool) -> Result<(), LedgerError> {
+        self.stop = stop;
+        wait_while_busy(&mut self.conn, &self.path, stop)
     }
 
     /// `open` with the SQLite open flags as a parameter, so tests can simulate
@@ -159,6 +276,9 @@ impl SqliteLedger {
         let contents = inspect(&conn).map_err(|e| sql_err(path, e))?;
         check_contents(path, contents)?;
         if contents != Contents::Ours(SCHEMA_VERSION) {
+            if let Contents::Ours(found) = contents {
+                keep_a_copy(&conn, path, found)?;
+            }
             migrate(&mut conn, MIGRATIONS).map_err(|e| match e {
                 Migration::Refused(contents) => match check_contents(path, contents) {
                     Err(refusal) => refusal,
@@ -171,6 +291,7 @@ impl SqliteLedger {
         Ok(SqliteLedger {
             conn,
             path: path.to_owned(),
+            stop: never,
         })
     }
 
@@ -190,14 +311,49 @@ impl SqliteLedger {
 }
 
 impl Ledger for SqliteLedger {
+    fn writer<'a>(
+        &'a mut self,
+        give_up: &dyn Fn() -> bool,
+    ) -> Result<Box<dyn Writer + 'a>, LedgerError> {
+        let lock =
+            lock_file(&lock_path(&self.path), BUSY_TIMEOUT, give_up).map_err(|e| match e {
+                LockError::Busy | LockError::Stopped => LedgerError::Busy(self.path.clone()),
+                LockError::Io(err) => io_err(&lock_path(&self.path), &self.path, err),
+            })?;
+        Ok(Box::new(SqliteWriter {
+            conn: &mut self.conn,
+            path: &self.path,
+            _lock: lock,
+        }))
+    }
+
+    fn try_writer(&mut self) -> Result<Option<Box<dyn Writer + '_>>, LedgerError> {
+        match lock_file(&lock_path(&self.path), Duration::ZERO, &|| false) {
+            Ok(lock) => Ok(Some(Box::new(SqliteWriter {
+                conn: &mut self.conn,
+                path: &self.path,
+                _lock: lock,
+            }))),
+            Err(LockError::Busy | LockError::Stopped) => Ok(None),
+            Err(LockError::Io(err)) => Err(io_err(&lock_path(&self.path), &self.path, err)),
+        }
+    }
+
+    #[cfg(test)]
     fn begin_write(&mut self) -> Result<Box<dyn WriteTxn + '_>, LedgerError> {
-        let SqliteLedger { conn, path } = self;
+        let stop = self.stop;
+        let lock = lock_file(&lock_path(&self.path), BUSY_TIMEOUT, &stop).map_err(|e| match e {
+            LockError::Busy | LockError::Stopped => LedgerError::Busy(self.path.clone()),
+            LockError::Io(err) => io_err(&lock_path(&self.path), &self.path, err),
+        })?;
+        let SqliteLedger { conn, path, .. } = self;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| write_err(path, e))?;
         Ok(Box::new(SqliteWriteTxn {
             tx,
             path: path.as_path(),
+            _lock: Some(lock),
         }))
     }
 
@@ -254,9 +410,82 @@ impl Ledger for SqliteLedger {
 struct SqliteWriteTxn<'a> {
     tx: rusqlite::Transaction<'a>,
     path: &'a Path,
+    /// The writer lock, when the transaction took it itself ([`Ledger::begin_write`]).
+    _lock: Option<FileLock>,
 }
 
 impl SqliteWriteTxn<'_> {
+    /// Inserts `new` as the account's next generation with `status`.
+    fn insert(&mut self, new: &NewGeneration, status: Status) -> Result<u32, LedgerError> {
+        let taken: bool = self
+            .tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM generations WHERE set_id = ?1)",
+                [new.set_id.as_str()],
+                |row| row.get(0),
+            )
+            .map_err(|e| write_err(self.path, e))?;
+        if taken {
+            return Err(LedgerError::DuplicateSetId(new.set_id.clone()));
+        }
+        let generation: u32 = self
+            .tx
+            .query_row(
+                "SELECT coalesce(max(generation), 0) + 1 FROM generations WHERE account = ?1",
+                [&new.account],
+                |row| row.get(0),
+            )
+            .map_err(|e| write_err(self.path, e))?;
+        self.tx
+            .execute(
+                &format!(
+                    "INSERT INTO generations ({COLUMNS})
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, NULL,
+                             ?13, ?14, ?15, ?16)"
+                ),
+                rusqlite::params![
+                    new.account,
+                    generation,
+                    new.set_id.as_str(),
+                    new.issued_at.to_rfc3339(),
+                    new.count,
+                    new.format,
+                    new.source,
+                    new.copies,
+                    new.location,
+                    new.custodian,
+                    new.next_inventory.map(|d| d.format("%Y-%m-%d").to_string()),
+                    status.as_str(),
+                    new.lang,
+                    new.paper,
+                    new.organisation,
+                    new.run,
+                ],
+            )
+            .map_err(|e| write_err(self.path, e))?;
+        Ok(generation)
+    }
+
+    fn query_placements(&self, set_id: &SetId) -> rusqlite::Result<Vec<Placement>> {
+        let mut stmt = self.tx.prepare(
+            "SELECT role, host, path, dev, ino, aside FROM placements WHERE set_id = ?1 ORDER BY role",
+        )?;
+        stmt.query_map([set_id.as_str()], |row| {
+            let role: String = row.get(0)?;
+            let dev: Option<i64> = row.get(3)?;
+            let ino: Option<i64> = row.get(4)?;
+            Ok(Placement {
+                role: Role::from_name(&role)
+                    .ok_or_else(|| conversion(0, format!("unknown role `{role}`").into()))?,
+                host: row.get(1)?,
+                path: row.get(2)?,
+                file: dev.zip(ino).map(|(d, i)| (d as u64, i as u64)),
+                aside: row.get(5)?,
+            })
+        })?
+        .collect()
+    }
+
     /// The account's current set, with the errors `mark_used` and `revoke` give.
     fn require_current(&self, account: &str) -> Result<GenerationRecord, LedgerError> {
         if let Some(current) = current_of(&self.tx, self.path, account)? {
@@ -297,51 +526,133 @@ impl WriteTxn for SqliteWriteTxn<'_> {
         Ok(Lineage::from_newest_first(newest_first))
     }
 
-    fn record_generation(&mut self, new: &NewGeneration) -> Result<u32, LedgerError> {
-        let taken: bool = self
+    fn record_pending(
+        &mut self,
+        new: &NewGeneration,
+        placements: &[Placement],
+    ) -> Result<u32, LedgerError> {
+        let generation = self.insert(new, Status::Pending)?;
+        for p in placements {
+            let (dev, ino) = match p.file {
+                // Device and inode numbers fit an i64 on every system we run on;
+                // stored as their bit pattern either way.
+                Some((dev, ino)) => (Some(dev as i64), Some(ino as i64)),
+                None => (None, None),
+            };
+            self.tx
+                .execute(
+                    "INSERT INTO placements (set_id, role, host, path, dev, ino, aside)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    rusqlite::params![
+                        new.set_id.as_str(),
+                        p.role.as_str(),
+                        p.host,
+                        p.path,
+                        dev,
+                        ino,
+                        p.aside
+                    ],
+                )
+                .map_err(|e| write_err(self.path, e))?;
+        }
+        Ok(generation)
+    }
+
+    fn pending(&mut self) -> Result<Vec<Pending>, LedgerError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM generations
+             WHERE status = 'pending'
+                OR set_id IN (SELECT set_id FROM placements WHERE aside IS NOT NULL)
+             ORDER BY account, generation"
+        );
+        let records = query_records(&self.tx, self.path, &sql, [])?;
+        let mut out = Vec::with_capacity(records.len());
+        for record in records {
+            let placements = self
+                .query_placements(&record.set_id)
+                .map_err(|e| sql_err(self.path, e))?;
+            out.push(Pending { record, placements });
+        }
+        Ok(out)
+    }
+
+    fn finish(&mut self, set_id: &SetId) -> Result<(), LedgerError> {
+        let (account, issued_at): (String, String) = self
             .tx
             .query_row(
-                "SELECT EXISTS (SELECT 1 FROM generations WHERE set_id = ?1)",
-                [new.set_id.as_str()],
-                |row| row.get(0),
+                "SELECT account, issued_at FROM generations WHERE set_id = ?1 AND status = 'pending'",
+                [set_id.as_str()],
+                |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .map_err(|e| write_err(self.path, e))?;
-        if taken {
-            return Err(LedgerError::DuplicateSetId(new.set_id.clone()));
+        let write = |sql: &str, params: &[&dyn rusqlite::ToSql]| {
+            self.tx
+                .execute(sql, params)
+                .map_err(|e| write_err(self.path, e))
+        };
+        // Supersede first: the partial unique index allows one current row
+        // per account. A never-printed generation is superseded too, so it
+        // names what took its place.
+        write(
+            "UPDATE generations
+             SET status = CASE status WHEN 'current' THEN 'superseded' ELSE status END,
+                 status_changed_at = CASE status WHEN 'current' THEN ?2 ELSE status_changed_at END,
+                 superseded_by = ?3
+             WHERE account = ?1 AND (status = 'current' OR (status = 'unprinted' AND superseded_by IS NULL))",
+            &[&account, &issued_at, &set_id.as_str()],
+        )?;
+        write(
+            "UPDATE generations SET status = 'current' WHERE set_id = ?1",
+            &[&set_id.as_str()],
+        )?;
+        write(
+            "DELETE FROM placements WHERE set_id = ?1 AND aside IS NULL",
+            &[&set_id.as_str()],
+        )?;
+        Ok(())
+    }
+
+    fn abandon(&mut self, set_id: &SetId) -> Result<(), LedgerError> {
+        for sql in [
+            "DELETE FROM placements WHERE set_id = ?1",
+            "DELETE FROM generations WHERE set_id = ?1 AND status = 'pending'",
+        ] {
+            self.tx
+                .execute(sql, [set_id.as_str()])
+                .map_err(|e| write_err(self.path, e))?;
         }
-        let generation = self.lineage(&new.account)?.next_generation;
-        let issued_at = new.issued_at.to_rfc3339();
-        // Supersede first: the partial unique index allows one current row per account.
+        Ok(())
+    }
+
+    fn mark_unprinted(
+        &mut self,
+        set_id: &SetId,
+        at: DateTime<FixedOffset>,
+    ) -> Result<(), LedgerError> {
         self.tx
             .execute(
-                "UPDATE generations
-                 SET status = 'superseded', status_changed_at = ?2, superseded_by = ?3
-                 WHERE account = ?1 AND status = 'current'",
-                (&new.account, &issued_at, new.set_id.as_str()),
+                "UPDATE generations SET status = 'unprinted', status_changed_at = ?2
+                 WHERE set_id = ?1 AND status = 'pending'",
+                (set_id.as_str(), at.to_rfc3339()),
             )
             .map_err(|e| write_err(self.path, e))?;
         self.tx
             .execute(
-                &format!(
-                    "INSERT INTO generations ({COLUMNS})
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'current', NULL, NULL)"
-                ),
-                rusqlite::params![
-                    new.account,
-                    generation,
-                    new.set_id.as_str(),
-                    issued_at,
-                    new.count,
-                    new.format,
-                    new.source,
-                    new.copies,
-                    new.location,
-                    new.custodian,
-                    new.next_inventory.map(|d| d.format("%Y-%m-%d").to_string()),
-                ],
+                "DELETE FROM placements WHERE set_id = ?1",
+                [set_id.as_str()],
             )
             .map_err(|e| write_err(self.path, e))?;
-        Ok(generation)
+        Ok(())
+    }
+
+    fn forget_aside(&mut self, set_id: &SetId, role: Role) -> Result<(), LedgerError> {
+        self.tx
+            .execute(
+                "DELETE FROM placements WHERE set_id = ?1 AND role = ?2",
+                (set_id.as_str(), role.as_str()),
+            )
+            .map_err(|e| write_err(self.path, e))?;
+        Ok(())
     }
 
     fn mark_used(
@@ -451,14 +762,31 @@ fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, LedgerError> {
     // No SQLITE_OPEN_CREATE (we made the file) and no URI parsing of the path.
     let mut conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
         .map_err(|e| sql_err(path, e))?;
-    // Wait for the writer lock, but give up at once when Ctrl-C asks the
-    // process to stop: nothing is recorded yet, so nothing is lost.
+    wait_while_busy(&mut conn, path, never)?;
+    conn.pragma_update(None, "foreign_keys", true)
+        .map_err(|e| sql_err(path, e))?;
+    Ok(conn)
+}
+
+fn never() -> bool {
+    false
+}
+
+/// SQLite's own lock: writers are kept apart by the writer lock, but a
+/// writer's commit still waits for readers to finish, and a reader for a
+/// commit. Waits up to the busy timeout, or until `stop` says to give up
+/// (nothing is recorded yet then, so nothing is lost).
+fn wait_while_busy(
+    conn: &mut Connection,
+    path: &Path,
+    stop: fn() -> bool,
+) -> Result<(), LedgerError> {
     let mut waited = Duration::ZERO;
     conn.busy_handler(Some(move |count: i32| {
         if count == 0 {
             waited = Duration::ZERO;
         }
-        if crate::interrupt::requested() || waited >= BUSY_TIMEOUT {
+        if stop() || waited >= BUSY_TIMEOUT {
             return false;
         }
         let step = BUSY_STEPS_MS
@@ -470,10 +798,7 @@ fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, LedgerError> {
         waited += step;
         true
     }))
-    .map_err(|e| sql_err(path, e))?;
-    conn.pragma_update(None, "foreign_keys", true)
-        .map_err(|e| sql_err(path, e))?;
-    Ok(conn)
+    .map_err(|e| sql_err(path, e))
 }
 
 /// Reads what the file holds without writing anything. One statement, so the
@@ -521,10 +846,41 @@ impl From<rusqlite::Error> for Migration {
     }
 }
 
+/// Keeps a copy of a ledger at schema `found` beside it before it is
+/// upgraded ([`backup_path`]), so the upgrade can be undone by hand. A copy
+/// already there (a concurrent process made it, or an earlier attempt) is kept.
+fn keep_a_copy(conn: &Connection, path: &Path, found: u32) -> Result<(), LedgerError> {
+    let backup = backup_path(path, found);
+    if backup.exists() {
+        return Ok(());
+    }
+    // VACUUM INTO reads one consistent snapshot and writes a new file; the
+    // copy is made private like the ledger.
+    conn.execute("VACUUM INTO ?1", [backup.to_string_lossy()])
+        .map_err(|e| write_err(path, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&backup, fs::Permissions::from_mode(0o600))
+            .map_err(|e| LedgerError::Io(backup.clone(), e))?;
+    }
+    Ok(())
+}
+
 /// Applies the steps `migrations[found..]` in one immediate transaction. The
 /// contents are looked at again under the lock: a concurrent process may have
 /// migrated first, or the file may have changed since `inspect`.
+///
+/// Foreign keys are off while a step rebuilds a table (as SQLite's own
+/// procedure for schema changes asks) and checked before the commit.
 pub(super) fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<(), Migration> {
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let result = migrate_steps(conn, migrations);
+    conn.pragma_update(None, "foreign_keys", true)?;
+    result
+}
+
+fn migrate_steps(conn: &mut Connection, migrations: &[&str]) -> Result<(), Migration> {
     let target = u32::try_from(migrations.len()).unwrap_or(u32::MAX);
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let found = match inspect(&tx)? {
@@ -534,6 +890,15 @@ pub(super) fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<(), 
     };
     for step in migrations.iter().skip(found as usize) {
         tx.execute_batch(step)?;
+    }
+    let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
+        row.get(0)
+    })?;
+    if broken > 0 {
+        return Err(Migration::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT),
+            Some(format!("{broken} broken references after the upgrade")),
+        )));
     }
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
     tx.pragma_update(None, "user_version", target)?;
@@ -637,6 +1002,10 @@ fn record_from_row(row: &Row<'_>) -> rusqlite::Result<GenerationRecord> {
             Some(_) => Some(set_id_at(row, 13)?),
             None => None,
         },
+        lang: row.get(14)?,
+        paper: row.get(15)?,
+        organisation: row.get(16)?,
+        run: row.get(17)?,
         used: Vec::new(),
     })
 }

@@ -363,6 +363,16 @@ fn sheet_and_file_errors() -> Vec<(&'static str, Error)> {
             }
             .into(),
         ),
+        ("output_stdout_closed", OutputError::StdoutClosed.into()),
+        (
+            "output_protected",
+            OutputError::Protected {
+                path: path("../ledger.db"),
+                file: path("/home/a/.local/share/recovery-sheet/ledger.db"),
+                flag: "-o",
+            }
+            .into(),
+        ),
     ]
 }
 
@@ -538,6 +548,14 @@ fn ledger_errors() -> Vec<(&'static str, Error)> {
             "ledger_sqlite",
             LedgerError::Sqlite(path("l.db"), rusqlite::Error::QueryReturnedNoRows).into(),
         ),
+        (
+            "pending_elsewhere",
+            Error::PendingElsewhere {
+                account: "shop@example.com".into(),
+                generation: 4,
+                set_id: "7K2Q-M9XA".into(),
+            },
+        ),
     ]
 }
 
@@ -644,6 +662,18 @@ fn verifier_errors() -> Vec<(&'static str, Error)> {
                 path: path("v.json"),
             }
             .into(),
+        ),
+        (
+            "verifier_hard_linked",
+            VerifierError::HardLinked {
+                path: path("v.json"),
+                links: 2,
+            }
+            .into(),
+        ),
+        (
+            "verifier_not_printed",
+            Error::StaleVerifier(Msg::new("verifier_not_printed").with("generation", 2)),
         ),
     ]
 }
@@ -996,5 +1026,39 @@ pub fn localized() -> Vec<(&'static str, Box<dyn Localized>)> {
     for (label, w) in other_import_warnings() {
         out.push((label, Box::new(w)));
     }
+    for (label, r) in recovered() {
+        out.push((label, Box::new(r)));
+    }
     out
+}
+
+/// What recovering after a crash reports, one of each.
+fn recovered() -> Vec<(&'static str, crate::app::issue::Recovered)> {
+    use crate::app::issue::Recovered;
+    use crate::ledger::{GenerationRecord, Status};
+    let record = GenerationRecord {
+        account: "shop@example.com".into(),
+        generation: 4,
+        set_id: SetId::parse("7K2Q-M9XA").unwrap(),
+        issued_at: DateTime::parse_from_rfc3339("2026-11-22T14:31:00+09:00").unwrap(),
+        count: 10,
+        format: "XXXX-XXXX-XXXX-XXXX".into(),
+        source: "generated".into(),
+        copies: 1,
+        location: None,
+        custodian: None,
+        next_inventory: None,
+        lang: None,
+        paper: None,
+        organisation: None,
+        run: None,
+        status: Status::Pending,
+        status_changed_at: None,
+        superseded_by: None,
+        used: Vec::new(),
+    };
+    vec![
+        ("recovered_finished", Recovered::Finished(record.clone())),
+        ("recovered_never_printed", Recovered::NeverPrinted(record)),
+    ]
 }
