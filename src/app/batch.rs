@@ -5,7 +5,7 @@
 //! has its own ledger connection and makes its sheet without the writer lock;
 //! only recording takes the lock (see [`issue::issue`]).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Read;
 use std::io::{self, BufRead, BufReader, IsTerminal};
@@ -348,11 +348,14 @@ struct Input {
     columns: Columns,
     /// The file could not be read on: every worker stops taking rows.
     broken: bool,
+    /// Accounts of the rows being made right now, and their row numbers.
+    in_flight: HashMap<String, u64>,
 }
 
 /// What a worker takes from the input.
 enum Next {
-    Row(Box<Row>),
+    /// A row to make, and its account label.
+    Row(Box<Row>, String),
     /// A row that cannot be made into a sheet.
     Bad {
         number: u64,
@@ -394,6 +397,7 @@ impl Input {
             records,
             columns,
             broken: false,
+            in_flight: HashMap::new(),
         })
     }
 
@@ -430,11 +434,21 @@ impl Input {
             Ok(parsed) => parsed,
             Err(error) => return bad(account, error),
         };
-        // An account on two rows is refused when the second is recorded: the
-        // ledger knows this run printed it (see `issue::Plan::new`), so no
-        // list of accounts grows with the file.
-        let _ = label;
-        Ok(Next::Row(Box::new(row)))
+        // An account on two rows: the later row is refused. While the
+        // earlier one is still being made, this list of rows in progress
+        // (one per worker) says so; once it is recorded, the ledger does
+        // (this run printed it: see `issue::Plan::new`). No list of every
+        // account grows with the file.
+        if let Some(first) = self.in_flight.get(&label) {
+            let error = Error::InvalidValue(
+                Msg::new("batch_duplicate_account")
+                    .with("account", &label)
+                    .with("first", first),
+            );
+            return bad(&label, error);
+        }
+        self.in_flight.insert(label.clone(), number);
+        Ok(Next::Row(Box::new(row), label))
     }
 }
 
@@ -676,8 +690,13 @@ impl Worker<'_> {
                     account,
                     error,
                 } => (number, account, Err(error)),
-                Next::Row(row) => {
+                Next::Row(row, label) => {
                     let result = self.issue_row(&row, &mut ledger, &mut rng);
+                    input
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .in_flight
+                        .remove(&label);
                     (row.number, row.sheet.account.trim().to_owned(), result)
                 }
             };
@@ -890,6 +909,7 @@ pub(crate) fn sample_errors(dir: &Path) -> Vec<(&'static str, Error)> {
     let mut labels = [
         "batch_not_a_choice",
         "batch_not_a_number",
+        "batch_duplicate_account",
         "batch_row_too_wide",
         "batch_row_not_utf8",
     ]
@@ -897,7 +917,7 @@ pub(crate) fn sample_errors(dir: &Path) -> Vec<(&'static str, Error)> {
     loop {
         match input.next(&args) {
             Ok(Next::End) => break,
-            Ok(Next::Row(_)) => {}
+            Ok(Next::Row(..)) => {}
             Ok(Next::Bad { error, .. }) => out.push((labels.next().unwrap(), error)),
             Err(e) => panic!("{e}"),
         }

@@ -13,6 +13,8 @@ use crate::messages::Msg;
 use crate::verifier::{self, Verifier, VerifierError};
 
 pub fn command(ctx: &Context, args: &VerifyArgs) -> Result<(), Error> {
+    // What a `verify` killed while recording a use left beside the file.
+    crate::files::sweep(&crate::files::parent_dir(&args.verifier));
     // Load first: a bad file is reported before anyone types a code.
     let loaded = Verifier::load(&args.verifier)?;
     refuse_stale(ctx, &loaded)?;

@@ -100,7 +100,6 @@ fn good_rows_print_and_bad_rows_are_reported_with_their_row_number() {
     assert_eq!(out.status.code(), Some(9), "{stderr}");
     for expected in [
         "row 5 (bad-lang): error: lang `fr` is not one of ja, en",
-        "row 6 (shop@example.com): error: account `shop@example.com` is also on row 2",
         "row 7: error: the account is empty",
         "row 8 (too-weak): error: the format gives only 10.0 bits",
         "row 9 (zero): error: count 0 is out of range",
@@ -112,6 +111,15 @@ fn good_rows_print_and_bad_rows_are_reported_with_their_row_number() {
             "missing `{expected}` in:\n{stderr}"
         );
     }
+    // The later row of an account given twice fails, whether the earlier
+    // was still being made (its row is named) or already recorded.
+    assert!(
+        stderr.contains("row 6 (shop@example.com): error: account `shop@example.com` is also on row 2")
+            || stderr.contains(
+                "row 6 (shop@example.com): error: shop@example.com is on an earlier row of this file too"
+            ),
+        "{stderr}"
+    );
 
     // The three good rows: a sheet each, recorded, and nothing else.
     let sheets = sheets_in(&env.work().join("sheets"));

@@ -3,6 +3,7 @@
 mod common;
 
 mod batch;
+mod crash;
 mod daily;
 mod harness;
 mod import;
