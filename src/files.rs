@@ -32,6 +32,17 @@ pub enum Overwrite {
     Replace,
 }
 
+impl Overwrite {
+    /// From `--force` at the edge (a flag, a batch option, a form's box).
+    pub fn when_forced(force: bool) -> Overwrite {
+        if force {
+            Overwrite::Replace
+        } else {
+            Overwrite::Refuse
+        }
+    }
+}
+
 /// A file's identity on this machine (device and inode): the same file
 /// however its path is spelt, through `..`, symlinks or hard links.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

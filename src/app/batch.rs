@@ -159,16 +159,8 @@ impl Row {
                 next_inventory: None,
                 template: None,
                 output: Output::DefaultNameIn(args.out_dir.clone(), "--out-dir"),
-                overwrite: if args.force {
-                    Overwrite::Replace
-                } else {
-                    Overwrite::Refuse
-                },
-                supersede: if args.regenerate {
-                    Supersede::Allow
-                } else {
-                    Supersede::Refuse
-                },
+                overwrite: Overwrite::when_forced(args.force),
+                supersede: Supersede::when_asked(args.regenerate),
             },
             format: cell("format").map(str::to_owned),
             count: parse_number("count", cell("count"))?,
@@ -597,11 +589,7 @@ pub fn command(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
             "--verifier-dir",
         ),
         params,
-        overwrite: if args.force {
-            Overwrite::Replace
-        } else {
-            Overwrite::Refuse
-        },
+        overwrite: Overwrite::when_forced(args.force),
         threads: NonZeroUsize::MIN,
     });
     let protected = ctx.protected_files(&[&args.csv])?;

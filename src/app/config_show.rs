@@ -4,6 +4,7 @@ use super::Context;
 use super::spec::resolve;
 use crate::config::Source;
 use crate::error::Error;
+use crate::text::terminal_safe;
 
 /// `config show`: each setting, its value and where it came from.
 pub fn command(ctx: &Context, json: bool) -> Result<(), Error> {
@@ -55,15 +56,19 @@ pub fn command(ctx: &Context, json: bool) -> Result<(), Error> {
     } else {
         " (not found; built-in defaults)"
     };
-    println!("config file: {config_path}{found}");
-    println!("ledger: {ledger_path}");
+    println!("config file: {}{found}", terminal_safe(&config_path));
+    println!("ledger: {}", terminal_safe(&ledger_path));
     for (name, value, source) in rows {
         let value = match (value.is_empty(), name) {
             (true, "organisation") => "(not printed)".to_owned(),
             (true, _) => "(blank lines on the sheet)".to_owned(),
             (false, _) => value,
         };
-        println!("{name} = {value}    # {source}");
+        println!(
+            "{name} = {}    # {}",
+            terminal_safe(&value),
+            terminal_safe(&source.to_string())
+        );
     }
     Ok(())
 }

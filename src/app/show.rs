@@ -6,6 +6,7 @@ use crate::cli::ShowArgs;
 use crate::error::Error;
 use crate::labels::account_label;
 use crate::ledger::{Ledger, LedgerError, Status};
+use crate::text::terminal_safe;
 
 pub fn command(ctx: &Context, args: &ShowArgs) -> Result<(), Error> {
     let account = account_label(&args.account)?;
@@ -24,7 +25,7 @@ pub fn command(ctx: &Context, args: &ShowArgs) -> Result<(), Error> {
         return Ok(());
     }
     let m = &ctx.messages;
-    println!("{account}");
+    println!("{}", terminal_safe(&account));
     for r in &history {
         let status = match (&r.status, &r.superseded_by, &r.status_changed_at) {
             (Status::Superseded, Some(by), Some(at)) => m.fill(
@@ -50,7 +51,7 @@ pub fn command(ctx: &Context, args: &ShowArgs) -> Result<(), Error> {
             )
         );
         for place in [&r.location, &r.custodian].into_iter().flatten() {
-            println!("      {place}");
+            println!("      {}", terminal_safe(place));
         }
         for used in &r.used {
             println!(

@@ -91,6 +91,17 @@ pub enum Supersede {
     Allow,
 }
 
+impl Supersede {
+    /// From `--regenerate` at the edge (a flag, a batch option, a form's box).
+    pub fn when_asked(regenerate: bool) -> Supersede {
+        if regenerate {
+            Supersede::Allow
+        } else {
+            Supersede::Refuse
+        }
+    }
+}
+
 /// When the next inventory is due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NextInventory {
@@ -188,16 +199,8 @@ pub fn sheet_request(args: &SheetArgs) -> SheetRequest {
             Some(p) => Output::File(p.clone()),
             None => Output::default(),
         },
-        overwrite: if args.force {
-            Overwrite::Replace
-        } else {
-            Overwrite::Refuse
-        },
-        supersede: if args.regenerate {
-            Supersede::Allow
-        } else {
-            Supersede::Refuse
-        },
+        overwrite: Overwrite::when_forced(args.force),
+        supersede: Supersede::when_asked(args.regenerate),
     }
 }
 

@@ -5,6 +5,7 @@ mod common;
 mod batch;
 mod crash;
 mod daily;
+mod hardening;
 mod harness;
 mod import;
 mod ledger;
