@@ -39,7 +39,6 @@ use crate::messages::{Localized, Messages};
 
 /// The command line: parse, run, and map errors to exit codes.
 pub fn main() -> ExitCode {
-    output::guard_standard_streams();
     let lang = Lang::from_env();
     let cli = help::command(lang)
         .try_get_matches()

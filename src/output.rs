@@ -3,7 +3,6 @@
 use std::fs;
 use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::files::{Overwrite, parent_dir};
 use crate::messages::{Localized, Msg, english_display};
@@ -108,49 +107,34 @@ pub fn precheck_folder(dir: &Path, flag: &'static str) -> Result<(), OutputError
     }
 }
 
-/// Whether stdout was closed when the process started (see [`guard_standard_streams`]).
-static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
-
-/// Opens `/dev/null` on whichever of stdin, stdout and stderr is closed, so
-/// that no file the tool opens later (the ledger, a sheet) can take their
-/// numbers and receive what is printed; remembers a closed stdout, so that
-/// `-o -` is refused rather than recorded as sent. Called first thing.
-pub fn guard_standard_streams() {
+/// Whether stdout leads nowhere: closed when the process started (Rust's
+/// runtime then opens `/dev/null` on it, so no file the tool opens can take
+/// its number) or sent to `/dev/null`. A sheet written there reaches nobody.
+fn stdout_leads_nowhere() -> bool {
     #[cfg(unix)]
     {
         use std::os::fd::AsFd;
-        let closed = |fd: std::os::fd::BorrowedFd<'_>| {
-            rustix::io::fcntl_getfd(fd) == Err(rustix::io::Errno::BADF)
+        use std::os::unix::fs::MetadataExt;
+        let (Ok(out), Ok(null)) = (
+            rustix::fs::fstat(io::stdout().as_fd()),
+            fs::metadata("/dev/null"),
+        ) else {
+            return false;
         };
-        let null = || {
-            fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open("/dev/null")
-        };
-        if closed(io::stdin().as_fd())
-            && let Ok(null) = null()
-        {
-            let _ = rustix::stdio::dup2_stdin(&null);
-        }
-        if closed(io::stdout().as_fd()) {
-            STDOUT_CLOSED.store(true, Ordering::SeqCst);
-            if let Ok(null) = null() {
-                let _ = rustix::stdio::dup2_stdout(&null);
-            }
-        }
-        if closed(io::stderr().as_fd())
-            && let Ok(null) = null()
-        {
-            let _ = rustix::stdio::dup2_stderr(&null);
-        }
+        let char_device = rustix::fs::FileType::from_raw_mode(out.st_mode)
+            == rustix::fs::FileType::CharacterDevice;
+        char_device && out.st_rdev == null.rdev()
+    }
+    #[cfg(not(unix))]
+    {
+        false
     }
 }
 
 /// Stdout for a PDF: refused when it is a terminal (a PDF would garble it)
 /// or was closed (nobody would receive it).
 pub fn checked_stdout() -> Result<io::Stdout, OutputError> {
-    if STDOUT_CLOSED.load(Ordering::SeqCst) {
+    if stdout_leads_nowhere() {
         return Err(OutputError::StdoutClosed);
     }
     let out = io::stdout();
