@@ -253,9 +253,13 @@ pub struct ImportArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// An array of objects for scripts (account, generation, set_id, issued_at, status, count, used).
+    /// An array of objects for scripts (account, generation, set_id, issued_at, status,
+    /// count, used, due).
     #[arg(long)]
     pub json: bool,
+    /// Only accounts with something to do; exit 10 when there is any (for cron).
+    #[arg(long)]
+    pub due: bool,
 }
 
 #[derive(Debug, Args)]

@@ -28,6 +28,8 @@ pub mod exit {
     pub const CODE_USED: u8 = 7;
     pub const STALE_VERIFIER: u8 = 8;
     pub const SOME_ROWS_FAILED: u8 = 9;
+    /// `list --due`: something needs doing.
+    pub const DUE: u8 = 10;
     pub const DATAERR: u8 = 65;
     pub const NOINPUT: u8 = 66;
     pub const CANTCREAT: u8 = 73;
@@ -152,6 +154,12 @@ fn ledger_exit_code(e: &LedgerError) -> u8 {
         LedgerError::ReadOnly(_) => exit::CANTCREAT,
         LedgerError::Busy(_) | LedgerError::DuplicateSetId(_) => exit::TEMPFAIL,
         LedgerError::UnknownAccount(_)
+        | LedgerError::UnknownSet(_)
+        | LedgerError::NotUsed { .. }
+        | LedgerError::ShredCurrent { .. }
+        | LedgerError::AlreadyShredded { .. }
+        | LedgerError::AccountExists(_)
+        | LedgerError::AlreadyRetired { .. }
         | LedgerError::NoCurrentSet(_)
         | LedgerError::NumberOutOfRange { .. }
         | LedgerError::AlreadyUsed { .. } => exit::DATAERR,

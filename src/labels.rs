@@ -39,6 +39,22 @@ pub fn account_label(raw: &str) -> Result<String, LabelError> {
     Ok(trimmed.to_owned())
 }
 
+/// What tells accounts apart: the label trimmed and in Unicode NFKC (so
+/// full-width and half-width letters, or a composed and a decomposed kana,
+/// are the same account), and for an e-mail-like label (an `@`, no spaces)
+/// case folded too, as mail systems treat addresses. `Sato.Shop@Gmail.com`
+/// and `sato.shop@gmail.com` are one account; `Shop` and `shop` are two.
+pub fn account_key(label: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let nfkc: String = label.trim().nfkc().collect();
+    let nfkc = nfkc.trim();
+    if nfkc.contains('@') && !nfkc.contains(char::is_whitespace) {
+        nfkc.to_lowercase()
+    } else {
+        nfkc.to_owned()
+    }
+}
+
 fn check_label(what: &'static str, text: &str) -> Result<(), LabelError> {
     if let Some((i, c)) = text.chars().enumerate().find(|(_, c)| c.is_control()) {
         return Err(LabelError(
@@ -71,6 +87,24 @@ mod tests {
         assert!(account_label("a\u{7}b").is_err());
         assert!(account_label(&"x".repeat(201)).is_err());
         assert!(account_label(&"株".repeat(200)).is_ok());
+    }
+
+    #[test]
+    fn account_keys_fold_what_people_do_not_tell_apart() {
+        assert_eq!(
+            account_key("Sato.Shop@Gmail.com"),
+            account_key(" sato.shop@gmail.com ")
+        );
+        // Full-width letters and digits, as a Japanese input method types them.
+        assert_eq!(account_key("ｓｈｏｐ１"), account_key("shop1"));
+        // A decomposed voiced kana (カ + ゙) is the composed one (ガ).
+        assert_eq!(account_key("カ\u{3099}イシャ"), account_key("ガイシャ"));
+        // Names that are not addresses keep their case.
+        assert_ne!(account_key("Shop"), account_key("shop"));
+        assert_ne!(
+            account_key("A B@example.com"),
+            account_key("a b@example.com")
+        );
     }
 
     #[test]

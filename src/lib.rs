@@ -101,7 +101,7 @@ fn run(cli: Cli, messages: Messages) -> Result<u8, Error> {
     match &cli.command {
         Command::Generate(args) => app::generate::command(&ctx, args)?,
         Command::Import(args) => app::import::command(&ctx, args)?,
-        Command::List(args) => app::list::command(&ctx, args)?,
+        Command::List(args) => return app::list::command(&ctx, args),
         Command::Show(args) => app::show::command(&ctx, args)?,
         Command::Check(args) => return app::check::command(&ctx, args),
         Command::MarkUsed(args) => app::mark_used::command(&ctx, args)?,

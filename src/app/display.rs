@@ -16,8 +16,12 @@ pub fn status_key(status: Status) -> &'static str {
     }
 }
 
+/// A recorded time as people read it: in the viewer's time zone, with its
+/// offset, so times recorded in different zones line up.
 pub fn date(at: &chrono::DateTime<chrono::FixedOffset>) -> String {
-    at.format("%Y-%m-%d %H:%M").to_string()
+    at.with_timezone(&chrono::Local)
+        .format("%Y-%m-%d %H:%M %:z")
+        .to_string()
 }
 
 /// Prints aligned columns (see [`table_lines`]).

@@ -24,7 +24,10 @@ use crate::error::Error;
 use crate::interrupt;
 #[cfg(test)]
 use crate::ledger::WriteTxn;
-use crate::ledger::{GenerationRecord, Ledger, LedgerError, SqliteLedger, Writer};
+use crate::ledger::{
+    AccountOverview, Event, EventFilter, GenerationRecord, Ledger, LedgerError, SqliteLedger,
+    Writer,
+};
 use crate::messages::{Localized, Messages, Msg};
 
 /// How much the command tells the person running it.
@@ -212,9 +215,16 @@ impl Ledger for OnDemand {
         self.created()?.begin_write()
     }
 
-    fn accounts(&self) -> Result<Vec<GenerationRecord>, LedgerError> {
+    fn overview(&self) -> Result<Vec<AccountOverview>, LedgerError> {
         match &self.ledger {
-            Some(ledger) => ledger.accounts(),
+            Some(ledger) => ledger.overview(),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    fn events(&self, filter: &EventFilter) -> Result<Vec<Event>, LedgerError> {
+        match &self.ledger {
+            Some(ledger) => ledger.events(filter),
             None => Ok(Vec::new()),
         }
     }

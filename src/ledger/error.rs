@@ -48,6 +48,25 @@ pub enum LedgerError {
     },
     /// A set with this id is already recorded.
     DuplicateSetId(SetId),
+    /// `mark-used --undo` of a code that is not marked used.
+    NotUsed { number: u32 },
+    /// No set with this id is in the ledger.
+    UnknownSet(SetId),
+    /// `shredded` of the account's current set (or one still being printed).
+    ShredCurrent { set_id: SetId, account: String },
+    /// `shredded` of a set already recorded as shredded.
+    AlreadyShredded {
+        set_id: SetId,
+        at: DateTime<FixedOffset>,
+        by: Option<String>,
+    },
+    /// `rename` to a name another account has.
+    AccountExists(String),
+    /// `retire` of an account already retired.
+    AlreadyRetired {
+        account: String,
+        at: DateTime<FixedOffset>,
+    },
     /// A file-system operation on the ledger or its folder failed.
     Io(PathBuf, std::io::Error),
     /// SQLite failed in a way none of the variants above names.
@@ -104,6 +123,27 @@ impl Localized for LedgerError {
             LedgerError::DuplicateSetId(set_id) => {
                 Msg::new("ledger_duplicate_set_id").with("set_id", set_id)
             }
+            LedgerError::NotUsed { number } => Msg::new("ledger_not_used").with("number", number),
+            LedgerError::UnknownSet(set_id) => {
+                Msg::new("ledger_unknown_set").with("set_id", set_id)
+            }
+            LedgerError::ShredCurrent { set_id, account } => Msg::new("ledger_shred_current")
+                .with("set_id", set_id)
+                .with("account", account),
+            LedgerError::AlreadyShredded { set_id, at, by } => {
+                let msg = match by {
+                    Some(by) => Msg::new("ledger_already_shredded_by").with("by", by),
+                    None => Msg::new("ledger_already_shredded"),
+                };
+                msg.with("set_id", set_id)
+                    .with("date", at.format("%Y-%m-%d %H:%M %:z"))
+            }
+            LedgerError::AccountExists(account) => {
+                Msg::new("ledger_account_exists").with("account", account)
+            }
+            LedgerError::AlreadyRetired { account, at } => Msg::new("ledger_already_retired")
+                .with("account", account)
+                .with("date", at.format("%Y-%m-%d")),
             LedgerError::Io(path, err) => at("ledger_io", path).with("source", err),
             LedgerError::Sqlite(path, err) => at("ledger_sqlite", path).with("source", err),
         }

@@ -103,6 +103,11 @@ pub struct GenerationRecord {
     /// The set that replaced this one (none while current, or when revoked).
     #[serde(serialize_with = "optional_printed_set_id")]
     pub superseded_by: Option<SetId>,
+    /// When the sheet of a superseded, revoked or never-printed set was
+    /// recorded as destroyed, and by whom.
+    #[serde(serialize_with = "optional_rfc3339")]
+    pub shredded_at: Option<DateTime<FixedOffset>>,
+    pub shredded_by: Option<String>,
     /// Sorted by number.
     pub used: Vec<UsedCode>,
 }
@@ -113,6 +118,133 @@ impl GenerationRecord {
         let used = u32::try_from(self.used.len()).unwrap_or(u32::MAX);
         self.count.saturating_sub(used)
     }
+
+    /// Whether a printed sheet of this set may still exist and should be
+    /// shredded: superseded or revoked (or never recorded as printed, in
+    /// case it was), and not yet recorded as shredded.
+    pub fn awaits_shredding(&self) -> bool {
+        matches!(
+            self.status,
+            Status::Superseded | Status::Revoked | Status::Unprinted
+        ) && self.shredded_at.is_none()
+    }
+}
+
+/// One account at a glance, as `list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountOverview {
+    /// The current generation, or the latest one if none is current.
+    pub latest: GenerationRecord,
+    /// Sheets of earlier sets not yet recorded as shredded.
+    pub unshredded: u32,
+    /// Generations recorded as never printed.
+    pub unprinted: u32,
+    /// When two-factor was removed at the service (`retire`), if it was.
+    pub retired_at: Option<DateTime<FixedOffset>>,
+}
+
+/// What happened, for the audit trail. The names are what exports show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Issued,
+    Superseded,
+    NeverPrinted,
+    CodeUsed,
+    CodeUseUndone,
+    Inventory,
+    Shredded,
+    Revoked,
+    Retired,
+    Renamed,
+}
+
+impl EventKind {
+    pub const ALL: &'static [EventKind] = &[
+        EventKind::Issued,
+        EventKind::Superseded,
+        EventKind::NeverPrinted,
+        EventKind::CodeUsed,
+        EventKind::CodeUseUndone,
+        EventKind::Inventory,
+        EventKind::Shredded,
+        EventKind::Revoked,
+        EventKind::Retired,
+        EventKind::Renamed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Issued => "issued",
+            EventKind::Superseded => "superseded",
+            EventKind::NeverPrinted => "never_printed",
+            EventKind::CodeUsed => "code_used",
+            EventKind::CodeUseUndone => "code_use_undone",
+            EventKind::Inventory => "inventory",
+            EventKind::Shredded => "shredded",
+            EventKind::Revoked => "revoked",
+            EventKind::Retired => "retired",
+            EventKind::Renamed => "renamed",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<EventKind> {
+        EventKind::ALL.iter().copied().find(|k| k.as_str() == name)
+    }
+}
+
+/// Who acts: the name given with `--by` (a person or a department), and the
+/// operating-system user running the tool. (The database role, on a shared
+/// ledger, is added by the ledger itself.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub by: Option<String>,
+    pub os_user: String,
+}
+
+/// An event to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub at: DateTime<FixedOffset>,
+    pub kind: EventKind,
+    pub account: String,
+    pub set_id: Option<SetId>,
+    pub generation: Option<u32>,
+    /// The code number, for uses and undone uses.
+    pub number: Option<u32>,
+    pub actor: Actor,
+    /// What else there is to say: the place a sheet was seen, a count that
+    /// did not match, a former name.
+    pub detail: Option<String>,
+}
+
+/// A recorded event, as the audit export shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    /// The order of recording.
+    pub id: i64,
+    #[serde(serialize_with = "rfc3339")]
+    pub at: DateTime<FixedOffset>,
+    pub kind: EventKind,
+    pub account: String,
+    #[serde(serialize_with = "optional_printed_set_id")]
+    pub set_id: Option<SetId>,
+    pub generation: Option<u32>,
+    pub number: Option<u32>,
+    pub by: Option<String>,
+    pub os_user: String,
+    pub db_role: Option<String>,
+    pub tool_version: String,
+    pub detail: Option<String>,
+}
+
+/// Which events to read.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// These account names only (an account's former names included by the caller).
+    pub accounts: Option<Vec<String>>,
+    /// At or after this time.
+    pub since: Option<DateTime<FixedOffset>>,
 }
 
 /// What the caller knows about a set it is about to record.
@@ -234,9 +366,10 @@ pub trait Ledger {
     /// A writer and one transaction, for tests that need only one.
     #[cfg(test)]
     fn begin_write(&mut self) -> Result<Box<dyn WriteTxn + '_>, LedgerError>;
-    /// One summary per account, sorted by account: its current generation, or
-    /// its latest one if none is current.
-    fn accounts(&self) -> Result<Vec<GenerationRecord>, LedgerError>;
+    /// One overview per account, sorted by account.
+    fn overview(&self) -> Result<Vec<AccountOverview>, LedgerError>;
+    /// The recorded events that `filter` selects, oldest first.
+    fn events(&self, filter: &EventFilter) -> Result<Vec<Event>, LedgerError>;
     /// All generations of one account, oldest first.
     fn history(&self, account: &str) -> Result<Vec<GenerationRecord>, LedgerError>;
     /// The account's lineage as it stands now, read without the writer lock
@@ -286,9 +419,10 @@ pub trait WriteTxn {
     /// finished generations whose aside file may still be there.
     fn pending(&mut self) -> Result<Vec<Pending>, LedgerError>;
     /// The pending generation becomes current and the account's current one
-    /// superseded by it (at its issue time). Its placements are forgotten,
-    /// but for those with an aside file, which stay until [`WriteTxn::forget_aside`].
-    fn finish(&mut self, set_id: &SetId) -> Result<(), LedgerError>;
+    /// superseded by it (at its issue time), which is returned. Its
+    /// placements are forgotten, but for those with an aside file, which
+    /// stay until [`WriteTxn::forget_aside`]. A retired account is active again.
+    fn finish(&mut self, set_id: &SetId) -> Result<Option<GenerationRecord>, LedgerError>;
     /// The pending generation never was: its row and placements are removed
     /// (the writer is alive and placed nothing).
     fn abandon(&mut self, set_id: &SetId) -> Result<(), LedgerError>;
@@ -308,6 +442,34 @@ pub trait WriteTxn {
         at: DateTime<FixedOffset>,
         by: Option<&str>,
     ) -> Result<GenerationRecord, LedgerError>;
+    /// Records an event (events are never changed or removed).
+    fn record_event(&mut self, event: &NewEvent) -> Result<(), LedgerError>;
+    /// Code `number` of the account's current set is unused again; returns the updated record.
+    fn unmark_used(&mut self, account: &str, number: u32) -> Result<GenerationRecord, LedgerError>;
+    /// Moves the current set's next inventory to `next`, and its storage
+    /// location to `location` when one is given; returns the updated record.
+    fn set_inventory(
+        &mut self,
+        account: &str,
+        next: NaiveDate,
+        location: Option<&str>,
+    ) -> Result<GenerationRecord, LedgerError>;
+    /// Records the sheet of a set that is no longer current as destroyed.
+    fn mark_shredded(
+        &mut self,
+        set_id: &SetId,
+        at: DateTime<FixedOffset>,
+        by: Option<&str>,
+    ) -> Result<GenerationRecord, LedgerError>;
+    /// Gives every generation of `old` the name `new` (which must be unused).
+    fn rename_account(&mut self, old: &str, new: &str) -> Result<(), LedgerError>;
+    /// Two-factor was removed at the service: the account has no current set
+    /// (the current one, if any, is revoked and returned) and nothing is due for it.
+    fn retire_account(
+        &mut self,
+        account: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Result<Option<GenerationRecord>, LedgerError>;
     /// Marks the account's current set revoked; returns the revoked record.
     fn revoke(
         &mut self,

@@ -6,15 +6,17 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
+use rusqlite::functions::FunctionFlags;
 use rusqlite::types::Type;
-use rusqlite::{Connection, ErrorCode, OpenFlags, Row, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, TransactionBehavior};
 
 use super::{
-    GenerationRecord, Ledger, LedgerError, Lineage, NewGeneration, Pending, Placement, Role,
-    Status, UsedCode, WriteTxn, Writer,
+    AccountOverview, Event, EventFilter, EventKind, GenerationRecord, Ledger, LedgerError, Lineage,
+    NewEvent, NewGeneration, Pending, Placement, Role, Status, UsedCode, WriteTxn, Writer,
 };
 use crate::codes::SetId;
 use crate::files::{FileLock, LockError, lock_file};
+use crate::labels::account_key;
 
 /// Marks the file as ours (`PRAGMA application_id`, "RSLG"), so a SQLite file
 /// some other program made is never mistaken for a ledger.
@@ -22,7 +24,7 @@ pub(super) const APPLICATION_ID: i32 = 0x5253_4c47;
 
 /// Schema steps: step `i` takes `user_version` from `i` to `i + 1`, all in one
 /// transaction. A new schema version is one more entry here.
-pub(super) const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2];
+pub(super) const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2, SCHEMA_V3];
 
 /// The schema version this build writes and reads.
 pub(super) const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -114,9 +116,71 @@ CREATE TABLE placements (
 ) STRICT;
 ";
 
+// Schema 3: the sheet's life after printing. Shredding is recorded per set;
+// a retired account (two-factor removed at the service) is remembered; and
+// every change is an event in an append-only audit trail (triggers refuse
+// to change or remove one). Events for what schema 1 and 2 ledgers already
+// hold are made from their rows, marked as such.
+const SCHEMA_V3: &str = "
+ALTER TABLE generations ADD COLUMN shredded_at TEXT;
+ALTER TABLE generations ADD COLUMN shredded_by TEXT;
+ALTER TABLE generations ADD COLUMN account_key TEXT;
+UPDATE generations SET account_key = account_key(account);
+DROP INDEX one_current_per_account;
+DROP INDEX one_pending_per_account;
+CREATE UNIQUE INDEX one_current_per_account ON generations (account_key) WHERE status = 'current';
+CREATE UNIQUE INDEX one_pending_per_account ON generations (account_key) WHERE status = 'pending';
+CREATE UNIQUE INDEX generations_by_key ON generations (account_key, generation);
+CREATE TABLE accounts (
+    account_key TEXT PRIMARY KEY,
+    retired_at  TEXT
+) STRICT;
+CREATE TABLE events (
+    id           INTEGER PRIMARY KEY,
+    at           TEXT NOT NULL,
+    account_key  TEXT NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('issued', 'superseded', 'never_printed',
+                     'code_used', 'code_use_undone', 'inventory', 'shredded', 'revoked',
+                     'retired', 'renamed')),
+    account      TEXT NOT NULL,
+    set_id       TEXT,
+    generation   INTEGER,
+    number       INTEGER,
+    by_name      TEXT,
+    os_user      TEXT NOT NULL,
+    db_role      TEXT,
+    tool_version TEXT NOT NULL,
+    detail       TEXT
+) STRICT;
+CREATE INDEX events_by_account ON events (account_key, at);
+CREATE TRIGGER events_are_never_changed BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER events_are_never_removed BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+INSERT INTO events (at, account_key, kind, account, set_id, generation, number, by_name,
+                    os_user, tool_version, detail)
+SELECT at, account_key(account), kind, account, set_id, generation, number, by_name, '',
+       'before schema 3', NULL
+FROM (
+    SELECT issued_at AS at, 'issued' AS kind, account, set_id, generation,
+           NULL AS number, NULL AS by_name, 0 AS sub
+    FROM generations WHERE status IN ('current', 'superseded', 'revoked')
+    UNION ALL
+    SELECT status_changed_at, status, account, set_id, generation, NULL, NULL, 2
+    FROM generations WHERE status IN ('superseded', 'revoked') AND status_changed_at IS NOT NULL
+    UNION ALL
+    SELECT u.used_at, 'code_used', g.account, u.set_id, g.generation, u.number, u.used_by, 1
+    FROM used_codes u JOIN generations g ON g.set_id = u.set_id
+)
+ORDER BY at, sub;
+";
+
 const COLUMNS: &str = "account, generation, set_id, issued_at, count, format, source, copies, \
      location, custodian, next_inventory, status, status_changed_at, superseded_by, \
-     lang, paper, organisation, run";
+     lang, paper, organisation, run, shredded_at, shredded_by, account_key";
+
+const EVENT_COLUMNS: &str = "id, at, kind, account, set_id, generation, number, by_name, \
+     os_user, db_role, tool_version, detail";
 
 /// The ledger in a SQLite file, in rollback-journal mode: one file to back up,
 /// and readers need no write access to the folder (WAL would need a -shm file).
@@ -357,27 +421,100 @@ impl Ledger for SqliteLedger {
         }))
     }
 
-    fn accounts(&self) -> Result<Vec<GenerationRecord>, LedgerError> {
+    fn overview(&self) -> Result<Vec<AccountOverview>, LedgerError> {
         self.read(|conn| {
             let sql = format!(
                 "SELECT {COLUMNS} FROM (
                      SELECT *, row_number() OVER (
-                         PARTITION BY account
-                         ORDER BY status = 'current' DESC, generation DESC
+                         PARTITION BY account_key
+                         ORDER BY status = 'current' DESC, status = 'pending', generation DESC
                      ) AS rank
                      FROM generations
                  )
                  WHERE rank = 1
                  ORDER BY account"
             );
-            query_records(conn, &self.path, &sql, [])
+            let latest = query_records(conn, &self.path, &sql, [])?;
+            let counts = |sql: &str| -> rusqlite::Result<std::collections::HashMap<String, u32>> {
+                conn.prepare(sql)?
+                    .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                    .collect()
+            };
+            let unshredded = counts(
+                "SELECT account_key, count(*) FROM generations
+                 WHERE status IN ('superseded', 'revoked', 'unprinted') AND shredded_at IS NULL
+                 GROUP BY account_key",
+            )
+            .map_err(|e| sql_err(&self.path, e))?;
+            let unprinted = counts(
+                "SELECT account_key, count(*) FROM generations WHERE status = 'unprinted'
+                 GROUP BY account_key",
+            )
+            .map_err(|e| sql_err(&self.path, e))?;
+            let mut retired: std::collections::HashMap<String, String> = conn
+                .prepare(
+                    "SELECT account_key, retired_at FROM accounts WHERE retired_at IS NOT NULL",
+                )
+                .and_then(|mut stmt| {
+                    stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                        .collect()
+                })
+                .map_err(|e| sql_err(&self.path, e))?;
+            latest
+                .into_iter()
+                .map(|record| {
+                    let key = account_key(&record.account);
+                    let retired_at = match retired.remove(&key) {
+                        Some(text) => Some(
+                            DateTime::parse_from_rfc3339(&text)
+                                .map_err(|e| sql_err(&self.path, conversion(1, Box::new(e))))?,
+                        ),
+                        None => None,
+                    };
+                    Ok(AccountOverview {
+                        unshredded: unshredded.get(&key).copied().unwrap_or(0),
+                        unprinted: unprinted.get(&key).copied().unwrap_or(0),
+                        retired_at,
+                        latest: record,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn events(&self, filter: &EventFilter) -> Result<Vec<Event>, LedgerError> {
+        self.read(|conn| {
+            let mut sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE 1 = 1");
+            let mut params: Vec<String> = Vec::new();
+            if let Some(since) = &filter.since {
+                params.push(since.to_rfc3339());
+                sql.push_str(&format!(" AND at >= ?{}", params.len()));
+            }
+            if let Some(accounts) = &filter.accounts {
+                let mut marks = Vec::new();
+                for account in accounts {
+                    params.push(account.clone());
+                    marks.push(format!("account_key(?{})", params.len()));
+                }
+                if marks.is_empty() {
+                    return Ok(Vec::new());
+                }
+                sql.push_str(&format!(" AND account_key IN ({})", marks.join(", ")));
+            }
+            sql.push_str(" ORDER BY id");
+            let fetch = || -> rusqlite::Result<Vec<Event>> {
+                conn.prepare(&sql)?
+                    .query_map(rusqlite::params_from_iter(&params), event_from_row)?
+                    .collect()
+            };
+            fetch().map_err(|e| sql_err(&self.path, e))
         })
     }
 
     fn history(&self, account: &str) -> Result<Vec<GenerationRecord>, LedgerError> {
         self.read(|conn| {
             let sql =
-                format!("SELECT {COLUMNS} FROM generations WHERE account = ?1 ORDER BY generation");
+                format!("SELECT {COLUMNS} FROM generations WHERE account_key = account_key(?1) ORDER BY generation");
             let records = query_records(conn, &self.path, &sql, [account])?;
             if records.is_empty() {
                 return Err(LedgerError::UnknownAccount(account.to_owned()));
@@ -431,7 +568,8 @@ impl SqliteWriteTxn<'_> {
         let generation: u32 = self
             .tx
             .query_row(
-                "SELECT coalesce(max(generation), 0) + 1 FROM generations WHERE account = ?1",
+                "SELECT coalesce(max(generation), 0) + 1 FROM generations
+                 WHERE account_key = account_key(?1)",
                 [&new.account],
                 |row| row.get(0),
             )
@@ -441,7 +579,7 @@ impl SqliteWriteTxn<'_> {
                 &format!(
                     "INSERT INTO generations ({COLUMNS})
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, NULL,
-                             ?13, ?14, ?15, ?16)"
+                             ?13, ?14, ?15, ?16, NULL, NULL, account_key(?1))"
                 ),
                 rusqlite::params![
                     new.account,
@@ -494,7 +632,7 @@ impl SqliteWriteTxn<'_> {
         let known: bool = self
             .tx
             .query_row(
-                "SELECT EXISTS (SELECT 1 FROM generations WHERE account = ?1)",
+                "SELECT EXISTS (SELECT 1 FROM generations WHERE account_key = account_key(?1))",
                 [account],
                 |row| row.get(0),
             )
@@ -504,6 +642,13 @@ impl SqliteWriteTxn<'_> {
         } else {
             LedgerError::UnknownAccount(account.to_owned())
         })
+    }
+
+    fn find(&self, set_id: &SetId) -> Result<Option<GenerationRecord>, LedgerError> {
+        let sql = format!("SELECT {COLUMNS} FROM generations WHERE set_id = ?1");
+        Ok(query_records(&self.tx, self.path, &sql, [set_id.as_str()])?
+            .into_iter()
+            .next())
     }
 
     fn reload(&self, set_id: &SetId) -> Result<GenerationRecord, LedgerError> {
@@ -520,7 +665,8 @@ impl SqliteWriteTxn<'_> {
 impl WriteTxn for SqliteWriteTxn<'_> {
     fn lineage(&mut self, account: &str) -> Result<Lineage, LedgerError> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM generations WHERE account = ?1 ORDER BY generation DESC"
+            "SELECT {COLUMNS} FROM generations WHERE account_key = account_key(?1)
+             ORDER BY generation DESC"
         );
         let newest_first = query_records(&self.tx, self.path, &sql, [account])?;
         Ok(Lineage::from_newest_first(newest_first))
@@ -576,7 +722,7 @@ impl WriteTxn for SqliteWriteTxn<'_> {
         Ok(out)
     }
 
-    fn finish(&mut self, set_id: &SetId) -> Result<(), LedgerError> {
+    fn finish(&mut self, set_id: &SetId) -> Result<Option<GenerationRecord>, LedgerError> {
         let (account, issued_at): (String, String) = self
             .tx
             .query_row(
@@ -585,6 +731,7 @@ impl WriteTxn for SqliteWriteTxn<'_> {
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .map_err(|e| write_err(self.path, e))?;
+        let superseded = current_of(&self.tx, self.path, &account)?;
         let write = |sql: &str, params: &[&dyn rusqlite::ToSql]| {
             self.tx
                 .execute(sql, params)
@@ -598,7 +745,8 @@ impl WriteTxn for SqliteWriteTxn<'_> {
              SET status = CASE status WHEN 'current' THEN 'superseded' ELSE status END,
                  status_changed_at = CASE status WHEN 'current' THEN ?2 ELSE status_changed_at END,
                  superseded_by = ?3
-             WHERE account = ?1 AND (status = 'current' OR (status = 'unprinted' AND superseded_by IS NULL))",
+             WHERE account_key = account_key(?1)
+               AND (status = 'current' OR (status = 'unprinted' AND superseded_by IS NULL))",
             &[&account, &issued_at, &set_id.as_str()],
         )?;
         write(
@@ -609,7 +757,14 @@ impl WriteTxn for SqliteWriteTxn<'_> {
             "DELETE FROM placements WHERE set_id = ?1 AND aside IS NULL",
             &[&set_id.as_str()],
         )?;
-        Ok(())
+        write(
+            "UPDATE accounts SET retired_at = NULL WHERE account_key = account_key(?1)",
+            &[&account],
+        )?;
+        match superseded {
+            Some(old) => Ok(Some(self.reload(&old.set_id)?)),
+            None => Ok(None),
+        }
     }
 
     fn abandon(&mut self, set_id: &SetId) -> Result<(), LedgerError> {
@@ -683,6 +838,170 @@ impl WriteTxn for SqliteWriteTxn<'_> {
             )
             .map_err(|e| write_err(self.path, e))?;
         self.reload(&current.set_id)
+    }
+
+    fn record_event(&mut self, event: &NewEvent) -> Result<(), LedgerError> {
+        self.tx
+            .execute(
+                &format!(
+                    "INSERT INTO events ({EVENT_COLUMNS}, account_key)
+                     VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9, ?10, account_key(?3))"
+                ),
+                rusqlite::params![
+                    event.at.to_rfc3339(),
+                    event.kind.as_str(),
+                    event.account,
+                    event.set_id.as_ref().map(SetId::as_str),
+                    event.generation,
+                    event.number,
+                    event.actor.by,
+                    event.actor.os_user,
+                    env!("CARGO_PKG_VERSION"),
+                    event.detail,
+                ],
+            )
+            .map_err(|e| write_err(self.path, e))?;
+        Ok(())
+    }
+
+    fn unmark_used(&mut self, account: &str, number: u32) -> Result<GenerationRecord, LedgerError> {
+        let current = self.require_current(account)?;
+        let removed = self
+            .tx
+            .execute(
+                "DELETE FROM used_codes WHERE set_id = ?1 AND number = ?2",
+                (current.set_id.as_str(), number),
+            )
+            .map_err(|e| write_err(self.path, e))?;
+        if removed == 0 {
+            return Err(if number == 0 || number > current.count {
+                LedgerError::NumberOutOfRange {
+                    number,
+                    count: current.count,
+                }
+            } else {
+                LedgerError::NotUsed { number }
+            });
+        }
+        self.reload(&current.set_id)
+    }
+
+    fn set_inventory(
+        &mut self,
+        account: &str,
+        next: NaiveDate,
+        location: Option<&str>,
+    ) -> Result<GenerationRecord, LedgerError> {
+        let current = self.require_current(account)?;
+        self.tx
+            .execute(
+                "UPDATE generations SET next_inventory = ?2, location = coalesce(?3, location)
+                 WHERE set_id = ?1",
+                (
+                    current.set_id.as_str(),
+                    next.format("%Y-%m-%d").to_string(),
+                    location,
+                ),
+            )
+            .map_err(|e| write_err(self.path, e))?;
+        self.reload(&current.set_id)
+    }
+
+    fn mark_shredded(
+        &mut self,
+        set_id: &SetId,
+        at: DateTime<FixedOffset>,
+        by: Option<&str>,
+    ) -> Result<GenerationRecord, LedgerError> {
+        let record = self
+            .find(set_id)?
+            .ok_or_else(|| LedgerError::UnknownSet(set_id.clone()))?;
+        if matches!(record.status, Status::Current | Status::Pending) {
+            return Err(LedgerError::ShredCurrent {
+                set_id: set_id.clone(),
+                account: record.account,
+            });
+        }
+        if let Some(at) = record.shredded_at {
+            return Err(LedgerError::AlreadyShredded {
+                set_id: set_id.clone(),
+                at,
+                by: record.shredded_by,
+            });
+        }
+        self.tx
+            .execute(
+                "UPDATE generations SET shredded_at = ?2, shredded_by = ?3 WHERE set_id = ?1",
+                (set_id.as_str(), at.to_rfc3339(), by),
+            )
+            .map_err(|e| write_err(self.path, e))?;
+        self.reload(set_id)
+    }
+
+    fn rename_account(&mut self, old: &str, new: &str) -> Result<(), LedgerError> {
+        let exists = |account: &str| -> Result<bool, LedgerError> {
+            self.tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM generations WHERE account_key = account_key(?1))",
+                    [account],
+                    |row| row.get(0),
+                )
+                .map_err(|e| write_err(self.path, e))
+        };
+        if !exists(old)? {
+            return Err(LedgerError::UnknownAccount(old.to_owned()));
+        }
+        if exists(new)? {
+            return Err(LedgerError::AccountExists(new.to_owned()));
+        }
+        for sql in [
+            "UPDATE generations SET account = ?2, account_key = account_key(?2)
+             WHERE account_key = account_key(?1)",
+            "UPDATE accounts SET account_key = account_key(?2) WHERE account_key = account_key(?1)",
+        ] {
+            self.tx
+                .execute(sql, (old, new))
+                .map_err(|e| write_err(self.path, e))?;
+        }
+        Ok(())
+    }
+
+    fn retire_account(
+        &mut self,
+        account: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Result<Option<GenerationRecord>, LedgerError> {
+        let retired: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT retired_at FROM accounts
+                 WHERE account_key = account_key(?1) AND retired_at IS NOT NULL",
+                [account],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|e| write_err(self.path, e))?;
+        if let Some(text) = retired {
+            let at = DateTime::parse_from_rfc3339(&text)
+                .map_err(|e| sql_err(self.path, conversion(0, Box::new(e))))?;
+            return Err(LedgerError::AlreadyRetired {
+                account: account.to_owned(),
+                at,
+            });
+        }
+        let revoked = match self.require_current(account) {
+            Ok(_) => Some(self.revoke(account, at)?),
+            Err(LedgerError::NoCurrentSet(_)) => None,
+            Err(e) => return Err(e),
+        };
+        self.tx
+            .execute(
+                "INSERT INTO accounts (account_key, retired_at) VALUES (account_key(?1), ?2)
+                 ON CONFLICT (account_key) DO UPDATE SET retired_at = excluded.retired_at",
+                (account, at.to_rfc3339()),
+            )
+            .map_err(|e| write_err(self.path, e))?;
+        Ok(revoked)
     }
 
     fn revoke(
@@ -765,6 +1084,14 @@ fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, LedgerError> {
     wait_while_busy(&mut conn, path, never)?;
     conn.pragma_update(None, "foreign_keys", true)
         .map_err(|e| sql_err(path, e))?;
+    // One definition of an account's identity, for SQL too (see labels.rs).
+    conn.create_scalar_function(
+        "account_key",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| Ok(account_key(&ctx.get::<String>(0)?)),
+    )
+    .map_err(|e| sql_err(path, e))?;
     Ok(conn)
 }
 
@@ -934,8 +1261,9 @@ fn current_of(
     path: &Path,
     account: &str,
 ) -> Result<Option<GenerationRecord>, LedgerError> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM generations WHERE account = ?1 AND status = 'current'");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM generations WHERE account_key = account_key(?1) AND status = 'current'"
+    );
     Ok(query_records(conn, path, &sql, [account])?
         .into_iter()
         .next())
@@ -1006,7 +1334,34 @@ fn record_from_row(row: &Row<'_>) -> rusqlite::Result<GenerationRecord> {
         paper: row.get(15)?,
         organisation: row.get(16)?,
         run: row.get(17)?,
+        shredded_at: match row.get::<_, Option<String>>(18)? {
+            Some(_) => Some(datetime_at(row, 18)?),
+            None => None,
+        },
+        shredded_by: row.get(19)?,
         used: Vec::new(),
+    })
+}
+
+fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
+    let kind: String = row.get(2)?;
+    Ok(Event {
+        id: row.get(0)?,
+        at: datetime_at(row, 1)?,
+        kind: EventKind::from_name(&kind)
+            .ok_or_else(|| conversion(2, format!("unknown event `{kind}`").into()))?,
+        account: row.get(3)?,
+        set_id: match row.get::<_, Option<String>>(4)? {
+            Some(_) => Some(set_id_at(row, 4)?),
+            None => None,
+        },
+        generation: row.get(5)?,
+        number: row.get(6)?,
+        by: row.get(7)?,
+        os_user: row.get(8)?,
+        db_role: row.get(9)?,
+        tool_version: row.get(10)?,
+        detail: row.get(11)?,
     })
 }
 

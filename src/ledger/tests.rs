@@ -329,7 +329,7 @@ fn find_set_reports_what_replaced_it() {
 fn accounts_and_history() {
     let dir = TempDir::new().unwrap();
     let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
-    assert!(ledger.accounts().unwrap().is_empty());
+    assert!(ledger.overview().unwrap().is_empty());
     record(
         &mut ledger,
         &new_gen("zulip", "ZZZZ-0001", "2025-01-01T00:00:00Z"),
@@ -355,10 +355,10 @@ fn accounts_and_history() {
     tx.commit().unwrap();
 
     let summary: Vec<(String, u32, Status)> = ledger
-        .accounts()
+        .overview()
         .unwrap()
         .into_iter()
-        .map(|r| (r.account, r.generation, r.status))
+        .map(|a| (a.latest.account, a.latest.generation, a.latest.status))
         .collect();
     assert_eq!(
         summary,
@@ -391,7 +391,7 @@ fn dropping_a_write_rolls_it_back() {
         tx.record_generation(&new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"))
             .unwrap();
     }
-    assert!(ledger.accounts().unwrap().is_empty());
+    assert!(ledger.overview().unwrap().is_empty());
     assert!(matches!(
         ledger.history("github"),
         Err(LedgerError::UnknownAccount(_))
@@ -421,7 +421,7 @@ fn a_set_id_is_recorded_once() {
         .unwrap_err();
     assert!(matches!(err, LedgerError::DuplicateSetId(s) if s == id("AAAA0001")));
     drop(tx);
-    assert_eq!(ledger.accounts().unwrap().len(), 1);
+    assert_eq!(ledger.overview().unwrap().len(), 1);
 }
 
 #[test]
@@ -643,7 +643,7 @@ fn read_only_open_creates_nothing() {
     }
     unchanged_after(&path, || {
         let ledger = SqliteLedger::open_read_only(&path).unwrap();
-        assert_eq!(ledger.accounts().unwrap().len(), 1);
+        assert_eq!(ledger.overview().unwrap().len(), 1);
         assert_eq!(ledger.history("github").unwrap().len(), 1);
         assert!(ledger.find_set(&id("AAAA0001")).unwrap().is_some());
     });
@@ -765,7 +765,16 @@ fn the_schema_has_no_place_for_a_code() {
         .unwrap();
     let mut tables = tables;
     tables.sort();
-    assert_eq!(tables, ["generations", "placements", "used_codes"]);
+    assert_eq!(
+        tables,
+        [
+            "accounts",
+            "events",
+            "generations",
+            "placements",
+            "used_codes"
+        ]
+    );
     for table in &tables {
         let mut columns = conn
             .prepare("SELECT name FROM pragma_table_info(?1)")

@@ -1055,6 +1055,8 @@ fn recovered() -> Vec<(&'static str, crate::app::issue::Recovered)> {
         status: Status::Pending,
         status_changed_at: None,
         superseded_by: None,
+        shredded_at: None,
+        shredded_by: None,
         used: Vec::new(),
     };
     vec![
