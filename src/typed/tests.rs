@@ -150,6 +150,25 @@ fn every_decoration_of_every_presets_codes_imports_as_the_codes() {
     }
 }
 
+/// The leak check itself: it finds what the old messages showed, and not
+/// the catalogue's own words or the numbers a message fills in.
+#[test]
+fn the_leak_check_finds_a_quoted_part_of_a_code_and_nothing_else() {
+    let codes = ["30217720".to_owned(), "7K2QM9XAP4RTH6WN".to_owned()];
+    let old = "line 3: `3021 772` has 7 digits; Google codes have 8";
+    assert_eq!(cases::leaked_run(old, &codes).as_deref(), Some("3021"));
+    assert_eq!(
+        cases::leaked_run("ｍ９ｘａ-p4rt", &codes).as_deref(),
+        Some("M9XA")
+    );
+    let new = "line 3: the 2nd code on the line has 7 digits; Google codes have 8";
+    assert_eq!(cases::leaked_run(new, &codes), None);
+    // The example set ID in a message is the catalogue's, not the code's.
+    let set_id = SetIdError::Length { found: 16 }.to_string();
+    assert!(set_id.contains("7K2Q-M9XA"), "{set_id}");
+    assert_eq!(cases::leaked_run(&set_id, &codes), None);
+}
+
 // ---------------------------------------------------------------- properties
 
 /// Cases per property: the whole proptest run stays within seconds in a
