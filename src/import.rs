@@ -905,21 +905,32 @@ fn is_code_shaped(preset: &Preset, word: &str) -> bool {
 /// (`bcdef.12345`, `h7n2c5v8r6t/j`, `ABCD-EF.GH-JKLM`), or with one or two
 /// of its symbols replaced by one (`k3m9.2p7`): one or two other symbols, a
 /// code's length of ASCII letters and digits with or without them, and a
-/// digit or the service's own grouping. Such a word keeps its line from
-/// being skipped as prose, so the stray symbol is reported instead of the
-/// code being lost.
+/// digit, the service's own grouping, or (for services with letters) letters
+/// in the case the service shows. Such a word keeps its line from being
+/// skipped as prose, so the stray symbol is reported instead of the code
+/// being lost: a code of letters only is rare but real (one X code in fifty,
+/// one Nextcloud code in sixteen), and a line that is nothing but one
+/// dotted word (`example.com`) is refused rather than a code dropped.
 fn is_mangled_code(preset: &Preset, word: &str) -> bool {
     let (mut alnum, mut odd, mut digit) = (0, 0, false);
+    let (mut lower, mut upper) = (false, false);
     for (_, c) in typed::symbols(word) {
         if c.is_ascii_alphanumeric() {
             alnum += 1;
             digit |= c.is_ascii_digit();
+            lower |= c.is_ascii_lowercase();
+            upper |= c.is_ascii_uppercase();
         } else {
             odd += 1;
         }
     }
     let grouped = preset.group > 0 && preset.separator != ' ' && word.contains(preset.separator);
-    (digit || grouped)
+    let letters_fit = preset.class != SymbolClass::Digit
+        && match preset.case {
+            CaseRule::Lower | CaseRule::Upper => !(lower && upper),
+            CaseRule::Sheet | CaseRule::NoLetters | CaseRule::Sensitive => true,
+        };
+    (digit || grouped || letters_fit)
         && (1..=2).contains(&odd)
         && (preset.lengths.contains(alnum) || preset.lengths.contains(alnum + odd))
 }
@@ -1668,8 +1679,19 @@ mod tests {
             error("x", "k3m9x2p7q4wz\nk3m9.2p7\n"),
             "line 2: the code has `.` at position 5; X codes use only letters and digits"
         );
+        // Codes of letters only, a symbol replaced by a stray one.
+        assert_eq!(
+            error("x", "k3m9x2p7q4wz\nkxmbqwzpr/t\n"),
+            "line 2: the code has `/` at position 10; X codes use only letters and digits"
+        );
+        assert_eq!(
+            error("nextcloud", "aB3dE5gH7jK9mN2p\nQqWwEeRrTtYyUu_i\n"),
+            "line 2: the code has `_` at position 15; Nextcloud codes use only letters and digits"
+        );
         // Text is still text.
         let x = "Backup codes for @shop_2024\nk3m9x2p7q4wz\n";
+        assert_eq!(canonical(&import("x", x)), ["k3m9x2p7q4wz"]);
+        let x = "Signed in at x.com/settings\nk3m9x2p7q4wz\n";
         assert_eq!(canonical(&import("x", x)), ["k3m9x2p7q4wz"]);
     }
 }
