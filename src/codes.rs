@@ -6,6 +6,7 @@ use rand::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::messages::{Localized, Msg, english_display};
+use crate::typed::{self, Kind};
 
 /// Crockford-style base32: digits and letters without I, L, O and U, so that
 /// 0/O and 1/I/l cannot be confused when a code is typed from paper.
@@ -279,29 +280,6 @@ impl PartialEq for Code {
     }
 }
 
-/// Normalises a typed or pasted code the way the sheet prints it: drops spaces
-/// and hyphens, folds case, and maps the letters base32 leaves out (O, I, L)
-/// to the digits people mistake them for.
-pub fn normalize_typed(input: &str) -> Zeroizing<String> {
-    let mut out = Zeroizing::new(String::with_capacity(input.len()));
-    for c in input.chars() {
-        match c {
-            c if c.is_whitespace() => {}
-            '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2212}' | '\u{30FC}'
-            | '\u{FF0D}' => {}
-            'O' | 'o' => out.push('0'),
-            'I' | 'i' | 'L' | 'l' => out.push('1'),
-            // Full-width digits and letters, as Japanese input methods type them.
-            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
-                let ascii = char::from_u32(c as u32 - 0xFEE0).unwrap_or(c);
-                out.extend(normalize_typed(&ascii.to_string()).chars());
-            }
-            other => out.extend(other.to_uppercase()),
-        }
-    }
-    out
-}
-
 /// A set of distinct codes, numbered 1..=N in the order they were made or given.
 pub struct CodeSet {
     format: Format,
@@ -411,12 +389,31 @@ pub fn generate_set<R: CryptoRng + ?Sized>(
 pub struct SetId(String);
 
 /// Why a typed set ID was refused.
+///
+/// A set ID is no secret, but what was typed may not be one: a backup code
+/// pasted into `check` by mistake must not come back on the screen. Input
+/// that holds a run of four letters or digits ([`typed::could_hold_code`])
+/// is described, not shown; anything shorter is quoted, so a slip such as
+/// `7K2` can be seen.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SetIdError(pub String);
+pub enum SetIdError {
+    /// Input that cannot hold a code, quoted as typed.
+    Shown(String),
+    /// `found` symbols where a set ID has [`SetId::LEN`].
+    Length { found: usize },
+    /// A character no set ID has, at `position` among the symbols.
+    Symbol { position: usize, kind: Kind },
+}
 
 impl Localized for SetIdError {
     fn msg(&self) -> Msg {
-        Msg::new("set_id_invalid").with("input", &self.0)
+        match self {
+            SetIdError::Shown(input) => Msg::new("set_id_invalid").with("input", input),
+            SetIdError::Length { found } => Msg::new("set_id_wrong_length").with("found", found),
+            SetIdError::Symbol { position, kind } => Msg::new("set_id_wrong_symbol")
+                .with_msg("kind", kind.msg())
+                .with("position", position),
+        }
     }
 }
 
@@ -433,15 +430,33 @@ impl SetId {
         )
     }
 
-    /// Parses a typed set ID, forgiving case, hyphens, spaces and O/I/L.
+    /// Parses a typed set ID, read as a code from a sheet is ([`typed::sheet_code`]):
+    /// case, hyphens, spaces, invisible characters, full width and O/I/L forgiven.
     pub fn parse(input: &str) -> Result<SetId, SetIdError> {
-        let canonical = normalize_typed(input);
+        let canonical = typed::sheet_code(input);
         if canonical.chars().count() == Self::LEN
             && canonical.chars().all(|c| SymbolClass::Base32.accepts(c))
         {
-            Ok(SetId(canonical.to_string()))
-        } else {
-            Err(SetIdError(input.trim().to_owned()))
+            return Ok(SetId(canonical.to_string()));
+        }
+        if !typed::could_hold_code(input) {
+            return Err(SetIdError::Shown(input.trim().to_owned()));
+        }
+        let found = canonical.chars().count();
+        if found != Self::LEN {
+            return Err(SetIdError::Length { found });
+        }
+        // The first symbol that fails, named by its kind as typed (not folded).
+        let symbols = typed::symbols(input).zip(canonical.chars());
+        match symbols
+            .map(|((position, typed), folded)| (position, typed, folded))
+            .find(|&(_, _, folded)| !SymbolClass::Base32.accepts(folded))
+        {
+            Some((position, typed, _)) => Err(SetIdError::Symbol {
+                position,
+                kind: Kind::of(typed),
+            }),
+            None => Err(SetIdError::Length { found }),
         }
     }
 
@@ -596,14 +611,6 @@ mod tests {
     }
 
     #[test]
-    fn typed_codes_normalise() {
-        assert_eq!(normalize_typed("7k2q-m9xa").as_str(), "7K2QM9XA");
-        assert_eq!(normalize_typed(" 4821 7730 ").as_str(), "48217730");
-        assert_eq!(normalize_typed("O1lI").as_str(), "0111");
-        assert_eq!(normalize_typed("４８２１－７７３０").as_str(), "48217730");
-    }
-
-    #[test]
     fn set_id_round_trip() {
         let id = SetId::generate(&mut rng());
         let printed = id.to_string();
@@ -611,5 +618,44 @@ mod tests {
         assert_eq!(SetId::parse(&printed.to_lowercase()).unwrap(), id);
         assert!(SetId::parse("ABC").is_err());
         assert!(SetId::parse("UUUU-UUUU").is_err());
+    }
+
+    /// What was typed comes back only when it cannot be a code or part of
+    /// one; otherwise its length or the kind of a wrong character is said.
+    #[test]
+    fn a_typed_set_id_that_could_be_a_code_is_described_not_shown() {
+        let err = |typed: &str| SetId::parse(typed).err().unwrap();
+        assert_eq!(err("ABC"), SetIdError::Shown("ABC".into()));
+        assert_eq!(err(" 7K-2! "), SetIdError::Shown("7K-2!".into()));
+        assert_eq!(err(""), SetIdError::Shown(String::new()));
+        assert_eq!(err("7K2Q-M9X"), SetIdError::Length { found: 7 });
+        assert_eq!(
+            err("UUUU-UUUU"),
+            SetIdError::Symbol {
+                position: 1,
+                kind: Kind::Letter
+            }
+        );
+        assert_eq!(
+            err("7K2Q-M9X!"),
+            SetIdError::Symbol {
+                position: 8,
+                kind: Kind::Mark('!')
+            }
+        );
+        // A default-format code and a GitHub code pasted by mistake.
+        for code in ["7K2Q-M9XA-P4RT-H6WN", "abcde-12345"] {
+            let e = err(code);
+            assert!(matches!(e, SetIdError::Length { .. }), "{e:?}");
+            let text = e.to_string();
+            assert!(
+                !text.contains("7K2Q-M9XA-") && !text.contains("abcd"),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            err("7K2Q-M9X").to_string(),
+            "what was typed is not a set ID (not shown: it may be a backup code): it has 7 characters, and a set ID has 8, printed like 7K2Q-M9XA"
+        );
     }
 }

@@ -1,15 +1,19 @@
 //! Reading the backup codes a service issued (pasted text or its .txt file) into a code set, per service preset.
 //!
 //! Pure: the caller reads stdin or the file and hands over the bytes. Nothing
-//! here prints a valid code: errors quote only the user's own malformed input,
-//! and warnings speak of counts and lengths.
+//! here shows any part of a code: an error says where the code is (its line,
+//! which code on the line) and what is wrong with it (its length, or the kind
+//! of character at a position), never its characters; warnings speak of
+//! counts and lengths. Characters are read by the one table in
+//! [`crate::typed`], as `verify` and `check` read them.
 
 use std::collections::BTreeMap;
 
 use zeroize::Zeroizing;
 
 use crate::codes::{Code, CodeSet, Format, SymbolClass};
-use crate::messages::{Localized, Msg, english_display};
+use crate::messages::{Localized, Msg, english_display, ordinal};
+use crate::typed::{self, CaseRule, Kind, Typed};
 
 /// How long a service's codes are, in symbols (separators not counted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,29 +57,6 @@ impl LengthRule {
     }
 }
 
-/// How a service treats letter case, and so how an imported code is stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CaseRule {
-    /// Digits only: there is no case to fold.
-    NoLetters,
-    /// Case does not matter and the service shows lower case: stored lower case.
-    Lower,
-    /// Case does not matter and the service shows upper case: stored upper case.
-    Upper,
-    /// Case matters, or is not known to be ignored: kept exactly as pasted.
-    Sensitive,
-}
-
-impl CaseRule {
-    fn fold(self, c: char) -> char {
-        match self {
-            CaseRule::Lower => c.to_ascii_lowercase(),
-            CaseRule::Upper => c.to_ascii_uppercase(),
-            CaseRule::NoLetters | CaseRule::Sensitive => c,
-        }
-    }
-}
-
 /// Whether the service lets codes be used in any order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UseOrder {
@@ -106,6 +87,8 @@ pub struct Preset {
     /// Symbols per printed group, as the service shows them; 0 prints codes ungrouped.
     pub group: usize,
     pub separator: char,
+    /// How the service treats letter case, and so how a code is stored
+    /// (never [`CaseRule::Sheet`]: that is for this tool's own sheets).
     pub case: CaseRule,
     pub order: UseOrder,
     /// Template key of the sheet's one line of advice for this service.
@@ -303,7 +286,7 @@ impl Preset {
 
     /// Whether a code the service shows with single inner spaces is read by
     /// joining words up to the code length. Otherwise every word is a code.
-    fn joins_words(&self) -> Option<usize> {
+    pub(crate) fn joins_words(&self) -> Option<usize> {
         match self.lengths {
             LengthRule::Exact(len) if self.class == SymbolClass::Digit || self.group > 0 => {
                 Some(len)
@@ -337,19 +320,18 @@ pub enum ImportError {
     NotUtf8 { line: usize },
     /// Not one code in the input.
     Empty,
-    /// A token has a symbol the service never uses. `token` is `None` when
-    /// it is long enough to hold a whole code, which must not be printed.
+    /// A code has a character the service never uses: its kind (never the
+    /// letter or digit itself) and its position among the code's symbols.
     WrongSymbol {
-        line: usize,
-        token: Option<String>,
-        symbol: char,
+        at: Place,
+        position: usize,
+        kind: Kind,
         service: Option<&'static str>,
         class: SymbolClass,
     },
-    /// A token has the wrong number of symbols (`token` as for `WrongSymbol`).
+    /// A code has the wrong number of symbols.
     WrongLength {
-        line: usize,
-        token: Option<String>,
+        at: Place,
         found: usize,
         service: Option<&'static str>,
         class: SymbolClass,
@@ -368,11 +350,23 @@ pub enum ImportError {
     },
 }
 
-/// The token as quoted in an error, or words saying it is withheld.
-fn token_msg(token: &Option<String>) -> Msg {
-    match token {
-        Some(token) => Msg::new("import_token").with("token", printable(token)),
-        None => Msg::new("import_token_withheld"),
+/// Where a code that an error speaks of stands, so it can be found without
+/// being shown: its line, and which code of the line it is when the line
+/// holds more than one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    pub line: usize,
+    /// 1 for the line's first code; `None` when it is the line's only one.
+    pub nth: Option<usize>,
+}
+
+impl Place {
+    /// "the code", "the 2nd code on the line".
+    fn code(self) -> Msg {
+        match self.nth {
+            None => Msg::new("import_the_code"),
+            Some(n) => Msg::new("import_nth_code").with_msg("nth", ordinal(n)),
+        }
     }
 }
 
@@ -393,9 +387,9 @@ impl Localized for ImportError {
             ImportError::NotUtf8 { line } => Msg::new("import_not_utf8").with("line", line),
             ImportError::Empty => Msg::new("import_empty"),
             ImportError::WrongSymbol {
-                line,
-                token,
-                symbol,
+                at,
+                position,
+                kind,
                 service,
                 class,
             } => {
@@ -408,14 +402,14 @@ impl Localized for ImportError {
                     Some(s) => Msg::new("import_wrong_symbol_service").with("service", s),
                     None => Msg::new("import_wrong_symbol"),
                 };
-                msg.with("line", line)
-                    .with_msg("token", token_msg(token))
-                    .with("symbol", printable(&symbol.to_string()))
+                msg.with("line", at.line)
+                    .with_msg("code", at.code())
+                    .with_msg("kind", kind.msg())
+                    .with("position", position)
                     .with_msg("allowed", Msg::new(allowed))
             }
             ImportError::WrongLength {
-                line,
-                token,
+                at,
                 found,
                 service,
                 class,
@@ -433,8 +427,8 @@ impl Localized for ImportError {
                     (None, false) => Msg::new("import_wrong_length_characters"),
                 };
                 let msg = msg
-                    .with("line", line)
-                    .with_msg("token", token_msg(token))
+                    .with("line", at.line)
+                    .with_msg("code", at.code())
                     .with_msg("found", symbols(*found, *class));
                 match lengths {
                     LengthRule::Exact(n) => msg.with("expected", n),
@@ -587,25 +581,37 @@ pub fn parse(preset: &Preset, input: &[u8]) -> Result<Imported, ImportError> {
         if fields.is_empty() || is_prose(preset, line, &words)? {
             continue;
         }
+        // Each code of the line with the list number written before it, if
+        // that number is its alone; a token of nothing but separators (a
+        // ruler of dashes) is no code and is not counted among the line's.
+        let mut line_tokens: Vec<(Option<u32>, Zeroizing<String>)> = Vec::new();
         for field in &fields {
             let tokens = tokens(preset, &field.words);
             let number = field.number.filter(|_| tokens.len() == 1);
-            for token in tokens {
-                let canonical = canonical(preset, line, &token)?;
-                if canonical.is_empty() {
-                    continue;
-                }
-                if let Some((_, first_line)) =
-                    found.iter().find(|(c, _)| c.expose() == canonical.as_str())
-                {
-                    return Err(ImportError::Duplicate {
-                        line,
-                        first_line: *first_line,
-                    });
-                }
-                found.push((Code::from_canonical(canonical.to_string()), line));
-                listed.push(number);
+            line_tokens.extend(
+                tokens
+                    .into_iter()
+                    .filter(|t| typed::symbols(t).next().is_some())
+                    .map(|t| (number, t)),
+            );
+        }
+        let several = line_tokens.len() > 1;
+        for (index, (number, token)) in line_tokens.into_iter().enumerate() {
+            let at = Place {
+                line,
+                nth: several.then_some(index + 1),
+            };
+            let canonical = canonical(preset, at, &token)?;
+            if let Some((_, first_line)) =
+                found.iter().find(|(c, _)| c.expose() == canonical.as_str())
+            {
+                return Err(ImportError::Duplicate {
+                    line,
+                    first_line: *first_line,
+                });
             }
+            found.push((Code::from_canonical(canonical.to_string()), line));
+            listed.push(number);
         }
     }
     in_listed_order(&mut found, &listed);
@@ -752,8 +758,9 @@ fn is_comma(c: char) -> bool {
     matches!(c, ',' | ';' | '、' | '，' | '；')
 }
 
+/// Where words part: white space as [`typed`] reads it, and commas.
 fn is_gap(c: char) -> bool {
-    c.is_whitespace() || is_comma(c)
+    typed::classify(c) == Typed::Space || is_comma(c)
 }
 
 /// `1.`, `1)`, `1:`, `#1`, `(1)`: a list number, which a code never is
@@ -789,63 +796,10 @@ fn trimmed(word: &str) -> &str {
     word.trim_matches(|c: char| !c.is_alphanumeric() && c != '-')
 }
 
-fn is_separator(c: char) -> bool {
-    matches!(
-        c,
-        '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2212}' | '\u{FF0D}'
-    ) || c.is_whitespace()
-        || is_invisible(c)
-}
-
-/// Characters that show as nothing, which web pages and word processors slip
-/// into copied text: soft hyphen, zero-width space and joiners, direction
-/// marks and embeddings, word joiner, zero-width no-break space. Dropped like
-/// a separator: a person cannot see them, let alone type them.
-fn is_invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{2069}'
-            | '\u{FEFF}'
-    )
-}
-
-/// `s` for an error message: a character that would print as nothing or move
-/// the cursor (a control character, say) is written `<U+0007>`, so the
-/// message shows what is wrong.
-fn printable(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c == ' ' || !(c.is_control() || c.is_whitespace() || is_invisible(c)) {
-                c.to_string()
-            } else {
-                format!("<U+{:04X}>", u32::from(c))
-            }
-        })
-        .collect()
-}
-
-/// Full-width ASCII (as Japanese input methods type it) to ASCII.
-fn half_width(c: char) -> char {
-    match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        _ => c,
-    }
-}
-
-/// The symbols of `word` as the service reads them: separators dropped,
-/// half-width, case folded. Not checked against the alphabet.
+/// The symbols of `word` as the service reads them: dropped characters
+/// gone, half width, case folded. Not checked against the alphabet.
 fn folded(preset: &Preset, word: &str) -> Zeroizing<String> {
-    let mut out = Zeroizing::new(String::with_capacity(word.len()));
-    out.extend(
-        word.chars()
-            .filter(|&c| !is_separator(c))
-            .map(|c| preset.case.fold(half_width(c))),
-    );
-    out
+    typed::normalize(word, preset.case)
 }
 
 /// Whether a line is prose to skip: it has a word of 3+ letters that cannot
@@ -856,11 +810,24 @@ fn is_prose(preset: &Preset, line: usize, fields: &[&[&str]]) -> Result<bool, Im
         return Ok(false);
     }
     let words = || fields.iter().copied().flatten().map(|w| trimmed(w));
-    let prose = words().any(|w| {
-        w.chars().filter(|c| c.is_alphabetic()).count() >= 3
+    // A field that is a mistyped grouped code as a whole is no evidence of
+    // text, whatever its words look like one by one (`10000 a.aaaa`).
+    let loose_words = || {
+        fields
+            .iter()
+            .filter(|field| !is_grouped_code(preset, field))
+            .copied()
+            .flatten()
+            .map(|w| trimmed(w))
+    };
+    // Letters counted among the word's symbols: `ー` is a letter to Unicode
+    // but a hyphen to the typing table.
+    let prose = loose_words().any(|w| {
+        typed::symbols(w).filter(|(_, c)| c.is_alphabetic()).count() >= 3
             && !is_code_shaped(preset, w)
             && !could_be_code_part(preset, w)
             && !is_mangled_code(preset, w)
+            && !is_group_shaped(preset, w)
     });
     if !prose {
         return Ok(false);
@@ -901,9 +868,10 @@ fn near_code_length(preset: &Preset) -> usize {
 /// skipped as prose, so a mistyped code is reported, not lost.
 fn is_code_shaped(preset: &Preset, word: &str) -> bool {
     let ascii = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| half_width(c).is_ascii_alphanumeric() || is_separator(c));
+        && word.chars().all(|c| match typed::classify(c) {
+            Typed::Symbol(s) => s.is_ascii_alphanumeric(),
+            Typed::Space | Typed::Invisible | Typed::Separator => true,
+        });
     if !ascii {
         return false;
     }
@@ -911,10 +879,20 @@ fn is_code_shaped(preset: &Preset, word: &str) -> bool {
     if f.chars().any(|c| c.is_ascii_digit()) && f.chars().count() >= near_code_length(preset) {
         return true;
     }
-    let groups: Vec<usize> = word
-        .split(is_separator)
-        .map(|g| g.chars().count())
-        .collect();
+    // Group lengths between separators; invisible characters belong to no
+    // group and split none.
+    let mut groups: Vec<usize> = vec![0];
+    for c in word.chars() {
+        match typed::classify(c) {
+            Typed::Symbol(_) => {
+                if let Some(group) = groups.last_mut() {
+                    *group += 1;
+                }
+            }
+            Typed::Space | Typed::Separator => groups.push(0),
+            Typed::Invisible => {}
+        }
+    }
     preset.group > 0
         && groups.len() >= 2
         && groups[..groups.len() - 1]
@@ -924,13 +902,51 @@ fn is_code_shaped(preset: &Preset, word: &str) -> bool {
 }
 
 /// Whether a word is a code with a stray character or two in it
-/// (`bcdef.12345`, `h7n2c5v8r6t/j`, `ABCD-EF.GH-JKLM`): a code's length of
-/// ASCII letters and digits, one or two other symbols, and a digit or the
-/// service's own grouping. Such a word keeps its line from being skipped as
-/// prose, so the stray symbol is reported instead of the code being lost.
+/// (`bcdef.12345`, `h7n2c5v8r6t/j`, `ABCD-EF.GH-JKLM`), or with one or two
+/// of its symbols replaced by one (`k3m9.2p7`): one or two other symbols, a
+/// code's length of ASCII letters and digits with or without them, and a
+/// digit, the service's own grouping, or (for services with letters) letters
+/// in the case the service shows. Such a word keeps its line from being
+/// skipped as prose, so the stray symbol is reported instead of the code
+/// being lost: a code of letters only is rare but real (one X code in fifty,
+/// one Nextcloud code in sixteen), and a line that is nothing but one
+/// dotted word (`example.com`) is refused rather than a code dropped.
 fn is_mangled_code(preset: &Preset, word: &str) -> bool {
     let (mut alnum, mut odd, mut digit) = (0, 0, false);
-    for c in word.chars().filter(|&c| !is_separator(c)).map(half_width) {
+    let (mut lower, mut upper) = (false, false);
+    for (_, c) in typed::symbols(word) {
+        if c.is_ascii_alphanumeric() {
+            alnum += 1;
+            digit |= c.is_ascii_digit();
+            lower |= c.is_ascii_lowercase();
+            upper |= c.is_ascii_uppercase();
+        } else {
+            odd += 1;
+        }
+    }
+    let grouped = preset.group > 0 && preset.separator != ' ' && word.contains(preset.separator);
+    let letters_fit = preset.class != SymbolClass::Digit
+        && match preset.case {
+            CaseRule::Lower | CaseRule::Upper => !(lower && upper),
+            CaseRule::Sheet | CaseRule::NoLetters | CaseRule::Sensitive => true,
+        };
+    (digit || grouped || letters_fit)
+        && (1..=2).contains(&odd)
+        && (preset.lengths.contains(alnum) || preset.lengths.contains(alnum + odd))
+}
+
+/// Whether a word could be a group of a code the service shows in groups,
+/// mistyped: ASCII letters and digits with a digit among them, at most two
+/// other symbols, and no longer than a code. `0a0ga 12345` is a GitHub code
+/// with a wrong letter, `1abc 5678` a Google code with letters and
+/// `0.aaa 12345` one with a stray full stop: errors to report, not lines of
+/// text to skip.
+fn is_group_shaped(preset: &Preset, word: &str) -> bool {
+    let Some(code_len) = preset.joins_words() else {
+        return false;
+    };
+    let (mut alnum, mut odd, mut digit) = (0, 0, false);
+    for (_, c) in typed::symbols(word) {
         if c.is_ascii_alphanumeric() {
             alnum += 1;
             digit |= c.is_ascii_digit();
@@ -938,8 +954,27 @@ fn is_mangled_code(preset: &Preset, word: &str) -> bool {
             odd += 1;
         }
     }
-    let grouped = preset.group > 0 && preset.separator != ' ' && word.contains(preset.separator);
-    (digit || grouped) && (1..=2).contains(&odd) && preset.lengths.contains(alnum)
+    digit && odd <= 2 && alnum <= code_len
+}
+
+/// Whether the words of a field, joined as [`tokens`] joins them for a
+/// service that shows codes in groups, could be one of its codes mistyped:
+/// ASCII letters and digits with a digit among them, at most two other
+/// symbols, and within two symbols of a code's length.
+fn is_grouped_code(preset: &Preset, words: &[&str]) -> bool {
+    let Some(code_len) = preset.joins_words() else {
+        return false;
+    };
+    let (mut alnum, mut odd, mut digit) = (0, 0, false);
+    for (_, c) in words.iter().flat_map(|w| typed::symbols(w)) {
+        if c.is_ascii_alphanumeric() {
+            alnum += 1;
+            digit |= c.is_ascii_digit();
+        } else {
+            odd += 1;
+        }
+    }
+    digit && odd <= 2 && (code_len.saturating_sub(2)..=code_len + 2).contains(&(alnum + odd))
 }
 
 /// Whether a word (of 3+ letters, not code-shaped) could still be a code or
@@ -1001,24 +1036,16 @@ fn tokens(preset: &Preset, field: &[&str]) -> Vec<Zeroizing<String>> {
 
 /// The token as the service stores it, or why it cannot be one of its codes.
 ///
-/// An error quotes the token only when it has fewer of the service's symbols
-/// than its shortest code: a longer one (`12345678 2345678`, two codes run
-/// together) may hold a whole valid code, and codes go only on the sheet.
-fn canonical(preset: &Preset, line: usize, token: &str) -> Result<Zeroizing<String>, ImportError> {
-    let usable = token
-        .chars()
-        .filter(|&c| !is_separator(c) && preset.uses(preset.case.fold(half_width(c))))
-        .count();
-    let shown = (usable < preset.lengths.min()).then(|| token.to_owned());
-    if let Some(bad) = token
-        .chars()
-        .filter(|&c| !is_separator(c))
-        .find(|&c| !preset.uses(preset.case.fold(half_width(c))))
+/// An error says where the token is and what is wrong with it, never which
+/// letters or digits it holds: a mistyped code is still most of a real one.
+fn canonical(preset: &Preset, at: Place, token: &str) -> Result<Zeroizing<String>, ImportError> {
+    if let Some((position, bad)) =
+        typed::symbols(token).find(|&(_, c)| !preset.uses(preset.case.fold(c)))
     {
         return Err(ImportError::WrongSymbol {
-            line,
-            token: shown,
-            symbol: bad,
+            at,
+            position,
+            kind: Kind::of(bad),
             service: preset.service(),
             class: preset.class,
         });
@@ -1027,8 +1054,7 @@ fn canonical(preset: &Preset, line: usize, token: &str) -> Result<Zeroizing<Stri
     let len = canonical.chars().count();
     if len > 0 && !preset.lengths.contains(len) {
         return Err(ImportError::WrongLength {
-            line,
-            token: shown,
+            at,
             found: len,
             service: preset.service(),
             class: preset.class,
@@ -1143,7 +1169,7 @@ mod tests {
     fn google_errors() {
         assert_eq!(
             error("google", "1111 2222\n\n1234 567\n"),
-            "line 3: `1234 567` has 7 digits; Google codes have 8"
+            "line 3: the code has 7 digits; Google codes have 8"
         );
         assert_eq!(
             error(
@@ -1154,12 +1180,12 @@ mod tests {
         );
         assert_eq!(
             error("google", "1111 2222\n12a4 5678\n"),
-            "line 2: `12a4 5678` has `a`; Google codes use only digits"
+            "line 2: the code has a letter at position 3; Google codes use only digits"
         );
         // A digit run of the wrong length is an error, not prose.
         assert_eq!(
             error("google", "1. 1234 56789\n"),
-            "line 1: a code (not shown: it may hold a whole valid code) has 9 digits; Google codes have 8"
+            "line 1: the code has 9 digits; Google codes have 8"
         );
         let twelve: String = (10..22).map(|i| format!("{i}{i}{i}{i}\n")).collect();
         assert_eq!(
@@ -1176,7 +1202,7 @@ mod tests {
                 "1234 567 8765 4321
 "
             ),
-            "line 1: a code (not shown: it may hold a whole valid code) has 15 digits; Google codes have 8"
+            "line 1: the code has 15 digits; Google codes have 8"
         );
         assert_eq!(
             error(
@@ -1255,7 +1281,7 @@ mod tests {
         // A control character cannot be seen in a terminal: it is named.
         assert_eq!(
             error("google", "4012\u{7}6743\n"),
-            "line 1: a code (not shown: it may hold a whole valid code) has `<U+0007>`; Google codes use only digits"
+            "line 1: the code has a control character (U+0007) at position 5; Google codes use only digits"
         );
     }
 
@@ -1263,23 +1289,23 @@ mod tests {
     fn a_code_with_a_stray_symbol_is_reported_not_skipped_as_prose() {
         assert_eq!(
             error("github", "abcde-12345\nbcdef.12345\n"),
-            "line 2: a code (not shown: it may hold a whole valid code) has `.`; GitHub codes use only hexadecimal digits (0-9, a-f)"
+            "line 2: the code has `.` at position 6; GitHub codes use only hexadecimal digits (0-9, a-f)"
         );
         assert_eq!(
             error("x", "k3m9x2p7q4wz\nh7n2c5v8r6t/j\n"),
-            "line 2: a code (not shown: it may hold a whole valid code) has `/`; X codes use only letters and digits"
+            "line 2: the code has `/` at position 12; X codes use only letters and digits"
         );
         assert_eq!(
             error("x", "k3m9\u{7f}x2p7\n"),
-            "line 1: a code (not shown: it may hold a whole valid code) has `<U+007F>`; X codes use only letters and digits"
+            "line 1: the code has a control character (U+007F) at position 5; X codes use only letters and digits"
         );
         assert_eq!(
             error("keycloak", "ABCD-EFGH-JKLM\nNPQR-ST.UV-WXYZ\n"),
-            "line 2: a code (not shown: it may hold a whole valid code) has `.`; Keycloak codes use only letters and digits"
+            "line 2: the code has `.` at position 7; Keycloak codes use only letters and digits"
         );
         assert_eq!(
             error("nextcloud", "aB3dE5gH7jK9mN2p\naB3dE5gH7jK9mN2_\n"),
-            "line 2: a code (not shown: it may hold a whole valid code) has `_`; Nextcloud codes use only letters and digits"
+            "line 2: the code has `_` at position 16; Nextcloud codes use only letters and digits"
         );
         // Prose with addresses and links is still prose.
         let google = "(taro.yamada2@example.com)\n\
@@ -1327,7 +1353,7 @@ mod tests {
         // Errors still name the line the code is on, not its list number.
         assert_eq!(
             error("google", "2. 2222 2222\n1. 1111 111\n"),
-            "line 2: `1111 111` has 7 digits; Google codes have 8"
+            "line 2: the code has 7 digits; Google codes have 8"
         );
     }
 
@@ -1375,7 +1401,7 @@ mod tests {
         );
         assert_eq!(
             error("freee", "12345678\n"),
-            "line 1: `12345678` has 8 digits; freee codes have 9"
+            "line 1: the code has 8 digits; freee codes have 9"
         );
     }
 
@@ -1410,7 +1436,7 @@ mod tests {
         );
         assert_eq!(
             error("x", "a1b2c3d\n"),
-            "line 1: `a1b2c3d` has 7 characters; X codes have 8 to 12"
+            "line 1: the code has 7 characters; X codes have 8 to 12"
         );
         assert_eq!(
             error("x", "a1b2c3d4e5f6\nA1B2C3D4E5F6\n"),
@@ -1446,11 +1472,11 @@ mod tests {
         assert_eq!(canonical(&import("github", &page)), codes);
         assert_eq!(
             error("github", "abcde-1234g\n"),
-            "line 1: `abcde-1234g` has `g`; GitHub codes use only hexadecimal digits (0-9, a-f)"
+            "line 1: the code has a letter at position 10; GitHub codes use only hexadecimal digits (0-9, a-f)"
         );
         assert_eq!(
             error("github", "abcde-1234\n"),
-            "line 1: `abcde-1234` has 9 characters; GitHub codes have 10"
+            "line 1: the code has 9 characters; GitHub codes have 10"
         );
     }
 
@@ -1494,7 +1520,7 @@ mod tests {
         );
         assert_eq!(
             error("keycloak", "ABCD-EFGH-JKL\n"),
-            "line 1: `ABCD-EFGH-JKL` has 11 characters; Keycloak codes have 12"
+            "line 1: the code has 11 characters; Keycloak codes have 12"
         );
     }
 
@@ -1546,11 +1572,11 @@ mod tests {
         // Generic skips no prose: it must be only codes.
         assert_eq!(
             error("generic", "Keep these safe.\n"),
-            "line 1: a code (not shown: it may hold a whole valid code) has `.`; codes use only letters and digits"
+            "line 1: the 3rd code on the line has `.` at position 5; codes use only letters and digits"
         );
         assert_eq!(
             error("generic", "abc\n"),
-            "line 1: `abc` has 3 characters; codes have 4 to 40 characters"
+            "line 1: the code has 3 characters; codes have 4 to 40 characters"
         );
         let many: String = (0..101).map(|i| format!("code{i:03}\n")).collect();
         assert_eq!(
@@ -1595,14 +1621,77 @@ mod tests {
         }
         let e = error("google", "1234 5678\n1234 5678\n");
         assert!(!e.contains("1234"), "{e}");
-        // Tokens long enough to hold a whole code are not quoted: two codes
-        // run together, a code with a stray digit or symbol.
-        for input in ["12345678 2345678\n", "1234 56789\n", "1234-5678x\n"] {
-            let e = error("google", input);
-            assert!(!e.contains("1234"), "{e}");
-            assert!(e.contains("not shown"), "{e}");
+        // Issue 11, item 5: no token is quoted, however short: two codes run
+        // together, a stray digit or symbol, one digit short (7 of 8 digits
+        // would be most of a code), a letter for a digit.
+        for (input, expected) in [
+            (
+                "12345678 2345678\n",
+                "line 1: the code has 15 digits; Google codes have 8",
+            ),
+            (
+                "1234 56789\n",
+                "line 1: the code has 9 digits; Google codes have 8",
+            ),
+            (
+                "1234-5678x\n",
+                "line 1: the code has a letter at position 9; Google codes use only digits",
+            ),
+            (
+                "3021 772\n",
+                "line 1: the code has 7 digits; Google codes have 8",
+            ),
+            (
+                "6789 O123\n",
+                "line 1: the code has a letter at position 5; Google codes use only digits",
+            ),
+            (
+                "1111 2222\t3021 772\n",
+                "line 1: the 2nd code on the line has 7 digits; Google codes have 8",
+            ),
+        ] {
+            assert_eq!(error("google", input), expected);
         }
-        // A token too short to be a code is quoted, so the line is easy to find.
-        assert!(error("google", "1234 567\n").contains("`1234 567`"));
+        assert_eq!(
+            error("github", "abcde-1234\n"),
+            "line 1: the code has 9 characters; GitHub codes have 10"
+        );
+    }
+
+    /// A field that reads as one mistyped grouped code is reported, not
+    /// skipped as a line of text for having a word of three letters.
+    #[test]
+    fn a_grouped_code_with_letters_in_a_group_is_reported_not_skipped_as_prose() {
+        assert_eq!(
+            error("google", "1234 5678\n1abc 5678\n"),
+            "line 2: the code has a letter at position 2; Google codes use only digits"
+        );
+        assert_eq!(
+            error("github", "abcde-12345\n0a0ga 00000\n"),
+            "line 2: the code has a letter at position 4; GitHub codes use only hexadecimal digits (0-9, a-f)"
+        );
+        assert_eq!(
+            error("github", "abcde-12345\n10000 a.aaaa\n"),
+            "line 2: the code has `.` at position 7; GitHub codes use only hexadecimal digits (0-9, a-f)"
+        );
+        // A code with one symbol replaced by a stray one, at the shortest length.
+        assert_eq!(
+            error("x", "k3m9x2p7q4wz\nk3m9.2p7\n"),
+            "line 2: the code has `.` at position 5; X codes use only letters and digits"
+        );
+        // Codes of letters only, a symbol replaced by a stray one.
+        assert_eq!(
+            error("x", "k3m9x2p7q4wz\nkxmbqwzpr/t\n"),
+            "line 2: the code has `/` at position 10; X codes use only letters and digits"
+        );
+        assert_eq!(
+            error("nextcloud", "aB3dE5gH7jK9mN2p\nQqWwEeRrTtYyUu_i\n"),
+            "line 2: the code has `_` at position 15; Nextcloud codes use only letters and digits"
+        );
+        // Text is still text.
+        let x = "Backup codes for @shop_2024\nk3m9x2p7q4wz\n";
+        assert_eq!(canonical(&import("x", x)), ["k3m9x2p7q4wz"]);
+        let x = "Signed in at x.com/settings\nk3m9x2p7q4wz\n";
+        assert_eq!(canonical(&import("x", x)), ["k3m9x2p7q4wz"]);
     }
 }

@@ -24,6 +24,7 @@ pub(crate) mod scan;
 pub(crate) mod sheet;
 pub(crate) mod template;
 pub(crate) mod text;
+pub(crate) mod typed;
 pub mod verifier;
 
 use std::process::ExitCode;

@@ -179,6 +179,19 @@ impl fmt::Display for Msg {
     }
 }
 
+/// "1st", "2nd", "3rd", "11th": which one of several, in the catalogue's
+/// words. The key follows English; other languages give every key one text.
+pub fn ordinal(n: usize) -> Msg {
+    let key = match (n % 10, n % 100) {
+        (_, 11..=13) => "ordinal_th",
+        (1, _) => "ordinal_st",
+        (2, _) => "ordinal_nd",
+        (3, _) => "ordinal_rd",
+        _ => "ordinal_th",
+    };
+    Msg::new(key).with("n", n)
+}
+
 /// Something the user is told: an error or a warning.
 pub trait Localized {
     /// What to say, as a key of the message catalogues and its values.

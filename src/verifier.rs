@@ -24,17 +24,20 @@ use rand::CryptoRng;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::codes::{CodeSet, SetId, normalize_typed};
+use crate::codes::{CodeSet, SetId};
 use crate::files;
 use crate::limits::MAX_VERIFIER_BYTES;
 use crate::messages::{Localized, Msg, english_display};
+use crate::typed;
 
 /// The `schema` value every verifier file carries.
 pub const SCHEMA: &str = "recovery-sheet-verifier";
 /// The file format version this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 /// How typed codes are normalised before hashing and checking
-/// ([`normalize_typed`]); recorded so a future change cannot go unnoticed.
+/// ([`typed::sheet_code`], whose table is the rule's definition); recorded so
+/// a future change cannot go unnoticed. A change that makes any printed code
+/// hash differently needs a new name here.
 pub const NORMALIZATION: &str = "strip-space-hyphen,uppercase,O0-IL1";
 
 /// Argon2 memory cost bounds in KiB: the OWASP minimum up to 1 GiB.
@@ -402,7 +405,7 @@ pub fn export_with_threads<R: CryptoRng + ?Sized>(
             .map(|(out, (codes, salts))| {
                 scope.spawn(move || -> Result<(), VerifierError> {
                     for ((slot, code), salt) in out.iter_mut().zip(codes).zip(salts) {
-                        let canonical = normalize_typed(code.expose());
+                        let canonical = typed::sheet_code(code.expose());
                         *slot = hash_code(canonical.as_bytes(), salt, params)?;
                     }
                     Ok(())
@@ -627,7 +630,7 @@ impl Verifier {
     /// Without `number`, the time taken shows roughly where in the list the
     /// code matched; it says nothing about the code itself.
     pub fn check(&self, typed: &str, number: Option<u32>) -> Result<u32, VerifierError> {
-        let code = normalize_typed(typed);
+        let code = typed::sheet_code(typed);
         if code.is_empty() {
             return Err(VerifierError::EmptyCode);
         }

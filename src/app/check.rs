@@ -18,11 +18,23 @@ pub struct Verdict {
     pub json: serde_json::Value,
 }
 
+/// Where the set ID being checked came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Typed on the command line: if the ledger does not know it, it may be
+    /// a backup code typed by mistake (a Google code is eight symbols too),
+    /// so it is not repeated.
+    Typed,
+    /// Read from a sheet's QR code: a set ID, safe to name.
+    Scanned,
+}
+
 /// Looks a set up and words the verdict.
 pub fn verdict(
     ctx: &Context,
     ledger: Option<&dyn Ledger>,
     set_id: &SetId,
+    origin: Origin,
 ) -> Result<Verdict, Error> {
     let m = &ctx.messages;
     let found = match ledger {
@@ -32,13 +44,20 @@ pub fn verdict(
     let id = set_id.to_string();
     let Some((record, current)) = found else {
         let ledger_path = ctx.ledger_path()?.display().to_string();
-        return Ok(Verdict {
-            exit_code: exit::UNKNOWN_SET,
-            message: m.fill(
-                "check_unknown",
-                &[("set_id", &id), ("ledger", &ledger_path)],
-            ),
-            json: json!({ "set_id": id, "status": "unknown" }),
+        return Ok(match origin {
+            Origin::Scanned => Verdict {
+                exit_code: exit::UNKNOWN_SET,
+                message: m.fill(
+                    "check_unknown",
+                    &[("set_id", &id), ("ledger", &ledger_path)],
+                ),
+                json: json!({ "set_id": id, "status": "unknown" }),
+            },
+            Origin::Typed => Verdict {
+                exit_code: exit::UNKNOWN_SET,
+                message: m.fill("check_unknown_typed", &[("ledger", &ledger_path)]),
+                json: json!({ "set_id": null, "status": "unknown" }),
+            },
         });
     };
     let base = |status: &str, extra: Option<&GenerationRecord>| {
@@ -127,8 +146,8 @@ pub fn verdict(
 }
 
 pub fn command(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {
-    let set_id = match (&args.set_id, &args.scan) {
-        (Some(typed), _) => SetId::parse(typed)?,
+    let (set_id, origin) = match (&args.set_id, &args.scan) {
+        (Some(typed), _) => (SetId::parse(typed)?, Origin::Typed),
         (None, Some(image)) => {
             let mark = scan::scan_file(image)?;
             ctx.detail(&ctx.messages.fill(
@@ -139,14 +158,19 @@ pub fn command(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {
                     ("set_id", &mark.set_id.to_string()),
                 ],
             ));
-            mark.set_id
+            (mark.set_id, Origin::Scanned)
         }
         (None, None) => {
             return Err(Error::InvalidValue(Msg::new("check_nothing_to_check")));
         }
     };
     let ledger = ctx.read_ledger()?;
-    let verdict = verdict(ctx, ledger.as_ref().map(|l| l as &dyn Ledger), &set_id)?;
+    let verdict = verdict(
+        ctx,
+        ledger.as_ref().map(|l| l as &dyn Ledger),
+        &set_id,
+        origin,
+    )?;
     if args.json {
         println!(
             "{}",

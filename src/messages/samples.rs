@@ -9,7 +9,7 @@ use crate::app::spec::{checked_count, verifier_params};
 use crate::codes::{FormatError, GenerateError, SetId, SetIdError, SymbolClass};
 use crate::config::{self, ConfigError};
 use crate::error::Error;
-use crate::import::{self, ImportError, ImportWarning, LengthRule};
+use crate::import::{self, ImportError, ImportWarning, LengthRule, Place};
 use crate::labels::{account_label, optional_label};
 use crate::ledger::LedgerError;
 use crate::messages::{Localized, Msg};
@@ -18,6 +18,7 @@ use crate::scan::ScanError;
 use crate::sheet::SheetError;
 use crate::sheet::qr::MarkError;
 use crate::template::TemplateError;
+use crate::typed::Kind;
 use crate::verifier::VerifierError;
 
 fn os_error() -> io::Error {
@@ -49,8 +50,7 @@ fn wrong_length(
     found: usize,
 ) -> Error {
     ImportError::WrongLength {
-        line: 4,
-        token: Some("1234 567".into()),
+        at: Place { line: 4, nth: None },
         found,
         service,
         class,
@@ -60,10 +60,20 @@ fn wrong_length(
 }
 
 fn wrong_symbol(service: Option<&'static str>, class: SymbolClass) -> Error {
+    wrong_kind(service, class, None, Kind::Letter)
+}
+
+/// A wrong character of `kind` in the `nth` code of line 2.
+fn wrong_kind(
+    service: Option<&'static str>,
+    class: SymbolClass,
+    nth: Option<usize>,
+    kind: Kind,
+) -> Error {
     ImportError::WrongSymbol {
-        line: 2,
-        token: Some("1234 567x".into()),
-        symbol: 'x',
+        at: Place { line: 2, nth },
+        position: 5,
+        kind,
         service,
         class,
     }
@@ -84,7 +94,16 @@ fn input_errors() -> Vec<(&'static str, Error)> {
         ("count_out_of_range", err(checked_count(0))),
         ("verifier_memory", err(verifier_params(Some(1), None))),
         ("verifier_passes", err(verifier_params(None, Some(0)))),
-        ("set_id", SetIdError("nope".into()).into()),
+        ("set_id", SetIdError::Shown("7K-2!".into()).into()),
+        ("set_id_length", SetIdError::Length { found: 16 }.into()),
+        (
+            "set_id_symbol",
+            SetIdError::Symbol {
+                position: 3,
+                kind: Kind::Letter,
+            }
+            .into(),
+        ),
         (
             "current_set_exists",
             Error::CurrentSetExists {
@@ -423,10 +442,38 @@ fn import_errors() -> Vec<(&'static str, Error)> {
             wrong_length(None, SymbolClass::Digit, LengthRule::Exact(8), 1),
         ),
         (
-            "import_length_withheld",
+            "import_symbol_mark_1st",
+            wrong_kind(Some("GitHub"), SymbolClass::Hex, Some(1), Kind::Mark('.')),
+        ),
+        (
+            "import_symbol_control_2nd",
+            wrong_kind(
+                Some("Google"),
+                SymbolClass::Digit,
+                Some(2),
+                Kind::Control('\u{7}'),
+            ),
+        ),
+        (
+            "import_symbol_other_3rd",
+            wrong_kind(
+                Some("X"),
+                SymbolClass::Alnum,
+                Some(3),
+                Kind::Other('\u{430}'),
+            ),
+        ),
+        (
+            "import_symbol_digit_11th",
+            wrong_kind(None, SymbolClass::Alnum, Some(11), Kind::Digit),
+        ),
+        (
+            "import_length_nth",
             ImportError::WrongLength {
-                line: 1,
-                token: None,
+                at: Place {
+                    line: 1,
+                    nth: Some(2),
+                },
                 found: 15,
                 service: Some("Google"),
                 class: SymbolClass::Digit,
@@ -555,6 +602,49 @@ fn ledger_errors() -> Vec<(&'static str, Error)> {
                 generation: 4,
                 set_id: "7K2Q-M9XA".into(),
             },
+        ),
+        ("ledger_not_used", LedgerError::NotUsed { number: 4 }.into()),
+        (
+            "ledger_unknown_set",
+            LedgerError::UnknownSet(set_id.clone()).into(),
+        ),
+        (
+            "ledger_shred_current",
+            LedgerError::ShredCurrent {
+                set_id: set_id.clone(),
+                account: "shop@example.com".into(),
+            }
+            .into(),
+        ),
+        (
+            "ledger_already_shredded",
+            LedgerError::AlreadyShredded {
+                set_id: set_id.clone(),
+                at,
+                by: None,
+            }
+            .into(),
+        ),
+        (
+            "ledger_already_shredded_by",
+            LedgerError::AlreadyShredded {
+                set_id: set_id.clone(),
+                at,
+                by: Some("K. Sato".into()),
+            }
+            .into(),
+        ),
+        (
+            "ledger_account_exists",
+            LedgerError::AccountExists("shop@example.com".into()).into(),
+        ),
+        (
+            "ledger_already_retired",
+            LedgerError::AlreadyRetired {
+                account: "old-service".into(),
+                at,
+            }
+            .into(),
         ),
     ]
 }

@@ -1,6 +1,9 @@
 //! The end-to-end tests, one crate (compiled and linked once): each module runs the real binary and reads back what a user would see.
 
 mod common;
+// The typing table and leak check the unit tests use too.
+#[path = "../../src/typed/cases.rs"]
+mod cases;
 
 mod batch;
 mod crash;
@@ -11,4 +14,5 @@ mod import;
 mod ledger;
 mod messages;
 mod sheet;
+mod typed;
 mod verifier;

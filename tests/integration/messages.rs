@@ -142,8 +142,8 @@ fn a_google_code_of_the_wrong_length_is_refused_in_japanese_with_its_line_number
     )
     .exit(65)
     .stderr_is(
-        "recovery-sheet: エラー: 2 行目：`2345 678` は 7 桁ですが、Google のコードは 8 桁です\n",
-        "recovery-sheet: error: line 2: `2345 678` has 7 digits; Google codes have 8\n",
+        "recovery-sheet: エラー: 2 行目：コードは 7 桁ですが、Google のコードは 8 桁です\n",
+        "recovery-sheet: error: line 2: the code has 7 digits; Google codes have 8\n",
     );
 }
 
