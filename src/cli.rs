@@ -18,6 +18,8 @@ Exit codes:
   7   verify: the code was already used
   8   verify: the verifier's set is superseded or revoked in the ledger
   9   batch: some rows failed (the others were printed)
+  10  list --due: something needs doing
+  1   a confirmation was declined: nothing changed
   65  bad input data (template, imported codes, image, verifier file, batch file,
       ledger content, an account that already has a current set)
   66  an input file is missing or unreadable
@@ -88,7 +90,9 @@ Format patterns:
     /// Print the codes a service issued (read from stdin or --from).
     #[command(after_help = "\
 Examples:
-  pbpaste | recovery-sheet import --account shop@gmail.com --service google
+  pbpaste | recovery-sheet import --account shop@gmail.com --service google        (macOS)
+  wl-paste | recovery-sheet import --account shop@gmail.com --service google       (Linux; or xclip -o)
+  Get-Clipboard | recovery-sheet import --account shop@gmail.com --service google  (PowerShell)
   recovery-sheet import --account shop-x --service x --from backup-codes.txt
   recovery-sheet import --account shop-x --service x --from new-codes.txt --regenerate
 
@@ -114,12 +118,63 @@ Exit 0 only when the sheet is current; 3 superseded, 4 revoked, 5 unknown.")]
 
     /// Record that code number N of an account's current set was used.
     #[command(after_help = "\
-Example:
-  recovery-sheet mark-used shop@example.com 3 --by 'K. Sato'")]
+Examples:
+  recovery-sheet mark-used shop@example.com 3 --by 'K. Sato'
+  recovery-sheet mark-used shop@example.com 3 --undo --by 'K. Sato'   (marked by mistake)")]
     MarkUsed(MarkUsedArgs),
 
-    /// Void the account's current set (two-factor was turned off at the service).
+    /// Void the account's current set (its codes were exposed, or lost): asks first on a terminal.
+    #[command(after_help = "\
+Example:
+  recovery-sheet revoke shop@example.com --by 'K. Sato'
+  recovery-sheet revoke shop@example.com --yes   (in a script)
+
+Then print a new set (generate or import --regenerate), or `retire` the
+account if two-factor was removed at the service.")]
     Revoke(RevokeArgs),
+
+    /// Record an inventory: the current sheet was seen in its place.
+    #[command(after_help = "\
+Examples:
+  recovery-sheet inventory shop@example.com --by 'K. Sato'
+  recovery-sheet inventory shop@example.com --by 'K. Sato' --codes-left 7 --location 'Safe, 3F'
+
+The next inventory moves on by `inventory_months` of the config (default 6).
+A count of codes left on paper that differs from the ledger is a warning,
+and is recorded.")]
+    Inventory(InventoryArgs),
+
+    /// Record that the sheet of a superseded or revoked set was destroyed.
+    #[command(after_help = "\
+Example:
+  recovery-sheet shredded 7K2Q-M9XA --by 'K. Sato'")]
+    Shredded(ShreddedArgs),
+
+    /// Give an account a new name; its history is kept under the new name.
+    #[command(after_help = "\
+Example:
+  recovery-sheet rename shop@example.com store@example.com --by 'K. Sato'")]
+    Rename(RenameArgs),
+
+    /// Two-factor was removed at the service: no current set, nothing due, history kept.
+    #[command(after_help = "\
+Example:
+  recovery-sheet retire old-service --by 'K. Sato'
+
+The current set, if any, is revoked. Printing a new set later makes the
+account active again.")]
+    Retire(RetireArgs),
+
+    /// Export the audit trail: every event, who did it and when.
+    #[command(after_help = "\
+Examples:
+  recovery-sheet audit > audit.csv
+  recovery-sheet audit --account shop@example.com --since 2026/04/01 --format json
+
+CSV is UTF-8 with a byte-order mark, so Excel opens Japanese text as it is.
+Events: issued, superseded, never_printed, code_used, code_use_undone,
+inventory, shredded, revoked, retired, renamed. Nothing ever removes one.")]
+    Audit(AuditArgs),
 
     /// Check one code (read from stdin) against a verifier file and burn it.
     #[command(after_help = "\
@@ -189,7 +244,8 @@ pub struct SheetArgs {
     #[arg(long, value_name = "N")]
     pub copies: Option<u32>,
 
-    /// Date of the next inventory, YYYY-MM-DD (default: six months from today).
+    /// Date of the next inventory: YYYY-MM-DD, YYYY/MM/DD or YYYY年M月D日 (default: six
+    /// months from today).
     #[arg(long, value_name = "DATE")]
     pub next_inventory: Option<String>,
 
@@ -299,12 +355,90 @@ pub struct MarkUsedArgs {
     /// Who used it.
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
+    /// The code was marked used by mistake: mark it unused again (recorded).
+    #[arg(long)]
+    pub undo: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
     /// The account, as given to generate or import.
     pub account: String,
+    /// Who revokes it.
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Do not ask (for scripts); without it, a terminal is asked to confirm.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    /// The account, as given to generate or import.
+    pub account: String,
+    /// Who checked the sheet.
+    #[arg(long, value_name = "NAME")]
+    pub by: String,
+    /// How many codes are left unticked on the paper.
+    #[arg(long, value_name = "N")]
+    pub codes_left: Option<u32>,
+    /// Where the sheet was found (recorded as its storage location).
+    #[arg(long, value_name = "TEXT")]
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShreddedArgs {
+    /// The set ID printed on the destroyed sheet (e.g. 7K2Q-M9XA).
+    #[arg(value_name = "SET-ID")]
+    pub set_id: String,
+    /// Who destroyed it.
+    #[arg(long, value_name = "NAME")]
+    pub by: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RenameArgs {
+    /// The account's name now.
+    pub old: String,
+    /// Its new name.
+    pub new: String,
+    /// Who renames it.
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RetireArgs {
+    /// The account, as given to generate or import.
+    pub account: String,
+    /// Who retires it.
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Do not ask (for scripts); without it, a terminal is asked to confirm.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only this account's events (under its former names too).
+    #[arg(long, value_name = "LABEL")]
+    pub account: Option<String>,
+    /// Only events on or after this date (YYYY-MM-DD, YYYY/MM/DD or YYYY年M月D日).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AuditFormat::Csv)]
+    pub format: AuditFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    /// Comma-separated, UTF-8 with a byte-order mark (Excel opens it as it is).
+    Csv,
+    /// A JSON array, times in RFC 3339 with their offset.
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -265,6 +265,8 @@ pub enum Source {
     Flag,
     ConfigFile(PathBuf),
     Locale,
+    /// Carried over from this generation of the account (a regeneration).
+    Carried(u32),
     BuiltIn,
 }
 
@@ -274,6 +276,7 @@ impl fmt::Display for Source {
             Source::Flag => f.write_str("command line"),
             Source::ConfigFile(p) => write!(f, "{}", p.display()),
             Source::Locale => f.write_str("locale"),
+            Source::Carried(generation) => write!(f, "generation {generation}"),
             Source::BuiltIn => f.write_str("built-in default"),
         }
     }

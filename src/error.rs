@@ -19,6 +19,8 @@ use crate::verifier::VerifierError;
 /// Exit codes, one table for every command (documented in `--help` and README).
 pub mod exit {
     pub const OK: u8 = 0;
+    /// A confirmation asked on the terminal was declined.
+    pub const DECLINED: u8 = 1;
     /// clap's code for usage errors; also used for values that fail validation.
     pub const USAGE: u8 = 2;
     pub const SUPERSEDED: u8 = 3;
@@ -104,6 +106,10 @@ pub enum Error {
         total: usize,
     },
     Interrupted,
+    /// A change that asks first, without a terminal to ask on and without `--yes`.
+    NeedsConfirmation,
+    /// The question was answered no.
+    Declined,
     /// Any other failure reading or writing a named file.
     Io {
         path: PathBuf,
@@ -138,6 +144,8 @@ impl Error {
             Error::Unreadable { .. } => exit::NOINPUT,
             Error::RowsFailed { .. } => exit::SOME_ROWS_FAILED,
             Error::Interrupted => exit::INTERRUPTED,
+            Error::NeedsConfirmation => exit::USAGE,
+            Error::Declined => exit::DECLINED,
             Error::Io { source, .. } if source.kind() == io::ErrorKind::NotFound => exit::NOINPUT,
             Error::Io { .. } => exit::IOERR,
         }
@@ -227,7 +235,9 @@ impl Localized for Error {
             Error::ImportInput { path: None, source } => {
                 Msg::new("import_unreadable_stdin").with("source", source)
             }
-            Error::StdinIsTerminal => Msg::new("import_nothing_typed"),
+            Error::StdinIsTerminal => {
+                Msg::new("import_nothing_typed").with("paste", crate::import::paste_command())
+            }
             Error::TooLarge { input, limit } => Msg::new("input_too_large")
                 .with("input", input)
                 .with("limit", bytes_for_people(*limit)),
@@ -267,6 +277,8 @@ impl Localized for Error {
                 .with("failed", failed)
                 .with("total", total),
             Error::Interrupted => Msg::new("interrupted"),
+            Error::NeedsConfirmation => Msg::new("needs_confirmation"),
+            Error::Declined => Msg::new("declined"),
             Error::Io { path, source } => file("file_io", path, source),
         }
     }

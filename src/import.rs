@@ -1064,6 +1064,17 @@ fn canonical(preset: &Preset, at: Place, token: &str) -> Result<Zeroizing<String
     Ok(canonical)
 }
 
+/// How this platform pastes the clipboard into a pipe.
+pub fn paste_command() -> &'static str {
+    if cfg!(target_os = "macos") {
+        "pbpaste"
+    } else if cfg!(windows) {
+        "Get-Clipboard"
+    } else {
+        "wl-paste (or xclip -o)"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

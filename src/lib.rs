@@ -8,6 +8,7 @@ pub(crate) mod app;
 pub(crate) mod cli;
 pub(crate) mod codes;
 pub(crate) mod config;
+pub(crate) mod dates;
 pub(crate) mod error;
 pub(crate) mod files;
 pub(crate) mod help;
@@ -107,6 +108,11 @@ fn run(cli: Cli, messages: Messages) -> Result<u8, Error> {
         Command::Check(args) => return app::check::command(&ctx, args),
         Command::MarkUsed(args) => app::mark_used::command(&ctx, args)?,
         Command::Revoke(args) => app::revoke::command(&ctx, args)?,
+        Command::Inventory(args) => app::inventory::command(&ctx, args)?,
+        Command::Shredded(args) => app::shredded::command(&ctx, args)?,
+        Command::Rename(args) => app::rename::command(&ctx, args)?,
+        Command::Retire(args) => app::retire::command(&ctx, args)?,
+        Command::Audit(args) => app::audit::command(&ctx, args)?,
         Command::Verify(args) => app::verify::command(&ctx, args)?,
         Command::Batch(args) => app::batch::command(&ctx, args)?,
         Command::Config(args) => match &args.command {

@@ -144,12 +144,19 @@ pub fn checked_stdout() -> Result<io::Stdout, OutputError> {
     Ok(out)
 }
 
-/// A file-name-safe form of an account label: ASCII letters, digits, `.`, `_`,
-/// `@` and `-`; anything else becomes `-`. Empty (e.g. all Japanese) gives `account`.
+/// A file-name-safe form of an account label that keeps its own script:
+/// letters and digits of any language stay (in Unicode NFC, as macOS and
+/// Windows expect), ASCII letters are lower-cased, and what is unsafe in a
+/// file name on Linux, macOS or Windows (`/ \ : * ? " < > |`, control
+/// characters, spaces) becomes `-`; a name never starts or ends with a dot,
+/// a dash or a space. Empty gives `account`.
 pub fn slug(account: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    const MAX_CHARS: usize = 60;
     let mut out = String::new();
-    for c in account.trim().chars() {
-        let c = if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-') {
+    let mut chars = 0;
+    for c in account.trim().nfc() {
+        let c = if c.is_alphanumeric() || matches!(c, '.' | '_' | '@' | '-' | '+') {
             c.to_ascii_lowercase()
         } else {
             '-'
@@ -158,11 +165,12 @@ pub fn slug(account: &str) -> String {
             continue;
         }
         out.push(c);
-        if out.len() >= 60 {
+        chars += 1;
+        if chars >= MAX_CHARS {
             break;
         }
     }
-    let out = out.trim_matches(['-', '.']).to_owned();
+    let out = out.trim_matches(['-', '.', ' ']).to_owned();
     if out.is_empty() {
         "account".to_owned()
     } else {
@@ -187,8 +195,31 @@ mod tests {
     #[test]
     fn slugs_keep_addresses_readable() {
         assert_eq!(slug("Shop@Example.com"), "shop@example.com");
-        assert_eq!(slug("株式会社サンプル"), "account");
         assert_eq!(slug("a / b"), "a-b");
         assert_eq!(slug("../etc/passwd"), "etc-passwd");
+    }
+
+    #[test]
+    fn slugs_keep_the_accounts_own_script() {
+        assert_eq!(slug("経理部共有アカウント"), "経理部共有アカウント");
+        assert_eq!(slug("株式会社サンプル (X)"), "株式会社サンプル-x");
+        assert_ne!(slug("経理部"), slug("総務部"));
+        // Decomposed kana (as macOS file names hold them) become composed.
+        assert_eq!(slug("カ\u{3099}イシャ"), "ガイシャ");
+        // Nothing Windows refuses: reserved characters, a trailing dot.
+        for bad in [
+            "a:b", "a*b", "a?b", "a\"b", "a<b>", "a|b", "a\\b", "name.", " x ",
+        ] {
+            let s = slug(bad);
+            assert!(
+                !s.contains([':', '*', '?', '"', '<', '>', '|', '\\', '/'])
+                    && !s.ends_with('.')
+                    && !s.starts_with(' '),
+                "{bad:?} -> {s:?}"
+            );
+        }
+        assert_eq!(slug("。。"), "account");
+        assert_eq!(slug("///"), "account");
+        assert_eq!(slug(&"あ".repeat(100)).chars().count(), 60);
     }
 }

@@ -29,6 +29,7 @@ use crate::files::Overwrite;
 use crate::interrupt;
 use crate::labels::account_label;
 use crate::lang::{Lang, Paper};
+use crate::ledger::Actor;
 use crate::limits::{MAX_CSV_RECORD_BYTES, MAX_JOBS, bytes_for_people};
 use crate::messages::{Localized, Msg};
 use crate::sheet::fonts::Fonts;
@@ -595,6 +596,7 @@ pub fn command(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
     let protected = ctx.protected_files(&[&args.csv])?;
     let host = issue::host_name();
     let run = issue::new_run_id();
+    let actor = ctx.actor(None);
     let worker = Worker {
         ctx,
         args,
@@ -602,6 +604,7 @@ pub fn command(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
         protected: &protected,
         host: &host,
         run: &run,
+        actor: &actor,
         verifier: verifier.as_ref(),
         progress: &progress,
         weak_formats_warned: Mutex::new(HashSet::new()),
@@ -650,6 +653,7 @@ struct Worker<'a> {
     host: &'a str,
     /// This run: the ledger tells which accounts it printed already.
     run: &'a str,
+    actor: &'a Actor,
     verifier: Option<&'a VerifierSpec>,
     progress: &'a Progress,
     /// Formats already warned about as weak.
@@ -734,8 +738,21 @@ impl Worker<'_> {
         rng: &mut rand::rand_core::UnwrapErr<rand::rngs::SysRng>,
     ) -> Result<Issued, Error> {
         let ctx = self.ctx;
-        let resolved = spec::resolve(ctx, Some(&row.sheet), row.format.as_deref(), row.count);
-        let spec = spec::sheet_spec(&row.sheet, &resolved)?;
+        let mut request = row.sheet.clone();
+        let row_line = |text: &str| {
+            self.progress.warn(&ctx.messages.fill(
+                "batch_row",
+                &[("row", &row.number.to_string()), ("text", text)],
+            ))
+        };
+        let (spec, resolved) = spec::resolved_spec(
+            ctx,
+            ledger,
+            &mut request,
+            row.format.as_deref(),
+            row.count,
+            &row_line,
+        )?;
         let count = spec::checked_count(resolved.count.0)?;
         let format = Format::parse_for_generation(&resolved.format.0)?;
         let first_use = self
@@ -770,6 +787,7 @@ impl Worker<'_> {
             stop: &interrupt::requested,
             host: self.host,
             run: self.run,
+            actor: self.actor,
             checkpoint: &issue::every_step,
         };
         issue::issue(

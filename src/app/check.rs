@@ -90,7 +90,7 @@ pub fn verdict(
         let refs: Vec<(&str, &str)> = v.iter().map(|(k, s)| (*k, s.as_str())).collect();
         m.fill(key, &refs)
     };
-    Ok(match record.status {
+    let mut verdict = match record.status {
         Status::Current => Verdict {
             exit_code: exit::OK,
             message: fill("check_current", values(&[])),
@@ -142,7 +142,31 @@ pub fn verdict(
             message: fill("check_unprinted", values(&[])),
             json: base("unprinted", current.as_ref()),
         },
-    })
+    };
+    // A sheet that should be gone: say whether its destruction is recorded.
+    if record.awaits_shredding() {
+        verdict.message.push(' ');
+        verdict
+            .message
+            .push_str(&m.fill("check_shred_hint", &[("set_id", &id)]));
+    } else if let Some(at) = &record.shredded_at {
+        verdict.message.push(' ');
+        verdict.message.push_str(&m.fill(
+            "check_shredded",
+            &[
+                ("date", &date(at)),
+                ("by", record.shredded_by.as_deref().unwrap_or("-")),
+            ],
+        ));
+    }
+    if let Some(object) = verdict.json.as_object_mut() {
+        object.insert(
+            "shredded_at".into(),
+            json!(record.shredded_at.map(|at| at.to_rfc3339())),
+        );
+        object.insert("shredded_by".into(), json!(record.shredded_by));
+    }
+    Ok(verdict)
 }
 
 pub fn command(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {

@@ -8,7 +8,7 @@ use crate::text::terminal_safe;
 
 /// `config show`: each setting, its value and where it came from.
 pub fn command(ctx: &Context, json: bool) -> Result<(), Error> {
-    let r = resolve(ctx, None, None, None);
+    let r = resolve(ctx, None, None, None, None);
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let rows: Vec<(&str, String, &Source)> = vec![
         ("lang", r.lang.0.name().to_owned(), &r.lang.1),

@@ -4,16 +4,21 @@ use std::num::NonZeroUsize;
 
 use super::Context;
 use super::spec::{CodeSource, Place, VerifierSpec};
-use super::spec::{
-    checked_count, checked_format, resolve, sheet_request, sheet_spec, verifier_params,
-};
+use super::spec::{checked_count, checked_format, resolved_spec, sheet_request, verifier_params};
 use crate::cli::GenerateArgs;
 use crate::error::Error;
 
 pub fn command(ctx: &Context, args: &GenerateArgs) -> Result<(), Error> {
-    let request = sheet_request(&args.sheet);
-    let resolved = resolve(ctx, Some(&request), args.format.as_deref(), args.count);
-    let spec = sheet_spec(&request, &resolved)?;
+    let mut request = sheet_request(&args.sheet);
+    let mut ledger = ctx.issuing_ledger()?;
+    let (spec, resolved) = resolved_spec(
+        ctx,
+        &ledger,
+        &mut request,
+        args.format.as_deref(),
+        args.count,
+        &|line| ctx.say(line),
+    )?;
     let count = checked_count(resolved.count.0)?;
     let format = checked_format(ctx, &resolved.format.0)?;
     let verifier = match &args.verifier {
@@ -27,5 +32,5 @@ pub fn command(ctx: &Context, args: &GenerateArgs) -> Result<(), Error> {
     };
     let source = CodeSource::Generate { format, count };
     let inputs: Vec<&std::path::Path> = request.template.as_deref().into_iter().collect();
-    super::issue::run(ctx, &spec, source, verifier.as_ref(), &inputs)
+    super::issue::run(ctx, &mut ledger, &spec, source, verifier.as_ref(), &inputs)
 }

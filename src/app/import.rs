@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::Context;
 use super::spec::CodeSource;
-use super::spec::{resolve, sheet_request, sheet_spec};
+use super::spec::{resolved_spec, sheet_request};
 use crate::cli::ImportArgs;
 use crate::error::Error;
 use crate::import;
@@ -21,9 +21,11 @@ pub fn command(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
                 .with("services", names.join(", ")),
         )
     })?;
-    let request = sheet_request(&args.sheet);
-    let resolved = resolve(ctx, Some(&request), None, None);
-    let spec = sheet_spec(&request, &resolved)?;
+    let mut request = sheet_request(&args.sheet);
+    let mut ledger = ctx.issuing_ledger()?;
+    let (spec, _) = resolved_spec(ctx, &ledger, &mut request, None, None, &|line| {
+        ctx.say(line)
+    })?;
     let bytes = read_codes(ctx, args.from.as_deref())?;
     let imported = import::parse(preset, &bytes)?;
     for w in &imported.warnings {
@@ -39,10 +41,19 @@ pub fn command(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
         .into_iter()
         .chain(args.from.as_deref())
         .collect();
-    super::issue::run(ctx, &spec, source, None, &inputs)
+    super::issue::run(ctx, &mut ledger, &spec, source, None, &inputs)
 }
 
 /// Reads pasted codes from `--from FILE` or stdin (a terminal gets a prompt).
+/// The key that ends typed input on this platform's terminal.
+fn end_of_input_key() -> &'static str {
+    if cfg!(windows) {
+        "Ctrl-Z, Enter"
+    } else {
+        "Ctrl-D"
+    }
+}
+
 fn read_codes(ctx: &Context, from: Option<&Path>) -> Result<Vec<u8>, Error> {
     let unreadable = |source| Error::ImportInput {
         path: from.map(Path::to_owned),
@@ -63,7 +74,13 @@ fn read_codes(ctx: &Context, from: Option<&Path>) -> Result<Vec<u8>, Error> {
             let stdin = std::io::stdin();
             let terminal = stdin.is_terminal();
             if terminal {
-                eprintln!("{}", ctx.messages.text("import_prompt"));
+                eprintln!(
+                    "{}",
+                    ctx.messages.fill(
+                        "import_prompt",
+                        &[("paste", import::paste_command()), ("end", end_of_input_key())]
+                    )
+                );
             }
             let bytes = read_at_most(stdin.lock(), MAX_IMPORT_BYTES)
                 .map_err(unreadable)?

@@ -48,7 +48,8 @@ use crate::files::{self, FileId, Overwrite, Staged, Swapped};
 use crate::import;
 use crate::interrupt;
 use crate::ledger::{
-    GenerationRecord, Ledger, Lineage, NewGeneration, Pending, Placement, Role, Writer,
+    Actor, EventKind, GenerationRecord, Ledger, Lineage, NewEvent, NewGeneration, Pending,
+    Placement, Role, WriteTxn, Writer,
 };
 use crate::messages::{Localized, Msg};
 use crate::output::{self, OutputError};
@@ -149,6 +150,8 @@ pub struct Tools<'a, R: CryptoRng + ?Sized> {
     pub host: &'a str,
     /// This run of the tool (see [`new_run_id`]), recorded with each generation.
     pub run: &'a str,
+    /// Who is issuing, for the audit trail.
+    pub actor: &'a Actor,
     /// Called at each step (tests make a step fail here; see [`Step`]).
     pub checkpoint: &'a dyn Fn(Step) -> io::Result<()>,
 }
@@ -243,7 +246,7 @@ pub fn issue<R: CryptoRng + ?Sized>(
     let mut writer = ledger
         .writer(stop)
         .map_err(|e| if stop() { Error::Interrupted } else { e.into() })?;
-    recover(writer.as_mut(), tools.host, (tools.clock)())?;
+    recover(writer.as_mut(), tools.host, (tools.clock)(), tools.actor)?;
     let mut txn = writer.begin()?;
     let plan = Plan::new(
         &spec.account,
@@ -281,7 +284,14 @@ pub fn issue<R: CryptoRng + ?Sized>(
         .map_err(ledger_io)
         .and_then(|()| {
             let mut txn = writer.begin()?;
-            txn.finish(&set_id)?;
+            finish(
+                txn.as_mut(),
+                &made.record.account,
+                &set_id,
+                made.plan.generation,
+                made.record.issued_at,
+                tools.actor,
+            )?;
             txn.commit()?;
             Ok(())
         });
@@ -719,6 +729,7 @@ pub fn recover(
     writer: &mut dyn Writer,
     host: &str,
     now: DateTime<FixedOffset>,
+    actor: &Actor,
 ) -> Result<Vec<Recovered>, Error> {
     let mut txn = writer.begin()?;
     let mut done = Vec::new();
@@ -756,7 +767,14 @@ pub fn recover(
                     })?;
                 }
             }
-            txn.finish(&record.set_id)?;
+            finish(
+                txn.as_mut(),
+                &record.account,
+                &record.set_id,
+                record.generation,
+                record.issued_at,
+                actor,
+            )?;
             for p in placements.iter().filter(|p| p.aside.is_some()) {
                 txn.forget_aside(&record.set_id, p.role)?;
             }
@@ -799,10 +817,50 @@ pub fn recover(
             }
         }
         txn.mark_unprinted(&record.set_id, now)?;
+        txn.record_event(&NewEvent {
+            at: now,
+            kind: EventKind::NeverPrinted,
+            account: record.account.clone(),
+            set_id: Some(record.set_id.clone()),
+            generation: Some(record.generation),
+            number: None,
+            actor: actor.clone(),
+            detail: Some("the run that made it stopped before its sheet was placed".into()),
+        })?;
         done.push(Recovered::NeverPrinted(record));
     }
     txn.commit()?;
     Ok(done)
+}
+
+/// The pending generation becomes current and the one it replaces
+/// superseded, each recorded in the audit trail, in the caller's transaction.
+fn finish(
+    txn: &mut dyn WriteTxn,
+    account: &str,
+    set_id: &SetId,
+    generation: u32,
+    at: DateTime<FixedOffset>,
+    actor: &Actor,
+) -> Result<(), Error> {
+    let superseded = txn.finish(set_id)?;
+    let event = |kind, set_id: &SetId, generation| NewEvent {
+        at,
+        kind,
+        account: account.to_owned(),
+        set_id: Some(set_id.clone()),
+        generation: Some(generation),
+        number: None,
+        actor: actor.clone(),
+        detail: None,
+    };
+    txn.record_event(&event(EventKind::Issued, set_id, generation))?;
+    if let Some(old) = superseded {
+        let mut e = event(EventKind::Superseded, &old.set_id, old.generation);
+        e.detail = Some(format!("by set {set_id}"));
+        txn.record_event(&e)?;
+    }
+    Ok(())
 }
 
 /// What [`recover`] did with a generation a writer left pending.
@@ -861,6 +919,7 @@ pub fn write_stdout(bytes: &[u8]) -> io::Result<()> {
 /// `inputs` are the files the command read (no output may be one of them).
 pub fn run(
     ctx: &Context,
+    ledger: &mut super::OnDemand,
     spec: &SheetSpec,
     source: CodeSource,
     verifier: Option<&VerifierSpec>,
@@ -872,7 +931,6 @@ pub fn run(
         "detail_fonts_loaded",
         &[("elapsed", &format!("{:.1?}", started.elapsed()))],
     ));
-    let mut ledger = ctx.issuing_ledger()?;
     let mut rng = rand::rand_core::UnwrapErr(rand::rngs::SysRng);
     // Any input is read by now: from here a Ctrl-C waits for the sheet to be
     // recorded or discarded whole.
@@ -893,9 +951,10 @@ pub fn run(
         stop: &interrupt::requested,
         host: &host,
         run: &run,
+        actor: &ctx.actor(None),
         checkpoint: &every_step,
     };
-    let issued = issue(&mut ledger, spec, &source, verifier, &mut tools)?;
+    let issued = issue(ledger, spec, &source, verifier, &mut tools)?;
     report(ctx, &issued);
     ctx.detail(&ctx.messages.fill(
         "detail_done",
@@ -1080,6 +1139,7 @@ mod tests {
                 stop: &|| false,
                 host: HOST,
                 run: &run,
+                actor: &test_actor(),
                 checkpoint: &checkpoint,
             };
             issue(&mut self.ledger(), &spec, &source(), verifier, &mut tools)
@@ -1112,6 +1172,13 @@ mod tests {
             let mut writer = ledger.writer(&|| false).unwrap();
             let mut txn = writer.begin().unwrap();
             txn.pending().unwrap()
+        }
+    }
+
+    fn test_actor() -> Actor {
+        Actor {
+            by: None,
+            os_user: "tester".into(),
         }
     }
 
@@ -1225,6 +1292,7 @@ mod tests {
                 stop: &|| false,
                 host: HOST,
                 run: "test-run",
+                actor: &test_actor(),
                 checkpoint: &checkpoint,
             };
             issue(&mut s.ledger(), &spec, &source(), None, &mut tools).unwrap_err()
@@ -1270,6 +1338,7 @@ mod tests {
             stop: &|| true,
             host: HOST,
             run: "test-run",
+            actor: &test_actor(),
             checkpoint: &every_step,
         };
         let err = issue(&mut s.ledger(), &spec, &source(), None, &mut tools).unwrap_err();
@@ -1307,6 +1376,7 @@ mod tests {
             stop: &|| false,
             host: HOST,
             run: "test-run",
+            actor: &test_actor(),
             checkpoint: &every_step,
         };
         let err = issue(&mut s.ledger(), &spec, &source(), None, &mut tools).unwrap_err();
@@ -1353,6 +1423,7 @@ mod tests {
             stop: &|| false,
             host: HOST,
             run: "test-run-2",
+            actor: &test_actor(),
             checkpoint: &every_step,
         };
         let issued = issue(&mut ledger, &spec, &source(), None, &mut tools).unwrap();
@@ -1446,7 +1517,7 @@ mod tests {
     fn recovered(c: &Crashed) -> Vec<Recovered> {
         let mut ledger = c.s.ledger();
         let mut writer = ledger.writer(&|| false).unwrap();
-        recover(writer.as_mut(), HOST, now()).unwrap()
+        recover(writer.as_mut(), HOST, now(), &test_actor()).unwrap()
     }
 
     fn status_of(c: &Crashed) -> Status {

@@ -1,16 +1,21 @@
 //! The commands: raw flags become validated specs here, then each command runs on its spec.
 
+pub mod audit;
 pub mod batch;
 pub mod check;
 pub mod config_show;
 pub mod display;
 pub mod generate;
 pub mod import;
+pub mod inventory;
 pub mod issue;
 pub mod list;
 pub mod mark_used;
+pub mod rename;
+pub mod retire;
 pub mod revoke;
 pub mod show;
+pub mod shredded;
 pub mod spec;
 pub mod verify;
 
@@ -25,8 +30,8 @@ use crate::interrupt;
 #[cfg(test)]
 use crate::ledger::WriteTxn;
 use crate::ledger::{
-    AccountOverview, Event, EventFilter, GenerationRecord, Ledger, LedgerError, SqliteLedger,
-    Writer,
+    AccountOverview, Actor, Event, EventFilter, GenerationRecord, Ledger, LedgerError,
+    SqliteLedger, Writer,
 };
 use crate::messages::{Localized, Messages, Msg};
 
@@ -131,10 +136,54 @@ impl Context {
     /// [`issue::recover`] under a writer lock already held, telling the user
     /// what it found.
     pub fn recover(&self, writer: &mut dyn Writer) -> Result<(), Error> {
-        for found in issue::recover(writer, &issue::host_name(), now())? {
+        for found in issue::recover(writer, &issue::host_name(), now(), &self.actor(None))? {
             self.warn(&found.message(&self.messages));
         }
         Ok(())
+    }
+
+    /// Asks on the terminal before a change that cannot simply be undone
+    /// (`key`: the question, with `values`). `yes` (`--yes`) skips the
+    /// question; without a terminal to ask on, `--yes` is required.
+    pub fn confirm(&self, yes: bool, key: &str, values: &[(&str, &str)]) -> Result<(), Error> {
+        use std::io::{BufRead, IsTerminal, Read, Write};
+        if yes {
+            return Ok(());
+        }
+        let stdin = std::io::stdin();
+        if !stdin.is_terminal() {
+            return Err(Error::NeedsConfirmation);
+        }
+        eprint!(
+            "{} {} ",
+            self.messages.fill(key, values),
+            self.messages.text("confirm_prompt")
+        );
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        stdin
+            .lock()
+            .take(256)
+            .read_line(&mut answer)
+            .map_err(|source| Error::Io {
+                path: PathBuf::from("<stdin>"),
+                source,
+            })?;
+        let answer = answer.trim().to_lowercase();
+        if ["y", "yes", "はい", "ｙ", "ｙｅｓ"].contains(&answer.as_str()) {
+            Ok(())
+        } else {
+            Err(Error::Declined)
+        }
+    }
+
+    /// Who is acting, for the audit trail: `by` (from `--by`) and the
+    /// operating-system user.
+    pub fn actor(&self, by: Option<String>) -> Actor {
+        Actor {
+            by,
+            os_user: os_user(),
+        }
     }
 
     /// Files no output may be: the ledger's own files, the config file and
@@ -244,6 +293,26 @@ impl Ledger for OnDemand {
             Some(ledger) => ledger.find_set(set_id),
             None => Ok(None),
         }
+    }
+}
+
+/// The operating-system user running the tool: `$USER` (or `$LOGNAME`, or
+/// `$USERNAME` on Windows), else the user ID.
+fn os_user() -> String {
+    for var in ["USER", "LOGNAME", "USERNAME"] {
+        if let Ok(name) = std::env::var(var)
+            && !name.trim().is_empty()
+        {
+            return name;
+        }
+    }
+    #[cfg(unix)]
+    {
+        format!("uid {}", rustix::process::getuid().as_raw())
+    }
+    #[cfg(not(unix))]
+    {
+        "unknown".to_owned()
     }
 }
 

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
+use crate::dates::parse_date;
+use crate::ledger::{GenerationRecord, Ledger};
+
 use super::Context;
 use std::num::NonZeroUsize;
 
@@ -226,53 +229,75 @@ pub struct Resolved {
 }
 
 /// Combines flags (those given), the config file and built-in defaults.
+///
+/// `previous` is the generation a regeneration replaces: what it was printed
+/// with (location, custodian, copies, language, paper, organisation) is
+/// carried over where neither a flag nor the config says otherwise, so a
+/// reprint needs nothing typed again.
 pub fn resolve(
     ctx: &Context,
     sheet: Option<&SheetRequest>,
     format: Option<&str>,
     count: Option<u32>,
+    previous: Option<&GenerationRecord>,
 ) -> Resolved {
     let file = &ctx.config.file;
     let path = ctx.config.path.as_deref();
     let flag_lang = sheet.and_then(|s| s.lang);
     let flag_paper = sheet.and_then(|s| s.paper);
     let some = |v: Option<String>| v.map(Some);
+    // The previous generation's value, else the built-in default.
+    let carried = |value: Option<String>, default: Option<String>| match (previous, value) {
+        (Some(p), Some(v)) => (Some(v), Source::Carried(p.generation)),
+        _ => (default, Source::BuiltIn),
+    };
+    let carried_lang = previous
+        .and_then(|p| Some((p.lang.as_deref().and_then(Lang::from_name)?, p.generation)))
+        .map_or_else(locale_lang, |(lang, g)| (lang, Source::Carried(g)));
+    let carried_paper = previous
+        .and_then(|p| Some((p.paper.as_deref().and_then(Paper::from_name)?, p.generation)))
+        .map_or((Paper::A4, Source::BuiltIn), |(paper, g)| {
+            (paper, Source::Carried(g))
+        });
     Resolved {
         lang: pick(
             flag_lang,
             file.lang.as_deref().and_then(Lang::from_name),
             path,
-            locale_lang(),
+            carried_lang,
         ),
         paper: pick(
             flag_paper,
             file.paper.as_deref().and_then(Paper::from_name),
             path,
-            (Paper::A4, Source::BuiltIn),
+            carried_paper,
         ),
         organisation: pick(
             None,
             some(file.organisation.clone()),
             path,
-            (None, Source::BuiltIn),
+            carried(previous.and_then(|p| p.organisation.clone()), None),
         ),
         location: pick(
             some(sheet.and_then(|s| s.location.clone())),
             some(file.location.clone()),
             path,
-            (None, Source::BuiltIn),
+            carried(previous.and_then(|p| p.location.clone()), None),
         ),
         custodian: pick(
             some(sheet.and_then(|s| s.custodian.clone())),
             some(file.custodian.clone()),
             path,
-            (None, Source::BuiltIn),
+            carried(previous.and_then(|p| p.custodian.clone()), None),
         ),
         copies: pick(
             sheet.and_then(|s| s.copies),
             file.copies,
             path,
-            (1, Source::BuiltIn),
+            match previous {
+                Some(p) if p.copies >= 1 => (p.copies, Source::Carried(p.generation)),
+                _ => (1, Source::BuiltIn),
+            },
         ),
         format: pick(
             format.map(str::to_owned),
@@ -288,6 +313,128 @@ pub fn resolve(
             (DEFAULT_INVENTORY_MONTHS, Source::BuiltIn),
         ),
     }
+}
+
+/// What the ledger knows of a requested account (see [`known_account`]).
+pub struct Known {
+    /// For a regeneration, the generation it replaces.
+    pub previous: Option<GenerationRecord>,
+    /// The line to tell the user when the label was matched to an existing
+    /// account spelt differently.
+    pub matched: Option<String>,
+}
+
+/// Looks the requested account up in the ledger before a sheet is made: a
+/// label that differs from a recorded one only in case (an e-mail address),
+/// width or Unicode form is that account, and takes its spelling; for a
+/// regeneration, the generation it replaces is returned, whose settings are
+/// carried over (see [`resolve`]).
+pub fn known_account(
+    ctx: &Context,
+    ledger: &dyn Ledger,
+    request: &mut SheetRequest,
+) -> Result<Known, Error> {
+    let typed = account_label(&request.account)?;
+    let lineage = ledger.lineage(&typed)?;
+    let recorded = lineage
+        .current
+        .as_ref()
+        .or(lineage.earlier.first())
+        .or(lineage.pending.as_ref());
+    let mut matched = None;
+    if let Some(existing) = recorded.map(|r| r.account.clone())
+        && existing != typed
+    {
+        matched = Some(ctx.messages.fill(
+            "account_matched",
+            &[("existing", &existing), ("typed", &typed)],
+        ));
+        request.account = existing;
+    }
+    let previous = match request.supersede {
+        Supersede::Allow => lineage
+            .current
+            .or_else(|| lineage.earlier.into_iter().next()),
+        Supersede::Refuse => None,
+    };
+    Ok(Known { previous, matched })
+}
+
+/// What a regeneration carried over from the generation it replaces, as a
+/// line for the user; `None` when nothing was.
+pub fn carried_line(ctx: &Context, resolved: &Resolved) -> Option<String> {
+    let m = &ctx.messages;
+    let mut what = Vec::new();
+    let mut generation = None;
+    let mut note = |source: &Source, key: &str, value: String| {
+        if let Source::Carried(g) = source {
+            generation = Some(*g);
+            what.push(m.fill(key, &[("value", &value)]));
+        }
+    };
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    note(
+        &resolved.location.1,
+        "carried_location",
+        text(&resolved.location.0),
+    );
+    note(
+        &resolved.custodian.1,
+        "carried_custodian",
+        text(&resolved.custodian.0),
+    );
+    note(
+        &resolved.organisation.1,
+        "carried_organisation",
+        text(&resolved.organisation.0),
+    );
+    note(
+        &resolved.copies.1,
+        "carried_copies",
+        resolved.copies.0.to_string(),
+    );
+    note(
+        &resolved.lang.1,
+        "carried_lang",
+        resolved.lang.0.name().to_owned(),
+    );
+    note(
+        &resolved.paper.1,
+        "carried_paper",
+        resolved.paper.0.name().to_owned(),
+    );
+    generation.map(|generation| {
+        m.fill(
+            "carried_over",
+            &[
+                ("generation", &generation.to_string()),
+                ("what", &what.join(m.text("list_separator"))),
+            ],
+        )
+    })
+}
+
+/// Resolves a sheet request against the ledger, the config and the
+/// defaults into a spec, telling the user (through `tell`) when the account
+/// was matched to an existing spelling and what was carried over.
+pub fn resolved_spec(
+    ctx: &Context,
+    ledger: &dyn Ledger,
+    request: &mut SheetRequest,
+    format: Option<&str>,
+    count: Option<u32>,
+    tell: &dyn Fn(&str),
+) -> Result<(SheetSpec, Resolved), Error> {
+    let known = known_account(ctx, ledger, request)?;
+    if let Some(line) = &known.matched {
+        tell(line);
+    }
+    let resolved = resolve(ctx, Some(request), format, count, known.previous.as_ref());
+    let spec = sheet_spec(request, &resolved)?;
+    if let Some(line) = carried_line(ctx, &resolved) {
+        tell(&line);
+    }
+    Ok((spec, resolved))
 }
 
 /// Turns a sheet request, over the config and defaults, into a validated spec.
@@ -306,9 +453,17 @@ pub fn sheet_spec(args: &SheetRequest, resolved: &Resolved) -> Result<SheetSpec,
         None => Template::embedded(resolved.lang.0),
     };
     let next_inventory = match &args.next_inventory {
-        Some(raw) => NextInventory::On(NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(
-            |_| Error::InvalidValue(Msg::new("next_inventory_not_a_date").with("value", raw)),
-        )?),
+        Some(raw) => {
+            let date = parse_date(raw).ok_or_else(|| {
+                Error::InvalidValue(Msg::new("next_inventory_not_a_date").with("value", raw))
+            })?;
+            if date < super::now().date_naive() {
+                return Err(Error::InvalidValue(
+                    Msg::new("next_inventory_past").with("date", date.format("%Y-%m-%d")),
+                ));
+            }
+            NextInventory::On(date)
+        }
         None => NextInventory::MonthsAfterIssue(resolved.inventory_months.0),
     };
     let destination = match &args.output {

@@ -142,6 +142,16 @@ fn input_errors() -> Vec<(&'static str, Error)> {
                 limit: 1 << 20,
             },
         ),
+        ("needs_confirmation", Error::NeedsConfirmation),
+        ("declined", Error::Declined),
+        (
+            "not_a_date",
+            Error::InvalidValue(Msg::new("not_a_date").with("value", "2026-13-01")),
+        ),
+        (
+            "next_inventory_past",
+            Error::InvalidValue(Msg::new("next_inventory_past").with("date", "2020-01-01")),
+        ),
     ]
 }
 
