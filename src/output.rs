@@ -1,4 +1,4 @@
-//! Writing output files atomically, mode 0600, never clobbering unless asked, and undoable until kept.
+//! Where outputs go: the checks made before any work (an existing file, a missing folder, stdout that is a terminal or leads nowhere), default file names, and the output errors.
 
 use std::fs;
 use std::io::{self, IsTerminal};

@@ -78,7 +78,10 @@ fn read_codes(ctx: &Context, from: Option<&Path>) -> Result<Vec<u8>, Error> {
                     "{}",
                     ctx.messages.fill(
                         "import_prompt",
-                        &[("paste", import::paste_command()), ("end", end_of_input_key())]
+                        &[
+                            ("paste", import::paste_command()),
+                            ("end", end_of_input_key())
+                        ]
                     )
                 );
             }

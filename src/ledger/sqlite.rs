@@ -1181,17 +1181,25 @@ fn keep_a_copy(conn: &Connection, path: &Path, found: u32) -> Result<(), LedgerE
     if backup.exists() {
         return Ok(());
     }
-    // VACUUM INTO reads one consistent snapshot and writes a new file; the
-    // copy is made private like the ledger.
-    conn.execute("VACUUM INTO ?1", [backup.to_string_lossy()])
+    // A byte-for-byte copy under the write lock: no other writer can be
+    // half-way, so the file is whole (and in rollback-journal mode the file
+    // alone is the ledger). Private like the ledger.
+    conn.execute_batch("BEGIN IMMEDIATE")
         .map_err(|e| write_err(path, e))?;
+    let copied = copy_private(path, &backup);
+    let _ = conn.execute_batch("ROLLBACK");
+    copied.map_err(|e| LedgerError::Io(backup.clone(), e))
+}
+
+/// Copies `from` to a new file `to` with mode 0600, synced.
+fn copy_private(from: &Path, to: &Path) -> io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&backup, fs::Permissions::from_mode(0o600))
-            .map_err(|e| LedgerError::Io(backup.clone(), e))?;
-    }
-    Ok(())
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut out = options.open(to)?;
+    io::copy(&mut fs::File::open(from)?, &mut out)?;
+    out.sync_all()
 }
 
 /// Applies the steps `migrations[found..]` in one immediate transaction. The

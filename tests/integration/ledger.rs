@@ -455,7 +455,11 @@ fn check_by_set_id_says_current_superseded_revoked_or_unknown_with_distinct_exit
         stdout_of(&unknown)
     );
 
-    assert!(run(&env, &["revoke", "shop@example.com"]).status.success());
+    assert!(
+        run(&env, &["revoke", "shop@example.com", "--yes"])
+            .status
+            .success()
+    );
     let revoked = run(&env, &["check", &gen2.set_id]);
     assert_eq!(revoked.status.code(), Some(4));
     assert!(
@@ -537,7 +541,11 @@ fn check_scan_of_a_real_sheet_says_current_superseded_or_revoked() {
         .expect("write JPEG");
     assert_eq!(scan(&env, &jpeg).status.code(), Some(3));
 
-    assert!(run(&env, &["revoke", "shop@example.com"]).status.success());
+    assert!(
+        run(&env, &["revoke", "shop@example.com", "--yes"])
+            .status
+            .success()
+    );
     let out = scan(&env, &photo2);
     assert_eq!(out.status.code(), Some(4), "{}", stderr_of(&out));
     assert!(stdout_of(&out).contains("revoked"), "{}", stdout_of(&out));
@@ -744,7 +752,7 @@ fn mark_used_refuses_a_number_already_marked() {
 fn revoke_voids_the_current_set_and_the_next_sheet_names_it() {
     let env = Env::new();
     let gen1 = generate(&env, "shop@example.com", &[]);
-    let out = run(&env, &["revoke", "shop@example.com"]);
+    let out = run(&env, &["revoke", "shop@example.com", "--yes"]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert!(
         stderr_of(&out).contains(&gen1.set_id),
@@ -767,7 +775,7 @@ fn revoke_voids_the_current_set_and_the_next_sheet_names_it() {
         &["shop@example.com", "no current"],
     );
     assert_error(
-        &run(&env, &["revoke", "shop@example.com"]),
+        &run(&env, &["revoke", "shop@example.com", "--yes"]),
         65,
         &["shop@example.com", "no current"],
     );
@@ -955,7 +963,7 @@ fn read_only_ledger_is_refused_for_writes_and_left_untouched() {
         vec!["generate", "--account", "new@example.com"],
         vec!["generate", "--account", "shop@example.com", "--regenerate"],
         vec!["mark-used", "shop@example.com", "1"],
-        vec!["revoke", "shop@example.com"],
+        vec!["revoke", "shop@example.com", "--yes"],
     ] {
         let out = run(&env, &args);
         assert_error(&out, 73, &["read-only"]);
@@ -1159,7 +1167,7 @@ fn ledger_never_holds_a_code_in_any_form() {
     for args in [
         vec!["mark-used", "shop@example.com", "1", "--by", "K. Sato"],
         vec!["mark-used", "digits@example.com", "2"],
-        vec!["revoke", "stdout@example.com"],
+        vec!["revoke", "stdout@example.com", "--yes"],
     ] {
         assert!(run(&env, &args).status.success());
     }

@@ -12,6 +12,7 @@ mod hardening;
 mod harness;
 mod import;
 mod ledger;
+mod life;
 mod messages;
 mod sheet;
 mod typed;

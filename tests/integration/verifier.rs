@@ -670,7 +670,7 @@ fn a_verifier_whose_set_was_revoked_exits_8() {
     let env = Env::new();
     let issued = generate(&env, "intranet-admin", 2, "v.json", &[]);
     env.cmd()
-        .args(["revoke", "intranet-admin"])
+        .args(["revoke", "intranet-admin", "--yes"])
         .assert()
         .success();
     let before = fs::read(&issued.verifier).unwrap();
