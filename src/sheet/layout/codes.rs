@@ -93,21 +93,26 @@ impl<'a> Table<'a> {
             .unwrap_or(0);
         // Monospaced: any code of that length is as wide.
         let probe = "0".repeat(longest);
-        let mut code_size = CODE_SIZES.max;
-        while code_size > CODE_SIZES.min && m.width_mm(Face::Mono, code_size, &probe) > CODE_ROOM {
-            code_size -= SHRINK_STEP;
-        }
-        let code_w = m.width_mm(Face::Mono, code_size, &probe);
+        let size_within = |room: f64| {
+            let mut size = CODE_SIZES.max;
+            while size > CODE_SIZES.min && m.width_mm(Face::Mono, size, &probe) > room {
+                size -= SHRINK_STEP;
+            }
+            size
+        };
         let blanks = Blanks {
             first: (Key::UsedOn, t.text(Key::UsedOn)),
             second: (Key::UsedBy, t.text(Key::UsedBy)),
             style: Style::text(USED_SIZE).in_tone(Tone::Grey),
         };
         blanks.check(m, USED_LABEL_MAX)?;
-        let beside = CODE_X + code_w + USED_AFTER_CODE;
+        let mut code_size = size_within(CODE_ROOM);
+        let beside = CODE_X + m.width_mm(Face::Mono, code_size, &probe) + USED_AFTER_CODE;
         let blank = if beside + blanks.min_width(m) <= column.width {
             Blank::Beside(beside)
         } else {
+            // A code too long to leave room beside it has its row's width.
+            code_size = size_within(column.width - CODE_X);
             Blank::Under
         };
         Ok(Table {
