@@ -47,6 +47,8 @@ const HEADING_SIZE: f64 = 11.0;
 const HEADING_LEAD: f64 = 1.2;
 const HEADING_GAP_ABOVE: f64 = 2.5;
 const HEADING_GAP_BELOW: f64 = 1.5;
+/// The table starts on a page only where this many rows fit under its heading.
+const ROWS_WITH_HEADING: usize = 3;
 /// "Codes (continued)" heads every page the codes go on to; at most this many lines.
 const CONTINUED_MAX_LINES: usize = 2;
 
@@ -138,7 +140,7 @@ impl<'a> Table<'a> {
         }
     }
 
-    /// "Codes (10)", kept with the first row, then a row per code.
+    /// "Codes (10)", kept with the first rows, then a row per code.
     pub fn slices(&self) -> Vec<Slice> {
         let t = self.content.template;
         let heading = t.fill(
@@ -147,10 +149,15 @@ impl<'a> Table<'a> {
         );
         let mut slices = vec![Slice::gap(HEADING_GAP_ABOVE)];
         slices.extend(self.heading(&heading, Key::CodesHeading).0);
-        slices.extend((0..self.content.codes.len()).map(|i| Slice {
+        let count = self.content.codes.len();
+        slices.extend((0..count).map(|i| Slice {
             height: self.row_height().min,
             body: Body::CodeRow(i),
-            keep: Keep::Free,
+            keep: if i + 1 < ROWS_WITH_HEADING.min(count) {
+                Keep::WithNext
+            } else {
+                Keep::Free
+            },
             border: Border::None,
             key: Key::UsedOn,
         }));

@@ -15,6 +15,8 @@ use crate::template::Key;
 
 /// Stroke of the border around the destroy box.
 const BORDER_PT: f64 = 2.0;
+/// Space inside the border above a box's text that goes on from the page before.
+const CONTINUED_BOX_PAD: f64 = 1.5;
 /// Rounding allowance when heights are compared, in millimetres.
 const EPSILON: f64 = 1e-9;
 
@@ -108,21 +110,34 @@ struct Filling {
     rows: Vec<(usize, f64)>,
     /// Bordered slices placed here: (column, top, bottom).
     bordered: Vec<(Column, f64, f64)>,
+    /// Whether this page goes on from another.
+    later: bool,
 }
 
 impl Filling {
-    fn new(top: &Top) -> Filling {
+    fn new(top: &Top, later: bool) -> Filling {
         Filling {
             items: top.items.clone(),
             top: top.bottom,
             y: top.bottom,
             rows: Vec::new(),
             bordered: Vec::new(),
+            later,
         }
     }
 
     fn is_fresh(&self) -> bool {
         self.y <= self.top + EPSILON
+    }
+
+    /// Space to leave above `slice`: inside a box going on from the page before.
+    fn pad_above(&self, slice: &Slice) -> f64 {
+        let bordered = matches!(slice.border, Border::Around(_));
+        if self.later && self.is_fresh() && bordered {
+            CONTINUED_BOX_PAD
+        } else {
+            0.0
+        }
     }
 }
 
@@ -147,7 +162,7 @@ pub fn paginate(
         });
     }
     let mut done: Vec<Filling> = Vec::new();
-    let mut page = Filling::new(first);
+    let mut page = Filling::new(first, false);
     let mut rows_placed = false;
     let mut i = 0;
     while i < slices.len() {
@@ -167,13 +182,19 @@ pub fn paginate(
             j += 1;
             chain += slices[j].height;
         }
-        let need = if chain <= room { chain } else { slice.height };
+        let pad = page.pad_above(slice);
+        let need = pad
+            + if chain + pad <= room {
+                chain
+            } else {
+                slice.height
+            };
         if page.y + need > bottom + EPSILON {
             // Page 1's header may be taller than a continuation page's.
-            let fits_a_later_page = done.is_empty() && need <= room;
+            let fits_a_later_page = done.is_empty() && need + CONTINUED_BOX_PAD <= room;
             if !page.is_fresh() || fits_a_later_page {
                 done.push(page);
-                page = Filling::new(later);
+                page = Filling::new(later, true);
                 if matches!(slice.body, Body::CodeRow(_)) && rows_placed {
                     for heading in &continued {
                         place(&mut page, heading);
@@ -181,7 +202,7 @@ pub fn paginate(
                 }
                 continue;
             }
-            if page.y + slice.height > bottom + EPSILON {
+            if page.y + pad + slice.height > bottom + EPSILON {
                 return Err(SheetError::TextDoesNotFit { key: slice.key });
             }
         }
@@ -204,7 +225,8 @@ pub fn paginate(
 }
 
 fn place(page: &mut Filling, slice: &Slice) {
-    let top = page.y;
+    let pad = page.pad_above(slice);
+    let top = page.y + pad;
     match &slice.body {
         Body::Items(items) => page
             .items
@@ -213,9 +235,9 @@ fn place(page: &mut Filling, slice: &Slice) {
         Body::Gap => {}
     }
     if let Border::Around(column) = slice.border {
-        page.bordered.push((column, top, top + slice.height));
+        page.bordered.push((column, page.y, top + slice.height));
     }
-    page.y += slice.height;
+    page.y = top + slice.height;
 }
 
 /// The rows of a page share the space left under them, up to their tallest.

@@ -415,7 +415,9 @@ fn assert_nothing_lost(fixture: &Fixture, pages: &[Page], fonts: &Fonts, what: &
     for (copy, pages) in pages.chunks(per_copy).enumerate() {
         let mut flow = String::new();
         let mut mono = Vec::new();
+        let mut codes_per_page = Vec::new();
         for (index, page) in pages.iter().enumerate() {
+            codes_per_page.push(mono.len());
             let top = if index == 0 { &first } else { &later };
             let footer = page.items.len()
                 - page
@@ -435,6 +437,17 @@ fn assert_nothing_lost(fixture: &Fixture, pages: &[Page], fonts: &Fonts, what: &
             }
         }
         assert_eq!(mono, codes, "{what}, copy {}: the codes in order", copy + 1);
+        // The table starts where three of its rows fit under its heading.
+        codes_per_page.push(mono.len());
+        let first_rows = codes_per_page
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .find(|n| *n > 0)
+            .unwrap_or(0);
+        assert!(
+            first_rows >= codes.len().min(3),
+            "{what}: {first_rows} rows start the table"
+        );
         let flow = squash(&flow);
         for paragraph in &paragraphs {
             assert!(
