@@ -74,6 +74,7 @@ impl Slice {
             body: Body::Gap,
             keep: Keep::Free,
             border: Border::None,
+            // Never named: a gap that does not fit is dropped.
             key: Key::Title,
         }
     }
@@ -110,19 +111,25 @@ struct Filling {
     rows: Vec<(usize, f64)>,
     /// Bordered slices placed here: (column, top, bottom).
     bordered: Vec<(Column, f64, f64)>,
-    /// Whether this page goes on from another.
-    later: bool,
+    sequence: Sequence,
+}
+
+/// Page 1, or a page going on from another.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Sequence {
+    First,
+    Later,
 }
 
 impl Filling {
-    fn new(top: &Top, later: bool) -> Filling {
+    fn new(top: &Top, sequence: Sequence) -> Filling {
         Filling {
             items: top.items.clone(),
             top: top.bottom,
             y: top.bottom,
             rows: Vec::new(),
             bordered: Vec::new(),
-            later,
+            sequence,
         }
     }
 
@@ -133,7 +140,7 @@ impl Filling {
     /// Space to leave above `slice`: inside a box going on from the page before.
     fn pad_above(&self, slice: &Slice) -> f64 {
         let bordered = matches!(slice.border, Border::Around(_));
-        if self.later && self.is_fresh() && bordered {
+        if self.sequence == Sequence::Later && self.is_fresh() && bordered {
             CONTINUED_BOX_PAD
         } else {
             0.0
@@ -162,7 +169,7 @@ pub fn paginate(
         });
     }
     let mut done: Vec<Filling> = Vec::new();
-    let mut page = Filling::new(first, false);
+    let mut page = Filling::new(first, Sequence::First);
     let mut rows_placed = false;
     let mut i = 0;
     while i < slices.len() {
@@ -194,11 +201,14 @@ pub fn paginate(
             let fits_a_later_page = done.is_empty() && need + CONTINUED_BOX_PAD <= room;
             if !page.is_fresh() || fits_a_later_page {
                 done.push(page);
-                page = Filling::new(later, true);
+                page = Filling::new(later, Sequence::Later);
                 if matches!(slice.body, Body::CodeRow(_)) && rows_placed {
                     for heading in &continued {
                         place(&mut page, heading);
                     }
+                    // The page counts as empty under it: a row always fits
+                    // there (checked above), so no page is left for another.
+                    page.top = page.y;
                 }
                 continue;
             }
