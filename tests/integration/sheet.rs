@@ -955,7 +955,10 @@ fn long_values_wrap_or_shrink_inside_the_margins_without_overlapping() {
 
 /// The largest set a supported service issues (GitHub's 16) on one page.
 /// Before issue 13 this was 20 codes on A4; the QR's 1 mm modules and the
-/// destroy box's "shredded on" line take the room of a few rows.
+/// destroy box's "shredded on" line take the room of a few rows while the QR
+/// still holds today's payload (41x41: 18 codes fit on A4). With the compact
+/// version 3 payload the header is designed for, 20 fit on A4 again (see
+/// the layout's unit test `with_a_version_3_qr_twenty_codes_fit_on_page_one_of_a4`).
 #[test]
 fn a_services_largest_set_fits_on_one_page_in_both_languages_and_papers() {
     let env = Env::new();

@@ -3,7 +3,7 @@
 use super::cursor::{Column, Cursor, LabelColumn, Style};
 use super::flow::Top;
 use super::items::{Item, Tone};
-use super::wrap::{Measured, Setting, Sizes, fit};
+use super::wrap::{Measured, Setting, Sizes, balanced, fit};
 use super::{Geometry, MARGIN};
 use crate::sheet::fonts::{Face, Measure};
 use crate::sheet::qr::QrMatrix;
@@ -75,8 +75,8 @@ const QR_BOX: f64 = 40.0;
 /// No module smaller than this: a larger symbol gets a larger box. A phone
 /// photo or a 100 dpi scan of the page resolves 1 mm modules.
 const QR_MIN_MODULE: f64 = 1.0;
-/// Quiet zone around the symbol, in modules. Above and to the right of the
-/// symbol it lies in the margin, which is blank paper anyway.
+/// Quiet zone around the symbol, in modules. Above the symbol it lies in
+/// the top margin, which is blank paper anyway.
 const QR_QUIET: f64 = 4.0;
 /// Space between the text column and the QR.
 const QR_GAP: f64 = 4.0;
@@ -171,11 +171,11 @@ pub fn first_page(
 ) -> Result<Top, SheetError> {
     let t = content.template;
     let page = geometry.content();
-    // The symbol in the top right corner of the margins, its quiet zone
-    // reaching out into them; the caption under the quiet zone.
+    // The QR's box in the top right corner, its quiet zone above the symbol
+    // reaching out into the top margin; the caption under the box, as wide.
     let (module, side) = qr_size(qr.width);
     let quiet = QR_QUIET * module;
-    let qr_x = page.right() + quiet - side;
+    let qr_x = page.right() - side;
     let mut caption = Cursor::new(m, MARGIN + side - quiet + CAPTION_GAP);
     caption.items.push(Item::Qr {
         x: qr_x + quiet,
@@ -184,18 +184,20 @@ pub fn first_page(
         matrix: qr.clone(),
     });
     let caption_text = Measured::plain(m, Face::Text, t.text(Key::QrCaption));
-    // As wide as the symbol and the quiet zone on its left: no further left than the QR's box.
-    let fitted = fit(m, &caption_text, side - quiet, CAPTION);
+    let fitted = fit(m, &caption_text, side, CAPTION);
     if !fitted.fits {
         return Err(SheetError::TextDoesNotFit {
             key: Key::QrCaption,
         });
     }
-    // Centred under the symbol, within the page's margins.
-    let centre = qr_x + side / 2.0;
-    for line in &fitted.lines {
-        let x = (centre - line.width / 2.0).min(page.right() - line.width);
-        caption.line(x, line, CAPTION_LEAD, Tone::Grey);
+    // Even lines, centred under the symbol.
+    for line in &balanced(m, &caption_text, fitted.size, side) {
+        caption.line(
+            qr_x + (side - line.width) / 2.0,
+            line,
+            CAPTION_LEAD,
+            Tone::Grey,
+        );
     }
 
     let column = Column {

@@ -22,8 +22,10 @@ struct Fixture {
     template: Template,
     paper: Paper,
     account: String,
-    /// Location, custodian, organisation and service.
+    /// Location and custodian.
     label: String,
+    /// Service and organisation.
+    names: String,
     issued_at: DateTime<FixedOffset>,
     set_id: SetId,
     codes: CodeSet,
@@ -42,6 +44,7 @@ impl Fixture {
             paper,
             account,
             label: String::new(),
+            names: String::new(),
             issued_at: DateTime::parse_from_rfc3339("2026-11-22T14:31:05+09:00").unwrap(),
             set_id: SetId::parse("7K2Q-M9XA").unwrap(),
             codes: generate_set(&mut rng, &format, 10).unwrap(),
@@ -54,12 +57,13 @@ impl Fixture {
 
     fn content(&self) -> SheetContent<'_> {
         let label = (!self.label.is_empty()).then_some(self.label.as_str());
+        let names = (!self.names.is_empty()).then_some(self.names.as_str());
         SheetContent {
             template: &self.template,
             paper: self.paper,
             account: &self.account,
-            service: label,
-            organisation: label,
+            service: names,
+            organisation: names,
             issued_at: self.issued_at,
             generation: 1 + self.replaces.as_ref().map_or(0, |r| r.generation),
             set_id: &self.set_id,
@@ -491,6 +495,7 @@ fn maximal_sheets_stay_inside_the_margins_and_overlap_nothing() {
                 let what = format!("{lang:?} {paper:?} {}", &account[..6]);
                 let mut fixture = Fixture::new(lang, paper, account.clone());
                 fixture.label = label.clone();
+                fixture.names = label.clone();
                 fixture.copies = MAX_COPIES;
                 if account == &japanese {
                     fixture.replaces = Some(ReplacedSet {
@@ -549,6 +554,7 @@ fn a_services_largest_set_fits_on_page_one_and_forty_codes_take_two_pages() {
         for paper in [Paper::A4, Paper::Letter] {
             let mut fixture = Fixture::new(lang, paper, "sixteen@example.com".into());
             fixture.label = "Safe, 2F".into();
+            fixture.names = "Sample Co.".into();
             fixture.codes = generate_set(&mut rng, &format, 16).unwrap();
             assert_eq!(
                 fixture.layout(&fonts).unwrap().len(),
@@ -562,6 +568,25 @@ fn a_services_largest_set_fits_on_page_one_and_forty_codes_take_two_pages() {
                 "{lang:?} {paper:?}"
             );
         }
+    }
+}
+
+/// The header is designed for issue 13's compact QR (version 3, 29
+/// modules): with it, twenty codes fit on page 1 of A4 again, as before the
+/// QR's modules grew to 1 mm.
+#[test]
+fn with_a_version_3_qr_twenty_codes_fit_on_page_one_of_a4() {
+    let fonts = Fonts::load();
+    let qr = QrMatrix::encode("RS1:7K2QM9XA:1:20261122:ABCDEFGHIJKLMNOPQRST").unwrap();
+    assert_eq!(qr.width, 29);
+    let format = Format::parse("XXXX-XXXX-XXXX-XXXX").unwrap();
+    for lang in [Lang::En, Lang::Ja] {
+        let mut fixture = Fixture::new(lang, Paper::A4, "twenty@example.com".into());
+        fixture.label = "Safe, 2F".into();
+        fixture.codes = generate_set(&mut StdRng::seed_from_u64(2), &format, 20).unwrap();
+        let pages = layout(&fixture.content(), &qr, &fonts).unwrap();
+        assert_eq!(pages.len(), 1, "{lang:?}");
+        assert_laid_out_cleanly(&pages, &fonts, "twenty");
     }
 }
 
@@ -658,7 +683,7 @@ fn header_values_start_in_one_column() {
     let fonts = Fonts::load();
     for lang in [Lang::En, Lang::Ja] {
         let mut fixture = Fixture::new(lang, Paper::A4, "shop@example.com".into());
-        fixture.label = "Sample Co.".into();
+        fixture.names = "Sample Co.".into();
         let format = Format::parse("XXXX-XXXX-XXXX-XXXX").unwrap();
         fixture.codes = generate_set(&mut StdRng::seed_from_u64(1), &format, 40).unwrap();
         let pages = fixture.layout(&fonts).unwrap();

@@ -253,6 +253,27 @@ impl LineBuilder {
     }
 }
 
+/// Millimetres per step when lines are evened out.
+const BALANCE_STEP: f64 = 0.5;
+
+/// The same number of lines as at `max_w`, as even as they go: wrapped at the
+/// narrowest width that takes no more lines (a caption of two lines rather
+/// than a full line and one word).
+pub fn balanced(m: &dyn Measure, text: &Measured, size: f64, max_w: f64) -> Vec<Line> {
+    let mut best = text.wrap(m, size, max_w);
+    let count = best.len();
+    let mut width = max_w - BALANCE_STEP;
+    while count > 1 && width > BALANCE_STEP {
+        let lines = text.wrap(m, size, width);
+        if lines.len() > count {
+            break;
+        }
+        best = lines;
+        width -= BALANCE_STEP;
+    }
+    best
+}
+
 /// Sizes a text may be set at, largest first.
 #[derive(Debug, Clone, Copy)]
 pub struct Sizes {
@@ -394,6 +415,21 @@ mod tests {
         assert_eq!(lines[1].runs[1].text, ", gen 1");
         assert_eq!(lines[1].runs[1].dx, 18.0);
         assert_eq!(lines[1].size(), 20.0);
+    }
+
+    #[test]
+    fn balanced_lines_are_as_many_and_more_even() {
+        let text = Measured::plain(&Fixed, Face::Text, "aaa bbb ccc ddd e");
+        let greedy = text.wrap(&Fixed, 10.0, 15.0);
+        assert_eq!(
+            greedy.iter().map(Line::text).collect::<Vec<_>>(),
+            ["aaa bbb ccc ddd", "e"]
+        );
+        let even = balanced(&Fixed, &text, 10.0, 15.0);
+        assert_eq!(
+            even.iter().map(Line::text).collect::<Vec<_>>(),
+            ["aaa bbb", "ccc ddd e"]
+        );
     }
 
     #[test]
