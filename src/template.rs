@@ -53,6 +53,9 @@ keys! {
     DestroyReplaces => "destroy_replaces" ["set_id", "generation", "issued"],
     DestroyOlder => "destroy_older" ["n"],
     DestroyFirst => "destroy_first" [],
+    DestroyHeadingFirst => "destroy_heading_first" [],
+    ShreddedOn => "shredded_on" [],
+    ShreddedBy => "shredded_by" [],
     LabelLocation => "label_location" [],
     LabelCustodian => "label_custodian" [],
     LabelNextInventory => "label_next_inventory" [],
@@ -279,6 +282,14 @@ impl Template {
     /// The wording for `key` with `{name}` placeholders filled in.
     pub fn fill(&self, key: Key, values: &[(&str, &str)]) -> String {
         text::fill(self.text(key), values)
+    }
+
+    /// The same wording with `key` replaced, unchecked: for tests that push
+    /// a text to its limits.
+    #[cfg(test)]
+    pub fn with_text(mut self, key: Key, text: String) -> Template {
+        self.texts.insert(key, text);
+        self
     }
 
     /// Every piece of wording, for checking that the fonts cover it.

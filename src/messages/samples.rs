@@ -17,7 +17,7 @@ use crate::output::OutputError;
 use crate::scan::ScanError;
 use crate::sheet::SheetError;
 use crate::sheet::qr::MarkError;
-use crate::template::TemplateError;
+use crate::template::{Key, TemplateError};
 use crate::typed::Kind;
 use crate::verifier::VerifierError;
 
@@ -309,6 +309,13 @@ fn sheet_and_file_errors() -> Vec<(&'static str, Error)> {
         ),
         ("sheet_font", SheetError::FontSubset("IPAexGothic").into()),
         ("sheet_qr", SheetError::QrTooLong.into()),
+        (
+            "sheet_text_does_not_fit",
+            SheetError::TextDoesNotFit {
+                key: Key::LabelSetId,
+            }
+            .into(),
+        ),
         (
             "output_exists",
             OutputError::Exists {

@@ -33,9 +33,12 @@ impl Face {
     }
 }
 
-/// Text widths, in millimetres, for the layout.
+/// Text widths and heights for the layout.
 pub trait Measure {
+    /// The advance width of `text`, in millimetres.
     fn width_mm(&self, face: Face, size_pt: f64, text: &str) -> f64;
+    /// How far the face reaches above and below the baseline, in ems.
+    fn extent(&self, face: Face) -> (f64, f64);
 }
 
 /// A character the embedded fonts cannot draw.
@@ -62,6 +65,8 @@ struct Face_ {
     cmap: Cmap,
     advances: Vec<u16>,
     units_per_em: f64,
+    /// Ascent and descent in ems.
+    extent: (f64, f64),
 }
 
 /// Sorted `(first char, last char, first glyph)` runs of a format-12 cmap.
@@ -90,10 +95,16 @@ impl Face_ {
         let groups = font
             .cmap_groups()
             .unwrap_or_else(|| panic!("embedded font {name} has no format-12 cmap"));
+        let units_per_em = f64::from(font.units_per_em());
+        let (ascent, descent) = font.ascent_descent();
         Face_ {
             cmap: Cmap { groups },
             advances: font.advances(),
-            units_per_em: f64::from(font.units_per_em()),
+            units_per_em,
+            extent: (
+                f64::from(ascent) / units_per_em,
+                f64::from(descent) / units_per_em,
+            ),
             font,
         }
     }
@@ -151,6 +162,10 @@ impl Measure for Fonts {
             .sum();
         units / f.units_per_em * size_pt / PT_PER_MM
     }
+
+    fn extent(&self, face: Face) -> (f64, f64) {
+        self.face(face).extent
+    }
 }
 
 #[cfg(test)]
@@ -204,6 +219,15 @@ mod tests {
             }
         }
         assert!(fonts.text.cmap.groups.len() > 1000, "IPAexGothic's cmap");
+    }
+
+    #[test]
+    fn extents_are_the_fonts_own() {
+        let fonts = Fonts::load();
+        let (ascent, descent) = fonts.extent(Face::Text);
+        assert!((ascent - 1802.0 / 2048.0).abs() < 1e-9, "{ascent}");
+        assert!((descent - 246.0 / 2048.0).abs() < 1e-9, "{descent}");
+        assert_eq!(fonts.extent(Face::Mono), (1.02, 0.3));
     }
 
     #[test]

@@ -88,6 +88,9 @@ pub enum SheetError {
     QrTooLong,
     /// A font subset could not be cut (a defect: the fonts are built in).
     FontSubset(&'static str),
+    /// A template text too long for its place on the sheet (one line of
+    /// the header, the footer, a label column...).
+    TextDoesNotFit { key: Key },
 }
 
 impl Localized for SheetError {
@@ -104,6 +107,10 @@ impl Localized for SheetError {
                 .with("code", format!("U+{:04X}", *ch as u32)),
             SheetError::FontSubset(font) => Msg::new("sheet_font_subset").with("font", font),
             SheetError::QrTooLong => Msg::new("sheet_qr_too_long"),
+            SheetError::TextDoesNotFit { key } => Msg::new("sheet_text_does_not_fit").with_msg(
+                "field",
+                Msg::new("field_template_text").with("key", key.name()),
+            ),
         }
     }
 }
@@ -139,7 +146,7 @@ fn shows_as_nothing(c: char) -> bool {
 pub fn render(content: &SheetContent<'_>, fonts: &Fonts) -> Result<Vec<u8>, SheetError> {
     check_coverage(content, fonts)?;
     let qr = QrMatrix::encode(&content.mark().payload()).map_err(|_| SheetError::QrTooLong)?;
-    let pages = layout::layout(content, &qr, fonts);
+    let pages = layout::layout(content, &qr, fonts)?;
     pdf::to_pdf(&pages, fonts, content)
 }
 

@@ -84,6 +84,13 @@ impl<'a> Font<'a> {
         u16_at(self.head, 18).unwrap_or(1000).max(1)
     }
 
+    /// How far the font's glyphs reach above and below the baseline
+    /// (`hhea` ascender and descender), in font units, both positive.
+    pub fn ascent_descent(&self) -> (u16, u16) {
+        let signed = |at| u16_at(self.hhea, at).map_or(0, |v| v as i16);
+        (signed(4).unsigned_abs(), signed(6).unsigned_abs())
+    }
+
     /// Every glyph's advance width, in font units, by glyph ID.
     pub fn advances(&self) -> Vec<u16> {
         let long = usize::from(self.long_metrics.max(1));

@@ -202,6 +202,52 @@ pub fn rasterize_page1(bytes: &[u8], px_per_pt: f64) -> image::GrayImage {
     img
 }
 
+/// Where page 1's QR symbol is drawn, in points from the page's bottom-left
+/// corner: its bottom-left corner, the side of a module, and how many
+/// modules a side holds (quiet zone not included).
+#[derive(Debug, Clone, Copy)]
+pub struct QrPlacement {
+    pub x: f64,
+    pub y: f64,
+    pub module: f64,
+    pub modules: usize,
+}
+
+/// The QR as the sheet writer draws it: a `cm` scaling one unit to a module,
+/// then a filled `re` per run of dark modules, until `Q`.
+pub fn qr_placement(bytes: &[u8]) -> QrPlacement {
+    let doc = lopdf::Document::load_mem(bytes).expect("PDF");
+    let (_, page) = doc.get_pages().into_iter().next().expect("a page");
+    let content = doc.get_and_decode_page_content(page).expect("content");
+    let num = |o: &lopdf::Object| o.as_float().map(f64::from).unwrap_or(0.0);
+    let mut found: Option<QrPlacement> = None;
+    for op in &content.operations {
+        match (op.operator.as_str(), found.as_mut()) {
+            ("cm", None) => {
+                let m: Vec<f64> = op.operands.iter().map(num).collect();
+                if m[0] > 1.0 && (m[0] - m[3]).abs() < 1e-6 {
+                    found = Some(QrPlacement {
+                        x: m[4],
+                        y: m[5],
+                        module: m[0],
+                        modules: 0,
+                    });
+                }
+            }
+            ("re", Some(qr)) => {
+                let [x, y, w, h] = [0, 1, 2, 3].map(|i| num(&op.operands[i]));
+                qr.modules = qr
+                    .modules
+                    .max((x + w).round() as usize)
+                    .max((y + h).round() as usize);
+            }
+            ("Q", Some(_)) => break,
+            _ => {}
+        }
+    }
+    found.expect("a QR drawn on page 1")
+}
+
 /// The text of the first QR code found on page 1 of the PDF.
 pub fn qr_text(bytes: &[u8]) -> String {
     let img = rasterize_page1(bytes, 3.0);

@@ -280,10 +280,24 @@ fn sheet_shows_every_code_account_date_set_id_generation_and_destroy_notice_in_b
             .position(|l| *l == words(&t, "label_set_id"))
             .expect("set ID label on its own line");
         assert_eq!(lines[set_label + 1], sheet.set_id);
-        // The destroy notice: heading, body, and (first generation) the note
-        // that no earlier set is recorded.
-        for key in ["destroy_heading", "destroy_body", "destroy_first"] {
+        // The destroy notice of a first generation (issue 13): it says this
+        // is the first sheet and that no earlier set is recorded (shred any
+        // older sheet found), with a line to record the shredding; it does
+        // not claim to replace earlier sheets.
+        for key in [
+            "destroy_heading_first",
+            "destroy_first",
+            "shredded_on",
+            "shredded_by",
+        ] {
             assert_on_sheet(&sheet.text, words(&t, key));
+        }
+        for key in ["destroy_heading", "destroy_body"] {
+            assert!(
+                !squash(&sheet.text).contains(&squash(words(&t, key))),
+                "`{key}` on a first sheet:\n{}",
+                sheet.text
+            );
         }
         // How to use a code, and when to regenerate.
         for key in ["howto", "order_any", "low_codes"] {
@@ -429,7 +443,8 @@ fn japanese_locale_makes_a_japanese_sheet_by_default() {
     let sheet = generate_with(&env, cmd, &["--account", "経理部"]);
     let t = wording("ja");
     assert_on_sheet(&sheet.text, words(&t, "title"));
-    assert_on_sheet(&sheet.text, words(&t, "destroy_heading"));
+    // A first sheet (issue 13: it no longer says it replaces earlier ones).
+    assert_on_sheet(&sheet.text, words(&t, "destroy_heading_first"));
     assert_on_sheet(&sheet.text, "経理部");
     assert_codes(&sheet, DEFAULT_FORMAT, 10);
 }
@@ -529,6 +544,35 @@ fn copies_mark_each_page_copy_k_of_n_in_both_languages() {
             assert_eq!(codes_in(page, DEFAULT_FORMAT), first_codes);
             assert!(page.contains(&sheet.set_id));
         }
+        // Issue 13: the mark is in each page's footer, beside the set ID:
+        // on the footer's baseline, right after it, under everything else.
+        let (_, boxes) = pdf_text_boxes(&sheet.bytes);
+        let footer = words(&t, "footer")
+            .replace("{set_id}", &sheet.set_id)
+            .replace("{generation}", "1");
+        for k in 0..3 {
+            let on_page = |text: &str| {
+                boxes
+                    .iter()
+                    .find(|b| b.page == k && b.text == text)
+                    .unwrap_or_else(|| panic!("{lang}: `{text}` on page {}", k + 1))
+            };
+            let mark = words(&t, "copy_of")
+                .replace("{k}", &(k + 1).to_string())
+                .replace("{n}", "3");
+            let (mark, footer) = (on_page(&mark), on_page(&footer));
+            assert!((mark.y - footer.y).abs() < 0.01, "{lang}: not on one line");
+            assert!(mark.x > footer.x + footer.width, "{lang}: not beside it");
+            let lowest_other = boxes
+                .iter()
+                .filter(|b| b.page == k && b.y > footer.y + 1.0)
+                .map(|b| b.y)
+                .fold(f64::MAX, f64::min);
+            assert!(
+                footer.y < lowest_other,
+                "{lang}: the footer is the lowest line"
+            );
+        }
     }
 }
 
@@ -560,6 +604,204 @@ fn forty_codes_continue_on_further_pages_with_the_set_id_in_every_footer() {
                 assert_on_sheet(page, account);
                 assert!(!codes_in(page, DEFAULT_FORMAT).is_empty(), "page {k}");
             }
+        }
+    }
+}
+
+/// Issue 13: with 40 codes and a 52-character Japanese account, page 2's
+/// header used to put "セットID" at the end of one line and its value on the
+/// next. Now each label is on its value's baseline, on every page.
+#[test]
+fn later_pages_never_split_a_label_from_its_value() {
+    let env = Env::new();
+    let account: String = "株式会社サンプル経理部共有アカウント"
+        .repeat(3)
+        .chars()
+        .take(52)
+        .collect();
+    for paper in ["a4", "letter"] {
+        let sheet = generate(
+            &env,
+            &[
+                "--account",
+                &account,
+                "--lang",
+                "ja",
+                "--paper",
+                paper,
+                "--count",
+                "40",
+                "--regenerate",
+            ],
+        );
+        let t = wording("ja");
+        let (_, boxes) = pdf_text_boxes(&sheet.bytes);
+        let pages = pdf_page_count(&sheet.bytes);
+        assert!(pages >= 2, "{paper}");
+        for page in 0..pages {
+            let label = boxes
+                .iter()
+                .find(|b| b.page == page && b.text == words(&t, "label_set_id"))
+                .unwrap_or_else(|| panic!("{paper}: the set ID label on page {}", page + 1));
+            let value = boxes
+                .iter()
+                .find(|b| b.page == page && b.text == sheet.set_id && b.y > label.y - 1.0)
+                .unwrap_or_else(|| panic!("{paper}: the set ID on page {}", page + 1));
+            assert!(
+                (label.y - value.y).abs() < 0.01 && value.x > label.x + label.width,
+                "{paper}, page {}: label at {:.1},{:.1}, value at {:.1},{:.1}",
+                page + 1,
+                label.x,
+                label.y,
+                value.x,
+                value.y
+            );
+        }
+    }
+}
+
+/// Issue 13: the header's values start at one x, whatever their labels' lengths.
+#[test]
+fn header_labels_and_values_are_in_one_aligned_column() {
+    let env = Env::new();
+    for lang in ["en", "ja"] {
+        let sheet = generate(
+            &env,
+            &[
+                "--account",
+                &format!("aligned-{lang}@example.com"),
+                "--lang",
+                lang,
+            ],
+        );
+        let t = wording(lang);
+        let (_, boxes) = pdf_text_boxes(&sheet.bytes);
+        let page1: Vec<&TextBox> = boxes.iter().filter(|b| b.page == 0).collect();
+        let mut value_x = Vec::new();
+        for key in [
+            "label_account",
+            "label_issued",
+            "label_generation",
+            "label_set_id",
+        ] {
+            let at = page1
+                .iter()
+                .position(|b| b.text == words(&t, key))
+                .unwrap_or_else(|| panic!("{lang}: {key}"));
+            // The value is drawn right after its label, on its baseline.
+            let (label, value) = (page1[at], page1[at + 1]);
+            assert!((label.y - value.y).abs() < 0.01, "{lang}: {key}");
+            value_x.push(value.x);
+        }
+        assert!(
+            value_x.iter().all(|x| (x - value_x[0]).abs() < 0.01),
+            "{lang}: values start at {value_x:?}"
+        );
+    }
+}
+
+/// Issue 13: a replacing sheet names the set to destroy in the bold code
+/// face, larger than the text around it; a first sheet says it is the first.
+#[test]
+fn the_set_to_destroy_is_printed_large_in_the_code_face() {
+    let env = Env::new();
+    for lang in ["en", "ja"] {
+        let account = format!("destroy-{lang}@example.com");
+        let first = generate(&env, &["--account", &account, "--lang", lang]);
+        let t = wording(lang);
+        assert_on_sheet(&first.text, words(&t, "destroy_heading_first"));
+        let second = generate(
+            &env,
+            &["--account", &account, "--lang", lang, "--regenerate"],
+        );
+        assert_on_sheet(&second.text, words(&t, "destroy_heading"));
+        assert_on_sheet(&second.text, words(&t, "shredded_on"));
+        let runs = pdf_text_runs(&second.bytes);
+        let (_, boxes) = pdf_text_boxes(&second.bytes);
+        // The old set's ID: in JetBrains Mono, at twice the body's size or near it.
+        let faces: Vec<&String> = runs
+            .iter()
+            .filter(|(_, text)| *text == first.set_id)
+            .map(|(font, _)| font)
+            .collect();
+        assert!(!faces.is_empty(), "{lang}: {} on the sheet", first.set_id);
+        assert!(
+            faces.iter().all(|f| f.starts_with("JetBrainsMono-Bold")),
+            "{faces:?}"
+        );
+        let size = boxes
+            .iter()
+            .filter(|b| b.text == first.set_id)
+            .map(|b| b.size)
+            .fold(0.0, f64::max);
+        assert!(size >= 14.0, "{lang}: the set to destroy at {size} pt");
+    }
+}
+
+/// Issue 13: QR modules of at least 1 mm with a 4-module quiet zone, on A4
+/// and Letter, for a short account and for the longest the tool accepts.
+#[test]
+fn qr_modules_are_at_least_a_millimetre_with_a_clear_quiet_zone() {
+    let env = Env::new();
+    let longest: String = "株".repeat(200);
+    for paper in ["a4", "letter"] {
+        for account in ["qr@example.com", longest.as_str()] {
+            let sheet = generate(
+                &env,
+                &[
+                    "--account",
+                    account,
+                    "--paper",
+                    paper,
+                    "--lang",
+                    "ja",
+                    "--regenerate",
+                ],
+            );
+            let qr = qr_placement(&sheet.bytes);
+            let module_mm = qr.module * 25.4 / 72.0;
+            assert!(
+                module_mm >= 1.0 - 1e-3,
+                "{paper}: modules of {module_mm:.3} mm"
+            );
+            // Nothing drawn in the quiet zone: no filled box (rasterised) and no text.
+            let quiet = 4.0 * qr.module;
+            let (left, bottom) = (qr.x - quiet, qr.y - quiet);
+            let side = qr.modules as f64 * qr.module + 2.0 * quiet;
+            let (sizes, boxes) = pdf_text_boxes(&sheet.bytes);
+            let scale = 2.0;
+            let img = rasterize_page1(&sheet.bytes, scale);
+            // A pixel's centre; one pixel of rounding allowed at the symbol's edge.
+            let page_h = sizes[0].1;
+            let px_pt = 1.0 / scale;
+            for py in 0..img.height() {
+                for px in 0..img.width() {
+                    let (x, y) = (
+                        (f64::from(px) + 0.5) / scale,
+                        page_h - (f64::from(py) + 0.5) / scale,
+                    );
+                    let in_zone = x > left && x < left + side && y > bottom && y < bottom + side;
+                    let in_symbol = x > qr.x - px_pt
+                        && x < left + side - quiet + px_pt
+                        && y > qr.y - px_pt
+                        && y < bottom + side - quiet + px_pt;
+                    if in_zone && !in_symbol {
+                        assert_eq!(
+                            img.get_pixel(px, py).0[0],
+                            255,
+                            "{paper}: ink at {x:.1},{y:.1}"
+                        );
+                    }
+                }
+            }
+            for b in boxes.iter().filter(|b| b.page == 0) {
+                let clear = b.x + b.width <= left
+                    || b.x >= left + side
+                    || b.y + 0.9 * b.size <= bottom
+                    || b.y - 0.3 * b.size >= bottom + side;
+                assert!(clear, "{paper}: `{}` in the QR's quiet zone", b.text);
+            }
+            assert!(qr_text(&sheet.bytes).starts_with("recovery-sheet/"));
         }
     }
 }
@@ -711,27 +953,37 @@ fn long_values_wrap_or_shrink_inside_the_margins_without_overlapping() {
     }
 }
 
+/// The largest set a supported service issues (GitHub's 16) on one page.
+/// Before issue 13 this was 20 codes on A4; the QR's 1 mm modules and the
+/// destroy box's "shredded on" line take the room of a few rows while the QR
+/// still holds today's payload (41x41: 18 codes fit on A4). With the compact
+/// version 3 payload the header is designed for, 20 fit on A4 again (see
+/// the layout's unit test `with_a_version_3_qr_twenty_codes_fit_on_page_one_of_a4`).
 #[test]
-fn twenty_codes_fit_on_one_a4_page_in_both_languages() {
+fn a_services_largest_set_fits_on_one_page_in_both_languages_and_papers() {
     let env = Env::new();
     for lang in ["en", "ja"] {
-        let sheet = generate(
-            &env,
-            &[
-                "--account",
-                &format!("twenty-{lang}@example.com"),
-                "--lang",
-                lang,
-                "--count",
-                "20",
-                "--location",
-                "Safe, 2F",
-                "--custodian",
-                "K. Sato",
-            ],
-        );
-        assert_eq!(pdf_page_count(&sheet.bytes), 1, "{lang}");
-        assert_codes(&sheet, DEFAULT_FORMAT, 20);
+        for paper in ["a4", "letter"] {
+            let sheet = generate(
+                &env,
+                &[
+                    "--account",
+                    &format!("sixteen-{lang}-{paper}@example.com"),
+                    "--lang",
+                    lang,
+                    "--paper",
+                    paper,
+                    "--count",
+                    "16",
+                    "--location",
+                    "Safe, 2F",
+                    "--custodian",
+                    "K. Sato",
+                ],
+            );
+            assert_eq!(pdf_page_count(&sheet.bytes), 1, "{lang} {paper}");
+            assert_codes(&sheet, DEFAULT_FORMAT, 16);
+        }
     }
 }
 
@@ -748,7 +1000,8 @@ fn ten_code_japanese_sheet_embeds_font_subsets_and_stays_under_100_kb() {
         "{} bytes",
         sheet.bytes.len()
     );
-    assert_on_sheet(&sheet.text, words(&wording("ja"), "destroy_body"));
+    // Japanese wording reads back (a first sheet: `destroy_first`, issue 13).
+    assert_on_sheet(&sheet.text, words(&wording("ja"), "destroy_first"));
     // Both faces are embedded and named as subsets (`ABCDEF+Name`).
     let doc = lopdf::Document::load_mem(&sheet.bytes).expect("PDF");
     let mut names: Vec<String> = doc
@@ -1032,6 +1285,80 @@ fn invalid_template_is_refused() {
         65,
         &["latin1.toml", "UTF-8"],
     );
+}
+
+/// Issue 11, item 8: an 8,000-character text (over the template limit) and
+/// a text too long for its place on the sheet are refused naming the key,
+/// exit 65, nothing written. Before, the text ran over the footer and off
+/// the page, exit 0.
+#[test]
+fn template_text_too_long_or_too_long_to_fit_is_refused_naming_the_key() {
+    let env = env_with_a_sheet();
+    let long = "Shred the old sheet. ".repeat(400);
+    let cases = [
+        (
+            template_file(&env, "huge.toml", |t| {
+                t.replace(
+                    "low_codes = \"When",
+                    &format!("low_codes = \"{} When", &long[..8000]),
+                )
+            }),
+            vec!["`low_codes`", "2000"],
+        ),
+        (
+            template_file(&env, "label.toml", |t| {
+                t.replace(
+                    "label_set_id = \"Set ID\"",
+                    &format!("label_set_id = \"{}\"", &long[..300]),
+                )
+            }),
+            vec!["`label_set_id`", "too long for its place on the sheet"],
+        ),
+        (
+            template_file(&env, "used.toml", |t| {
+                t.replace(
+                    "used_on = \"used on\"",
+                    &format!("used_on = \"{}\"", &long[..120]),
+                )
+            }),
+            vec!["`used_on`", "too long for its place on the sheet"],
+        ),
+    ];
+    for (path, needles) in &cases {
+        let needles: Vec<&str> = needles.iter().map(|n| &**n).collect();
+        assert_refused(
+            &env,
+            &[
+                "--account",
+                "t@example.com",
+                "--template",
+                path.to_str().expect("path"),
+            ],
+            65,
+            &needles,
+        );
+    }
+    // 2,000 characters of instructions are not refused: they go on to a second page.
+    let path = template_file(&env, "long-howto.toml", |t| {
+        t.replace(
+            "howto = \"To sign in",
+            &format!("howto = \"{} To sign in", &long[..1700]),
+        )
+    });
+    let sheet = generate(
+        &env,
+        &[
+            "--account",
+            "long@example.com",
+            "--count",
+            "16",
+            "--template",
+            path.to_str().expect("path"),
+        ],
+    );
+    assert!(pdf_page_count(&sheet.bytes) >= 2);
+    assert_codes(&sheet, DEFAULT_FORMAT, 16);
+    assert_laid_out_cleanly(&sheet.bytes, "a long howto");
 }
 
 // ---------------------------------------------------------------------------
