@@ -256,6 +256,17 @@ impl Format {
     }
 }
 
+/// Whether a set's codes may be used in any order: a property of the set
+/// (X's must be used in the order obtained), printed on its sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UseOrder {
+    /// Codes must be used in the order they were obtained (X): using a later
+    /// one invalidates the earlier ones, so the sheet's numbering matters.
+    InOrder,
+    /// Any unused code works.
+    AnyOrder,
+}
+
 /// One backup code in canonical form (no separators, upper case).
 ///
 /// Deliberately neither `Debug` nor `Display`: a code reaches text only

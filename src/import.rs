@@ -57,15 +57,7 @@ impl LengthRule {
     }
 }
 
-/// Whether the service lets codes be used in any order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UseOrder {
-    /// Codes must be used in the order they were obtained (X): using a later
-    /// one invalidates the earlier ones, so the sheet's numbering matters.
-    InOrder,
-    /// Any unused code works.
-    AnyOrder,
-}
+pub use crate::codes::UseOrder;
 
 /// What one service issues and how it shows it.
 #[derive(Debug)]

@@ -150,7 +150,6 @@ pub fn verdict(
             .message
             .push_str(&m.fill("check_shred_hint", &[("set_id", &id)]));
     } else if let Some(at) = &record.shredded_at {
-        verdict.message.push(' ');
         verdict.message.push_str(&m.fill(
             "check_shredded",
             &[

@@ -397,10 +397,7 @@ fn make<R: CryptoRng + ?Sized>(
         CodeSource::Import { preset, set } => (
             set,
             Key::from_name(preset.advice_key).unwrap_or(Key::AdviceGeneric),
-            match preset.order {
-                import::UseOrder::InOrder => UseOrder::InOrder,
-                import::UseOrder::AnyOrder => UseOrder::AnyOrder,
-            },
+            preset.order,
             (preset.name != import::GENERIC).then_some(preset.display_name),
             format!("import:{}", preset.name),
         ),
@@ -1005,7 +1002,7 @@ pub fn report_lines(ctx: &Context, issued: &Issued) -> Vec<String> {
     if let Some(old) = &issued.replaced {
         let old_gen = old.generation.to_string();
         let old_set = old.set_id.to_string();
-        let issued_at = old.issued_at.format("%Y-%m-%d %H:%M").to_string();
+        let issued_at = super::display::date(&old.issued_at);
         lines.push(m.fill(
             "destroy_old",
             &[

@@ -15,12 +15,7 @@ use crate::template::{Key, Template};
 use fonts::{Face, Fonts};
 use qr::{QrMatrix, SheetMark};
 
-/// Whether the service wants the codes used in the order they were issued.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UseOrder {
-    AnyOrder,
-    InOrder,
-}
+pub use crate::codes::UseOrder;
 
 /// The set a new sheet replaces, as the ledger recorded it.
 #[derive(Debug, Clone)]
