@@ -17,7 +17,7 @@ use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 
 use argon2::password_hash;
-use argon2::{Algorithm, Argon2, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use argon2::{Algorithm, Argon2, PasswordHash, PasswordHasher, Version};
 use blake2::{Blake2b256, Digest};
 use chrono::{DateTime, FixedOffset};
 use rand::CryptoRng;
@@ -642,25 +642,88 @@ impl Verifier {
                 unused.into_iter().chain(used).collect()
             }
         };
-        for i in candidates {
-            if self.matches(i, &code)? {
+        let threads = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        match self.find_match(&code, &candidates, threads)? {
+            Some(i) => {
                 let number = self.body.codes[i].number;
-                return match self.used[i] {
+                match self.used[i] {
                     None => Ok(number),
                     Some(used_at) => Err(VerifierError::AlreadyUsed { number, used_at }),
-                };
+                }
             }
+            None => Err(VerifierError::WrongCode),
         }
-        Err(VerifierError::WrongCode)
     }
 
-    /// The argon2 crate's own verification: it recomputes the hash with the
-    /// entry's salt and parameters and compares in constant time.
-    fn matches(&self, index: usize, code: &Zeroizing<String>) -> Result<bool, VerifierError> {
-        match Argon2::default().verify_password(code.as_bytes(), &self.hashes[index]) {
-            Ok(()) => Ok(true),
-            Err(password_hash::Error::PasswordInvalid) => Ok(false),
-            Err(e) => Err(VerifierError::Hashing(e)),
+    /// The candidate whose hash `code` matches, hashing the candidates on
+    /// `threads` cores. Each thread allocates Argon2's memory once and reuses
+    /// it for every candidate it takes (a fresh 19 MiB per hash grew the heap
+    /// by that much each time), and all stop as soon as one matches. The
+    /// codes of a set are distinct, so at most one candidate can match.
+    fn find_match(
+        &self,
+        code: &Zeroizing<String>,
+        candidates: &[usize],
+        threads: usize,
+    ) -> Result<Option<usize>, VerifierError> {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let next = AtomicUsize::new(0);
+        let found = AtomicUsize::new(usize::MAX);
+        let stop = AtomicBool::new(false);
+        let worker = || -> Result<(), VerifierError> {
+            let mut memory: Vec<argon2::Block> = Vec::new();
+            let mut out = Zeroizing::new([0u8; OUTPUT_LEN]);
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if stop.load(Ordering::Relaxed) || k >= candidates.len() {
+                    return Ok(());
+                }
+                let i = candidates[k];
+                let (params, salt, expected) = self.expected(i)?;
+                if memory.len() < params.block_count() {
+                    memory.resize(params.block_count(), argon2::Block::default());
+                }
+                Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+                    .hash_password_into_with_memory(
+                        code.as_bytes(),
+                        salt,
+                        &mut out[..expected.len()],
+                        &mut memory[..params.block_count()],
+                    )
+                    .map_err(|e| VerifierError::Hashing(password_hash::Error::from(e)))?;
+                if constant_time_eq(&out[..expected.len()], expected) {
+                    found.store(i, Ordering::SeqCst);
+                    stop.store(true, Ordering::SeqCst);
+                    return Ok(());
+                }
+            }
+        };
+        let threads = threads.clamp(1, candidates.len().max(1));
+        std::thread::scope(|scope| -> Result<(), VerifierError> {
+            let handles: Vec<_> = (1..threads).map(|_| scope.spawn(worker)).collect();
+            let mine = worker();
+            for handle in handles {
+                match handle.join() {
+                    Ok(result) => result?,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            mine
+        })?;
+        let i = found.load(Ordering::SeqCst);
+        Ok((i != usize::MAX).then_some(i))
+    }
+
+    /// Entry `index`'s Argon2 parameters, salt and hash, as `Verifier::load`
+    /// checked them.
+    fn expected(&self, index: usize) -> Result<(argon2::Params, &[u8], &[u8]), VerifierError> {
+        let hash = &self.hashes[index];
+        let params = argon2::Params::try_from(hash).map_err(VerifierError::Hashing)?;
+        match (&hash.salt, &hash.hash) {
+            (Some(salt), Some(output)) => Ok((params, salt, output.as_bytes())),
+            _ => Err(VerifierError::Hashing(
+                password_hash::Error::PasswordInvalid,
+            )),
         }
     }
 
@@ -808,6 +871,11 @@ fn in_range_len(
         &(widen(*range.start())..=widen(*range.end())),
         Some(number),
     )
+}
+
+/// Whether `a` and `b` are equal, in time that depends on their length only.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Writes `body` to `path`, mode 0600, in one step: never over an existing
@@ -1062,12 +1130,12 @@ mod tests {
         let v = Verifier::load(&path).unwrap();
         // The check path verifies a hash made elsewhere, p=2 included.
         let code = Zeroizing::new("password".to_owned());
-        assert!(v.matches(0, &code).unwrap());
-        assert!(v.matches(1, &code).unwrap());
-        assert!(
-            !v.matches(0, &Zeroizing::new("passw0rd".to_owned()))
-                .unwrap()
-        );
+        for threads in [1, 2, 4] {
+            assert_eq!(v.find_match(&code, &[0], threads).unwrap(), Some(0));
+            assert_eq!(v.find_match(&code, &[1], threads).unwrap(), Some(1));
+            let wrong = Zeroizing::new("passw0rd".to_owned());
+            assert_eq!(v.find_match(&wrong, &[0, 1], threads).unwrap(), None);
+        }
     }
 
     /// Hands out the same bytes over and over: the salt a known answer was computed with.

@@ -102,12 +102,17 @@ impl Plan {
                 issued: current.issued_at.format("%Y-%m-%d %H:%M %:z").to_string(),
             });
         }
-        let mut earlier = lineage.earlier.into_iter();
-        let replaced = lineage.current.or_else(|| earlier.next());
+        let (replaced, older_sets) = match lineage.current {
+            Some(current) => (
+                Some(current),
+                lineage.older + usize::from(lineage.latest_earlier.is_some()),
+            ),
+            None => (lineage.latest_earlier, lineage.older),
+        };
         Ok(Plan {
             generation: lineage.next_generation,
             replaced,
-            older_sets: earlier.len(),
+            older_sets,
         })
     }
 

@@ -30,7 +30,7 @@ use crate::interrupt;
 #[cfg(test)]
 use crate::ledger::WriteTxn;
 use crate::ledger::{
-    AccountOverview, Actor, Event, EventFilter, GenerationRecord, Ledger, LedgerError,
+    AccountOverview, Actor, Event, EventFilter, GenerationRecord, Ledger, LedgerError, Lineage,
     SqliteLedger, Writer,
 };
 use crate::messages::{Localized, Messages, Msg};
@@ -282,6 +282,13 @@ impl Ledger for OnDemand {
         match &self.ledger {
             Some(ledger) => ledger.history(account),
             None => Err(LedgerError::UnknownAccount(account.to_owned())),
+        }
+    }
+
+    fn lineage(&self, account: &str) -> Result<Lineage, LedgerError> {
+        match &self.ledger {
+            Some(ledger) => ledger.lineage(account),
+            None => Ok(Lineage::from_newest_first(Vec::new())),
         }
     }
 

@@ -339,7 +339,7 @@ pub fn known_account(
     let recorded = lineage
         .current
         .as_ref()
-        .or(lineage.earlier.first())
+        .or(lineage.latest_earlier.as_ref())
         .or(lineage.pending.as_ref());
     let mut matched = None;
     if let Some(existing) = recorded.map(|r| r.account.clone())
@@ -352,9 +352,7 @@ pub fn known_account(
         request.account = existing;
     }
     let previous = match request.supersede {
-        Supersede::Allow => lineage
-            .current
-            .or_else(|| lineage.earlier.into_iter().next()),
+        Supersede::Allow => lineage.current.or(lineage.latest_earlier),
         Supersede::Refuse => None,
     };
     Ok(Known { previous, matched })

@@ -318,9 +318,13 @@ pub struct Pending {
 pub struct Lineage {
     /// The account's current set, if any.
     pub current: Option<GenerationRecord>,
-    /// Every other generation of the account whose sheet was printed, newest
-    /// first (superseded or revoked): sheets that may still exist.
-    pub earlier: Vec<GenerationRecord>,
+    /// The newest other generation whose sheet was printed (superseded or
+    /// revoked): a sheet that may still exist.
+    pub latest_earlier: Option<GenerationRecord>,
+    /// How many printed generations are older still (their sheets, too,
+    /// must be gone). A count, not the records, so the cost of issuing does
+    /// not grow with an account's history.
+    pub older: usize,
     /// A generation still pending (another machine's writer stopped part-way).
     pub pending: Option<GenerationRecord>,
     /// 1 for a new account, else the highest generation plus one.
@@ -335,14 +339,18 @@ impl Lineage {
             .map_or(1, |newest| newest.generation.saturating_add(1));
         let mut lineage = Lineage {
             current: None,
-            earlier: Vec::new(),
+            latest_earlier: None,
+            older: 0,
             pending: None,
             next_generation,
         };
         for record in newest_first {
             match record.status {
                 Status::Current => lineage.current = Some(record),
-                Status::Superseded | Status::Revoked => lineage.earlier.push(record),
+                Status::Superseded | Status::Revoked if lineage.latest_earlier.is_none() => {
+                    lineage.latest_earlier = Some(record);
+                }
+                Status::Superseded | Status::Revoked => lineage.older += 1,
                 Status::Pending => lineage.pending = Some(record),
                 Status::Unprinted => {}
             }

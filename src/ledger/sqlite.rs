@@ -511,6 +511,10 @@ impl Ledger for SqliteLedger {
         })
     }
 
+    fn lineage(&self, account: &str) -> Result<Lineage, LedgerError> {
+        self.read(|conn| lineage_of(conn, &self.path, account))
+    }
+
     fn history(&self, account: &str) -> Result<Vec<GenerationRecord>, LedgerError> {
         self.read(|conn| {
             let sql =
@@ -664,12 +668,7 @@ impl SqliteWriteTxn<'_> {
 
 impl WriteTxn for SqliteWriteTxn<'_> {
     fn lineage(&mut self, account: &str) -> Result<Lineage, LedgerError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM generations WHERE account_key = account_key(?1)
-             ORDER BY generation DESC"
-        );
-        let newest_first = query_records(&self.tx, self.path, &sql, [account])?;
-        Ok(Lineage::from_newest_first(newest_first))
+        lineage_of(&self.tx, self.path, account)
     }
 
     fn record_pending(
@@ -1262,6 +1261,50 @@ pub(super) fn write_err(path: &Path, e: rusqlite::Error) -> LedgerError {
         }
         _ => sql_err(path, e),
     }
+}
+
+/// An account's lineage in four indexed queries, whatever its history: the
+/// current and pending generations, the newest earlier printed one, the
+/// count of the older ones, and the next generation number.
+fn lineage_of(conn: &Connection, path: &Path, account: &str) -> Result<Lineage, LedgerError> {
+    let open = format!(
+        "SELECT {COLUMNS} FROM generations
+         WHERE account_key = account_key(?1) AND status IN ('current', 'pending')"
+    );
+    let mut lineage = Lineage {
+        current: None,
+        latest_earlier: None,
+        older: 0,
+        pending: None,
+        next_generation: 1,
+    };
+    for record in query_records(conn, path, &open, [account])? {
+        match record.status {
+            Status::Current => lineage.current = Some(record),
+            _ => lineage.pending = Some(record),
+        }
+    }
+    let latest = format!(
+        "SELECT {COLUMNS} FROM generations
+         WHERE account_key = account_key(?1) AND status IN ('superseded', 'revoked')
+         ORDER BY generation DESC LIMIT 1"
+    );
+    lineage.latest_earlier = query_records(conn, path, &latest, [account])?
+        .into_iter()
+        .next();
+    let (printed, newest): (u32, u32) = conn
+        .query_row(
+            "SELECT count(*) FILTER (WHERE status IN ('superseded', 'revoked')),
+                    coalesce(max(generation), 0)
+             FROM generations WHERE account_key = account_key(?1)",
+            [account],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .map_err(|e| sql_err(path, e))?;
+    lineage.older =
+        (printed as usize).saturating_sub(usize::from(lineage.latest_earlier.is_some()));
+    lineage.next_generation = newest.saturating_add(1);
+    Ok(lineage)
 }
 
 fn current_of(

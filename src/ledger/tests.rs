@@ -157,7 +157,8 @@ fn lineage_lists_current_and_earlier_newest_first() {
         let mut tx = ledger.begin_write().unwrap();
         let lineage = tx.lineage("github").unwrap();
         assert_eq!(lineage.current, None);
-        assert!(lineage.earlier.is_empty());
+        assert!(lineage.latest_earlier.is_none());
+        assert_eq!(lineage.older, 0);
         assert_eq!(lineage.next_generation, 1);
     }
     record(
@@ -180,26 +181,24 @@ fn lineage_lists_current_and_earlier_newest_first() {
     let mut tx = ledger.begin_write().unwrap();
     let lineage = tx.lineage("github").unwrap();
     assert_eq!(lineage.current.as_ref().unwrap().set_id, id("AAAA0003"));
-    let earlier: Vec<u32> = lineage.earlier.iter().map(|r| r.generation).collect();
-    assert_eq!(earlier, [2, 1]);
+    assert_eq!(
+        lineage.latest_earlier.as_ref().map(|r| r.generation),
+        Some(2)
+    );
+    assert_eq!(lineage.older, 1);
     assert_eq!(lineage.next_generation, 4);
 
     tx.revoke("github", at("2025-04-01T00:00:00Z")).unwrap();
     let lineage = tx.lineage("github").unwrap();
     assert_eq!(lineage.current, None);
-    let earlier: Vec<(u32, Status)> = lineage
-        .earlier
-        .iter()
-        .map(|r| (r.generation, r.status))
-        .collect();
     assert_eq!(
-        earlier,
-        [
-            (3, Status::Revoked),
-            (2, Status::Superseded),
-            (1, Status::Superseded)
-        ]
+        lineage
+            .latest_earlier
+            .as_ref()
+            .map(|r| (r.generation, r.status)),
+        Some((3, Status::Revoked))
     );
+    assert_eq!(lineage.older, 2);
     assert_eq!(lineage.next_generation, 4);
     // A set recorded after a revocation starts the next generation, superseding nothing.
     assert_eq!(
