@@ -1490,6 +1490,12 @@ proptest! {
         }
     }
 
+}
+
+proptest! {
+    // Each case parses a whole template (about 4 KB of TOML).
+    #![proptest_config(config(128))]
+
     /// Any text within the limit, written as TOML any way, reads and fills
     /// back as itself; one character over the limit is refused naming the key.
     #[test]
