@@ -166,6 +166,17 @@ fn line_at(bytes: &[u8], offset: usize) -> usize {
         .count()
 }
 
+/// The line (from 1) where `key` is set, as TOML reads the file: a quoted
+/// key (`"lang" = …`) too, and never a comment or a line inside a string.
+fn key_line(text: &str, key: &str) -> Option<usize> {
+    let table = toml::de::DeTable::parse(text).ok()?;
+    table
+        .get_ref()
+        .iter()
+        .find(|(k, _)| k.get_ref() == key)
+        .map(|(k, _)| line_at(text.as_bytes(), k.span().start))
+}
+
 /// `name = value is out of range (1 to max)`.
 fn out_of_range(name: &str, value: u32, max: u32) -> Msg {
     Msg::new("config_out_of_range")
@@ -190,11 +201,7 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
             Msg::new("config_toml").with("detail", e.message().trim().replace('\n', " ")),
         )
     })?;
-    let line_of = |key: &str| {
-        text.lines()
-            .position(|l| l.trim_start().starts_with(key))
-            .map(|i| i + 1)
-    };
+    let line_of = |key: &str| key_line(text, key);
     if let Some(lang) = &file.lang
         && Lang::from_name(lang).is_none()
     {
@@ -314,6 +321,26 @@ mod tests {
         let err = parse("lang = \"ja\"\n\ncolour = 1\n", Path::new("c.toml")).unwrap_err();
         assert!(err.to_string().contains("line 3"), "{err}");
         assert!(err.to_string().contains("colour"), "{err}");
+    }
+
+    /// Found by the property tests (src/properties.rs): a quoted key gave
+    /// no line, and a continued string or a comment could give the wrong one.
+    #[test]
+    fn names_the_line_of_a_bad_value_however_its_key_is_written() {
+        for (text, line) in [
+            ("# recovery-sheet\n\"lang\" = \"fr\"\n", 2),
+            ("'count' = 0\n", 1),
+            (
+                "# count = 5\nlocation = \"\"\"Safe, \\\ncount room\"\"\"\ncount = 0\n",
+                4,
+            ),
+        ] {
+            let err = parse(text, Path::new("c.toml")).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::Invalid { line: Some(l), .. } if l == line),
+                "{text:?}: {err}"
+            );
+        }
     }
 
     #[test]

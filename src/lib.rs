@@ -21,6 +21,8 @@ pub(crate) mod limits;
 pub(crate) mod messages;
 pub(crate) mod output;
 pub(crate) mod paths;
+#[cfg(test)]
+mod properties;
 pub(crate) mod scan;
 pub(crate) mod sheet;
 pub(crate) mod template;

@@ -11,7 +11,7 @@
 //! file and recompute the digest. Protect the file with its permissions.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::num::NonZeroUsize;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
@@ -26,7 +26,7 @@ use zeroize::Zeroizing;
 
 use crate::codes::{CodeSet, SetId};
 use crate::files;
-use crate::limits::MAX_VERIFIER_BYTES;
+use crate::limits::{MAX_VERIFIER_BYTES, read_at_most};
 use crate::messages::{Localized, Msg, english_display};
 use crate::typed;
 
@@ -480,16 +480,13 @@ impl Verifier {
         };
 
         // Read through one handle: the path may be replaced by rename meanwhile.
-        let mut text = String::new();
-        File::open(path)
-            .and_then(|f| f.take(MAX_VERIFIER_BYTES + 1).read_to_string(&mut text))
-            .map_err(|e| match e.kind() {
-                io::ErrorKind::InvalidData => not_a_verifier("verifier_reason_not_utf8"),
-                _ => io_error(path)(e),
-            })?;
-        if text.len() as u64 > MAX_VERIFIER_BYTES {
-            return Err(not_a_verifier("verifier_reason_too_large"));
-        }
+        // The size first: the byte past the limit may cut a character.
+        let bytes = File::open(path)
+            .and_then(|f| read_at_most(f, MAX_VERIFIER_BYTES))
+            .map_err(io_error(path))?
+            .map_err(|_| not_a_verifier("verifier_reason_too_large"))?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| not_a_verifier("verifier_reason_not_utf8"))?;
         let value: serde_json::Value =
             serde_json::from_str(&text).map_err(|_| not_a_verifier("verifier_reason_not_json"))?;
         let serde_json::Value::Object(mut map) = value else {
@@ -1285,6 +1282,24 @@ mod tests {
             Verifier::load(&path),
             Err(VerifierError::NotAVerifier { .. })
         ));
+    }
+
+    /// A file over the limit was called not UTF-8 when the byte past the
+    /// limit cut a character in two.
+    #[test]
+    fn a_file_over_the_limit_is_too_large_wherever_the_limit_falls() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.json");
+        // Three bytes a character: the limit plus one falls inside one.
+        assert_eq!((MAX_VERIFIER_BYTES + 1) % 3, 2);
+        let text = "あ".repeat(usize::try_from(MAX_VERIFIER_BYTES / 3 + 1).unwrap());
+        fs::write(&path, text).unwrap();
+        match Verifier::load(&path) {
+            Err(VerifierError::NotAVerifier { reason, .. }) => {
+                assert_eq!(reason.key(), "verifier_reason_too_large");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
