@@ -26,7 +26,7 @@ use zeroize::Zeroizing;
 
 use crate::codes::{CodeSet, SetId};
 use crate::files;
-use crate::limits::{MAX_VERIFIER_BYTES, read_at_most};
+use crate::limits::{MAX_VERIFIER_BYTES, TooLarge, bytes_for_people, read_at_most};
 use crate::messages::{Localized, Msg, english_display};
 use crate::typed;
 
@@ -484,7 +484,11 @@ impl Verifier {
         let bytes = File::open(path)
             .and_then(|f| read_at_most(f, MAX_VERIFIER_BYTES))
             .map_err(io_error(path))?
-            .map_err(|_| not_a_verifier("verifier_reason_too_large"))?;
+            .map_err(|TooLarge { limit }| VerifierError::NotAVerifier {
+                path: path.to_path_buf(),
+                reason: Msg::new("verifier_reason_too_large")
+                    .with("limit", bytes_for_people(limit)),
+            })?;
         let text =
             String::from_utf8(bytes).map_err(|_| not_a_verifier("verifier_reason_not_utf8"))?;
         let value: serde_json::Value =
