@@ -1,0 +1,83 @@
+#!/bin/sh
+# The speed targets as ratios from one interleaved run (issue "Speed at the
+# limit"); machine noise moves both sides of a ratio alike.
+#   1. one 10-code Japanese sheet, whole process / pdftotext of that PDF
+#      (and / `recovery-sheet --version`, the floor of any run)
+#   2. batch of N rows: wall time per sheet / one `generate`; CPU use (user+sys / wall)
+#   3. verify of a wrong code against 10 codes / one Argon2id hash by the
+#      reference CLI (Debian package argon2), same parameters; peak RSS
+#   4. regenerating an account with 1,000 generations / with 2
+#   5. PDF sizes, Japanese and English
+# Needs hyperfine, pdftotext (poppler-utils), argon2, /usr/bin/time (time).
+# Usage: bench/ratios.sh [runs] [rows]   (defaults 40 runs, 1000 rows)
+runs=${1:-40}
+rows=${2:-1000}
+. "$(dirname "$0")/common.sh"
+for tool in hyperfine pdftotext argon2 /usr/bin/time; do
+    command -v "$tool" > /dev/null || { echo "needs $tool"; exit 1; }
+done
+
+median_of() { # json file, index -> median ms
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]; print("%.2f" % (r["median"]*1000))' "$1" "$2"
+}
+ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
+
+# 1. A sheet against reading it back.
+"$bin" -q generate --account sheet@example.com --lang ja -o "$work/ja.pdf"
+"$bin" -q generate --account sheet-en@example.com --lang en -o "$work/en.pdf"
+hyperfine -N --warmup 5 --runs "$runs" --export-json "$work/sheet.json" \
+    "$bin -q generate --account sheet@example.com --lang ja --regenerate --force -o $work/ja.pdf" \
+    "pdftotext $work/ja.pdf $work/ja.txt" \
+    "$bin --version" > /dev/null 2>&1
+sheet=$(median_of "$work/sheet.json" 0)
+read_back=$(median_of "$work/sheet.json" 1)
+version=$(median_of "$work/sheet.json" 2)
+echo "1. one Japanese sheet: ${sheet} ms; pdftotext ${read_back} ms; --version ${version} ms"
+echo "   sheet / pdftotext = $(ratio "$sheet" "$read_back") (target <= 1.0); sheet / --version = $(ratio "$sheet" "$version")"
+
+# 2. Batch per sheet against one sheet.
+csv="$work/batch.csv"
+awk -v n="$rows" 'BEGIN {
+    print "account,lang,location,custodian"
+    for (i = 1; i <= n; i++) printf "staff%05d@example.co.jp,%s,Safe 2F,K. Sato\n", i, (i % 2 ? "ja" : "en")
+}' > "$csv"
+RECOVERY_SHEET_LEDGER="$work/batch.db" /usr/bin/time -f "%e %U %S %M" -o "$work/btime" \
+    "$bin" -q batch "$csv" --out-dir "$work/out"
+read -r wall user sys rss < "$work/btime"
+per_sheet=$(echo "$wall $rows" | awk '{ printf "%.2f", $1 * 1000 / $2 }')
+echo "2. batch of $rows: ${wall} s, ${per_sheet} ms a sheet, user+sys / wall = $(echo "$user $sys $wall" | awk '{ printf "%.2f", ($1 + $2) / $3 }') (2 cores: 2.0), peak RSS $((rss / 1024)) MB"
+echo "   per sheet / one generate = $(ratio "$per_sheet" "$sheet") (target <= 0.3)"
+rm -rf "$work/out"
+
+# 3. verify of a wrong code against the reference CLI's one hash.
+"$bin" -q generate --account verify@example.com -o "$work/v.pdf" --verifier "$work/v.json"
+printf 'WRONG-CODE-0000-0000\n' > "$work/wrong.txt"
+printf 'password' > "$work/pw.txt"
+# Both through sh, so both pay the same shell start.
+hyperfine --warmup 2 --runs "$((runs / 4 + 3))" --export-json "$work/verify.json" -i \
+    "$bin -q verify --verifier $work/v.json < $work/wrong.txt" \
+    "argon2 somesaltsomesalt -id -t 2 -k 19456 -p 1 -l 32 -e < $work/pw.txt" > /dev/null 2>&1
+wrong=$(median_of "$work/verify.json" 0)
+one=$(median_of "$work/verify.json" 1)
+/usr/bin/time -f %M -o "$work/vmem" "$bin" -q verify --verifier "$work/v.json" < "$work/wrong.txt" > /dev/null 2>&1 || true
+echo "3. verify of a wrong code (10 candidates): ${wrong} ms; one hash (argon2 CLI): ${one} ms; peak RSS $(( $(cat "$work/vmem") / 1024 )) MB"
+echo "   wrong code / one hash = $(ratio "$wrong" "$one") (target <= 2 on 2 cores; the floor is 10 candidates / $(nproc) cores = $((10 / $(nproc))))"
+
+# 4. History: an account with 1,000 generations against one with 2.
+for n in 2 1000; do
+    db="$work/history-$n.db"
+    i=0
+    while [ "$i" -lt "$n" ]; do
+        RECOVERY_SHEET_LEDGER="$db" "$bin" -q generate --account h@example.com --regenerate --force -o "$work/h-$n.pdf"
+        i=$((i + 1))
+    done
+done
+hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/history.json" \
+    "env RECOVERY_SHEET_LEDGER=$work/history-2.db $bin -q generate --account h@example.com --regenerate --force -o $work/h-2.pdf" \
+    "env RECOVERY_SHEET_LEDGER=$work/history-1000.db $bin -q generate --account h@example.com --regenerate --force -o $work/h-1000.pdf" > /dev/null 2>&1
+two=$(median_of "$work/history.json" 0)
+thousand=$(median_of "$work/history.json" 1)
+echo "4. regenerating with 2 generations: ${two} ms; with 1,000: ${thousand} ms; ratio $(ratio "$thousand" "$two") (target ~1.0)"
+
+# 5. Sizes.
+echo "5. PDF: Japanese $(wc -c < "$work/ja.pdf") bytes (target <= 28 KB), English $(wc -c < "$work/en.pdf") bytes (target <= 14 KB)"
