@@ -102,7 +102,7 @@ fn a_regeneration_carries_over_what_the_last_sheet_was_printed_with() {
         err.contains("carried over from generation 1")
             && err.contains("location \"金庫 2F\"")
             && err.contains("custodian \"佐藤\"")
-            && err.contains("2 copies")
+            && err.contains("copies 2")
             && err.contains("language ja")
             && err.contains("paper letter"),
         "{err}"
