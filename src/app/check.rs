@@ -31,7 +31,7 @@ pub fn verdict(
     };
     let id = set_id.to_string();
     let Some((record, current)) = found else {
-        let ledger_path = ctx.ledger_path()?.display().to_string();
+        let ledger_path = ctx.ledger_location()?.to_string();
         return Ok(Verdict {
             exit_code: exit::UNKNOWN_SET,
             message: m.fill(
