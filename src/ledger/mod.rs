@@ -17,6 +17,8 @@ pub mod pgtls;
 mod postgres;
 mod sqlite;
 #[cfg(test)]
+pub(crate) mod testdb;
+#[cfg(test)]
 mod tests;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};

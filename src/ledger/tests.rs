@@ -10,7 +10,93 @@ use rusqlite::{Connection, OpenFlags};
 use tempfile::TempDir;
 
 use super::sqlite::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, migrate};
+use super::testdb::{self, TestDatabase};
 use super::*;
+
+/// Where a behaviour test's ledger is: a file in a temporary folder, or a
+/// fresh database on the test PostgreSQL server. One body of test code runs
+/// on both (see [`on_both_backends`]).
+pub(crate) struct Place {
+    location: String,
+    _dir: Option<TempDir>,
+    _db: Option<TestDatabase>,
+}
+
+impl Place {
+    fn sqlite() -> Place {
+        let dir = TempDir::new().unwrap();
+        Place {
+            location: ledger_path(&dir).display().to_string(),
+            _dir: Some(dir),
+            _db: None,
+        }
+    }
+
+    /// `None` (skipped, with the reason printed) without a test server; in CI that fails.
+    fn postgres() -> Option<Place> {
+        let db = TestDatabase::create(&testdb::server()?);
+        Some(Place {
+            location: db.url.clone(),
+            _dir: None,
+            _db: Some(db),
+        })
+    }
+
+    /// The path or URL, as `--ledger` takes it.
+    fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// The ledger, created if needed (another connection each time).
+    fn open(&self) -> Box<dyn Ledger> {
+        open_at(std::ffi::OsStr::new(&self.location))
+    }
+}
+
+fn never() -> bool {
+    false
+}
+
+fn open_at(location: &std::ffi::OsStr) -> Box<dyn Ledger> {
+    Location::parse(location)
+        .open_or_create(never)
+        .unwrap_or_else(|e| panic!("open {}: {e}", Location::parse(location)))
+        .ledger
+}
+
+/// One `#[test]` per backend for each behaviour: `NAME::sqlite` and
+/// `NAME::postgres` run the same function `NAME(&Place)`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name(&super::Place::sqlite());
+            }
+
+            #[test]
+            fn postgres() {
+                if let Some(place) = super::Place::postgres() {
+                    super::$name(&place);
+                }
+            }
+        }
+    )*};
+}
+
+on_both_backends!(
+    second_generation_supersedes_the_first,
+    lineage_lists_current_and_earlier_newest_first,
+    mark_used_checks_range_and_repeats,
+    revoke_ends_the_current_set,
+    find_set_reports_what_replaced_it,
+    accounts_and_history,
+    dropping_a_write_rolls_it_back,
+    a_set_id_is_recorded_once,
+    concurrent_writers_each_get_their_own_generation,
+    records_serialise_as_the_cli_prints_them,
+    concurrent_writer_processes_each_get_their_own_generation,
+);
 
 fn at(text: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(text).unwrap()
@@ -46,7 +132,7 @@ fn ledger_path(dir: &TempDir) -> PathBuf {
         .join("ledger.db")
 }
 
-fn record(ledger: &mut SqliteLedger, new: &NewGeneration) -> u32 {
+fn record(ledger: &mut dyn Ledger, new: &NewGeneration) -> u32 {
     let mut tx = ledger.begin_write().unwrap();
     let generation = tx.record_generation(new).unwrap();
     tx.commit().unwrap();
@@ -116,10 +202,8 @@ fn an_existing_folder_keeps_its_mode() {
     }
 }
 
-#[test]
-fn second_generation_supersedes_the_first() {
-    let dir = TempDir::new().unwrap();
-    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+fn second_generation_supersedes_the_first(place: &Place) {
+    let mut ledger = place.open();
     let first = new_gen("github", "7K2Q-M9XA", "2025-01-02T10:00:00+01:00");
     assert_eq!(record(&mut ledger, &first), 1);
     let second = new_gen("github", "AB12-CD34", "2025-06-01T09:30:00-04:00");
@@ -149,10 +233,8 @@ fn second_generation_supersedes_the_first() {
     assert_eq!(new.remaining(), 10);
 }
 
-#[test]
-fn lineage_lists_current_and_earlier_newest_first() {
-    let dir = TempDir::new().unwrap();
-    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+fn lineage_lists_current_and_earlier_newest_first(place: &Place) {
+    let mut ledger = place.open();
     {
         let mut tx = ledger.begin_write().unwrap();
         let lineage = tx.lineage("github").unwrap();
@@ -214,10 +296,8 @@ fn lineage_lists_current_and_earlier_newest_first() {
     assert_eq!(history[3].status, Status::Current);
 }
 
-#[test]
-fn mark_used_checks_range_and_repeats() {
-    let dir = TempDir::new().unwrap();
-    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+fn mark_used_checks_range_and_repeats(place: &Place) {
+    let mut ledger = place.open();
     record(
         &mut ledger,
         &new_gen("github", "7K2Q-M9XA", "2025-01-02T10:00:00Z"),
@@ -264,10 +344,8 @@ fn mark_used_checks_range_and_repeats() {
     assert_eq!(current.used[1].by.as_deref(), Some("alice"));
 }
 
-#[test]
-fn revoke_ends_the_current_set() {
-    let dir = TempDir::new().unwrap();
-    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+fn revoke_ends_the_current_set(place: &Place) {
+    let mut ledger = place.open();
     record(
         &mut ledger,
         &new_gen("github", "7K2Q-M9XA", "2025-01-02T10:00:00Z"),
@@ -293,10 +371,8 @@ fn revoke_ends_the_current_set() {
     assert_eq!(ledger.history("github").unwrap()[0].status, Status::Revoked);
 }
 
-#[test]
-fn find_set_reports_what_replaced_it() {
-    let dir = TempDir::new().unwrap();
-    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+fn find_set_reports_what_replaced_it(place: &Place) {
+    let mut ledger = place.open();
     record(
         &mut ledger,
         &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"),
@@ -325,10 +401,8 @@ fn find_set_reports_what_replaced_it() {
     assert_eq!(current, None, "nothing is current after a revocation");
 }
 
-#[test]
-fn accounts_and_history() {
-    let dir = TempDir::new().unwrap();
-    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+fn accounts_and_history(place: &Place) {
+    let mut ledger = place.open();
     assert!(ledger.overview().unwrap().is_empty());
     record(
         &mut ledger,
@@ -381,11 +455,8 @@ fn accounts_and_history() {
     ));
 }
 
-#[test]
-fn dropping_a_write_rolls_it_back() {
-    let dir = TempDir::new().unwrap();
-    let path = ledger_path(&dir);
-    let mut ledger = SqliteLedger::open(&path).unwrap();
+fn dropping_a_write_rolls_it_back(place: &Place) {
+    let mut ledger = place.open();
     {
         let mut tx = ledger.begin_write().unwrap();
         tx.record_generation(&new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"))
@@ -397,7 +468,7 @@ fn dropping_a_write_rolls_it_back() {
         Err(LedgerError::UnknownAccount(_))
     ));
     // The lock was released: another connection can write.
-    let mut other = SqliteLedger::open(&path).unwrap();
+    let mut other = place.open();
     assert_eq!(
         record(
             &mut other,
@@ -407,10 +478,8 @@ fn dropping_a_write_rolls_it_back() {
     );
 }
 
-#[test]
-fn a_set_id_is_recorded_once() {
-    let dir = TempDir::new().unwrap();
-    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+fn a_set_id_is_recorded_once(place: &Place) {
+    let mut ledger = place.open();
     record(
         &mut ledger,
         &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"),
@@ -704,20 +773,17 @@ fn a_later_migration_step_applies_once_and_keeps_the_data() {
     assert_eq!(count, 1);
 }
 
-#[test]
-fn concurrent_writers_each_get_their_own_generation() {
+fn concurrent_writers_each_get_their_own_generation(place: &Place) {
     const WRITERS: u32 = 16;
-    let dir = TempDir::new().unwrap();
-    let path = ledger_path(&dir);
     let barrier = Barrier::new(WRITERS as usize);
     let mut given: Vec<u32> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..WRITERS)
             .map(|i| {
-                let (path, barrier) = (&path, &barrier);
+                let barrier = &barrier;
                 scope.spawn(move || {
                     barrier.wait();
-                    // Every writer also races to create the file and its schema.
-                    let mut ledger = SqliteLedger::open(path).unwrap();
+                    // Every writer also races to create the file (or the schema).
+                    let mut ledger = place.open();
                     let mut tx = ledger.begin_write().unwrap();
                     let lineage = tx.lineage("github").unwrap();
                     let new = new_gen("github", &format!("TEST{i:04}"), "2025-01-01T00:00:00Z");
@@ -733,7 +799,7 @@ fn concurrent_writers_each_get_their_own_generation() {
     given.sort_unstable();
     assert_eq!(given, (1..=WRITERS).collect::<Vec<_>>());
 
-    let ledger = SqliteLedger::open_read_only(&path).unwrap();
+    let ledger = place.open();
     let history = ledger.history("github").unwrap();
     let generations: Vec<u32> = history.iter().map(|r| r.generation).collect();
     assert_eq!(generations, (1..=WRITERS).collect::<Vec<_>>());
@@ -794,10 +860,8 @@ fn the_schema_has_no_place_for_a_code() {
     }
 }
 
-#[test]
-fn records_serialise_as_the_cli_prints_them() {
-    let dir = TempDir::new().unwrap();
-    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+fn records_serialise_as_the_cli_prints_them(place: &Place) {
+    let mut ledger = place.open();
     record(
         &mut ledger,
         &new_gen("github", "7K2Q-M9XA", "2025-01-02T10:00:00+01:00"),
@@ -887,18 +951,15 @@ const CHILD_INDEX: &str = "RECOVERY_SHEET_TEST_CHILD_INDEX";
 
 /// Separate processes lock through POSIX file locks, unlike threads of one
 /// process: run this test binary again as 16 writers at once.
-#[test]
-fn concurrent_writer_processes_each_get_their_own_generation() {
+fn concurrent_writer_processes_each_get_their_own_generation(place: &Place) {
     const WRITERS: u32 = 16;
-    let dir = TempDir::new().unwrap();
-    let path = ledger_path(&dir);
     let exe = std::env::current_exe().unwrap();
     let children: Vec<_> = (0..WRITERS)
         .map(|i| {
             std::process::Command::new(&exe)
                 .args(["--exact", "ledger::tests::child_writer", "--ignored"])
                 .args(["--test-threads=1", "--quiet"])
-                .env(CHILD_LEDGER, &path)
+                .env(CHILD_LEDGER, place.location())
                 .env(CHILD_INDEX, i.to_string())
                 .stdout(std::process::Stdio::null())
                 .spawn()
@@ -908,7 +969,7 @@ fn concurrent_writer_processes_each_get_their_own_generation() {
     for mut child in children {
         assert!(child.wait().unwrap().success(), "a writer process failed");
     }
-    let ledger = SqliteLedger::open_read_only(&path).unwrap();
+    let ledger = place.open();
     let history = ledger.history("github").unwrap();
     let generations: Vec<u32> = history.iter().map(|r| r.generation).collect();
     assert_eq!(generations, (1..=WRITERS).collect::<Vec<_>>());
@@ -928,7 +989,7 @@ fn child_writer() {
     ) else {
         return;
     };
-    let mut ledger = SqliteLedger::open(Path::new(&path)).unwrap();
+    let mut ledger = open_at(&path);
     let mut tx = ledger.begin_write().unwrap();
     let lineage = tx.lineage("github").unwrap();
     let index: u32 = index.parse().unwrap();
