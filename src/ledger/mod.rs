@@ -13,6 +13,8 @@
 pub mod conninfo;
 mod error;
 pub(crate) mod location;
+#[cfg(test)]
+mod pg_tests;
 pub mod pgtls;
 mod postgres;
 mod sqlite;

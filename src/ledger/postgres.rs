@@ -385,6 +385,12 @@ impl PostgresLedger {
         &self.warnings
     }
 
+    /// The connection itself, for tests that look behind the ledger's back.
+    #[cfg(test)]
+    pub(super) fn conn_for_tests(&self) -> std::cell::RefMut<'_, Client> {
+        std::cell::RefMut::map(self.conn.borrow_mut(), |c| &mut c.client)
+    }
+
     /// The role the server knows this session by (what events record).
     pub fn session_user(&self) -> Result<String, LedgerError> {
         Ok(self

@@ -77,7 +77,25 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let _ = client(&self.server)
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        let _ = client(&self.server).batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
+}
+
+/// Another variable of the test cluster (`RECOVERY_SHEET_TEST_PG_TLS`, ...),
+/// found or missing as [`server`] is.
+pub fn var(name: &str) -> Option<String> {
+    match std::env::var(name) {
+        Ok(value) if !value.is_empty() => Some(value),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{name} is not set: CI must start the test PostgreSQL (eval \"$(sh .ci/pg-start.sh)\")"
+            );
+            eprintln!("skipped: {name} is not set (eval \"$(sh .ci/pg-start.sh)\" to run it)");
+            None
+        }
     }
 }
