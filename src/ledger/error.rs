@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, FixedOffset};
 
 use super::conninfo::ConnInfoError;
-use super::pgtls::{ConnectError, chain};
+use super::pgtls::ConnectError;
 use crate::codes::SetId;
 use crate::messages::{Localized, Msg, english_display};
 
@@ -84,24 +84,15 @@ pub enum LedgerError {
     /// before anything was written.
     ForeignDatabase { target: String, tables: i64 },
     /// The database role may not do what the ledger needs (SQLSTATE 42501).
-    NoPrivilege {
-        target: String,
-        source: postgres::Error,
-    },
+    NoPrivilege { target: String, detail: String },
     /// The session with the server ended mid-command (the server stopped,
     /// the network broke): what it committed before is kept.
-    ConnectionLost {
-        target: String,
-        source: postgres::Error,
-    },
+    ConnectionLost { target: String, detail: String },
     /// The ledger holds a value this build cannot read (or a write failed
     /// part-way and was rolled back).
     BadValue { target: String, detail: String },
     /// PostgreSQL failed in a way none of the variants above names.
-    Postgres {
-        target: String,
-        source: postgres::Error,
-    },
+    Postgres { target: String, detail: String },
 }
 
 impl LedgerError {
@@ -190,18 +181,18 @@ impl Localized for LedgerError {
             LedgerError::ForeignDatabase { target, tables } => Msg::new("pg_foreign_database")
                 .with("target", target)
                 .with("tables", tables),
-            LedgerError::NoPrivilege { target, source } => Msg::new("pg_no_privilege")
+            LedgerError::NoPrivilege { target, detail } => Msg::new("pg_no_privilege")
                 .with("target", target)
-                .with("source", chain(source)),
-            LedgerError::ConnectionLost { target, source } => Msg::new("pg_connection_lost")
+                .with("source", detail),
+            LedgerError::ConnectionLost { target, detail } => Msg::new("pg_connection_lost")
                 .with("target", target)
-                .with("source", chain(source)),
+                .with("source", detail),
             LedgerError::BadValue { target, detail } => Msg::new("pg_bad_value")
                 .with("target", target)
                 .with("detail", detail),
-            LedgerError::Postgres { target, source } => Msg::new("pg_failed")
+            LedgerError::Postgres { target, detail } => Msg::new("pg_failed")
                 .with("target", target)
-                .with("source", chain(source)),
+                .with("source", detail),
         }
     }
 }
@@ -215,9 +206,6 @@ impl std::error::Error for LedgerError {
             LedgerError::Sqlite(_, err) => Some(err),
             LedgerError::ConnInfo(err) => Some(err),
             LedgerError::Connect(err) => Some(err),
-            LedgerError::NoPrivilege { source, .. }
-            | LedgerError::ConnectionLost { source, .. }
-            | LedgerError::Postgres { source, .. } => Some(source),
             _ => None,
         }
     }

@@ -395,7 +395,7 @@ pub enum ConnectError {
     /// Anything else the client library reported.
     Other {
         target: String,
-        source: postgres::Error,
+        detail: String,
     },
 }
 
@@ -543,7 +543,7 @@ pub fn classify(spec: &ConnSpec, err: postgres::Error) -> ConnectError {
     }
     ConnectError::Other {
         target,
-        source: err,
+        detail: chain(&err),
     }
 }
 
@@ -582,9 +582,9 @@ impl Localized for ConnectError {
                 Msg::new("pg_without_tls").with("target", target)
             }
             ConnectError::Starting { target } => Msg::new("pg_starting").with("target", target),
-            ConnectError::Other { target, source } => Msg::new("pg_connect_failed")
+            ConnectError::Other { target, detail } => Msg::new("pg_connect_failed")
                 .with("target", target)
-                .with("source", chain(source)),
+                .with("source", detail),
         }
     }
 }

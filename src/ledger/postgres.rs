@@ -507,24 +507,18 @@ fn migrate(conn: &mut Conn, steps: &[Step], supported: u32) -> Result<(), Ledger
 
 /// What a failed statement means for the user.
 fn db_err(target: &str, e: postgres::Error) -> LedgerError {
+    let (target, detail) = (target.to_owned(), pgtls::chain(&e));
     if lost(&e) {
-        return LedgerError::ConnectionLost {
-            target: target.to_owned(),
-            source: e,
-        };
+        return LedgerError::ConnectionLost { target, detail };
     }
     match e.code() {
-        Some(code) if *code == SqlState::INSUFFICIENT_PRIVILEGE => LedgerError::NoPrivilege {
-            target: target.to_owned(),
-            source: e,
-        },
+        Some(code) if *code == SqlState::INSUFFICIENT_PRIVILEGE => {
+            LedgerError::NoPrivilege { target, detail }
+        }
         Some(code) if *code == SqlState::LOCK_NOT_AVAILABLE => {
             LedgerError::Busy(PathBuf::from(target))
         }
-        _ => LedgerError::Postgres {
-            target: target.to_owned(),
-            source: e,
-        },
+        _ => LedgerError::Postgres { target, detail },
     }
 }
 
@@ -969,9 +963,10 @@ impl WriteTxn for PgWriteTxn<'_> {
         let key = account_key(&new.account);
         let issued_at = new.issued_at.to_rfc3339();
         let (count, copies) = (int(new.count), int(new.copies));
-        let row = self.write(|conn| {
-            // One statement: the generation and the files it is about to place.
-            conn.query_one(
+        let rows = self.write(|conn| {
+            // One statement: the generation and the files it is about to place
+            // (none when the set id is taken).
+            conn.query(
                 "WITH g AS (
                      INSERT INTO recovery_sheet.generations (account, account_key, generation,
                          set_id, issued_at, count, format, source, copies, location, custodian,
@@ -979,11 +974,13 @@ impl WriteTxn for PgWriteTxn<'_> {
                      SELECT $1, $2, coalesce(max(generation), 0) + 1, $3, $4, $5, $6, $7, $8,
                             $9, $10, $11, 'pending', $12, $13, $14, $15
                      FROM recovery_sheet.generations WHERE account_key = $2
+                     ON CONFLICT (set_id) DO NOTHING
                      RETURNING generation
                  ), p AS (
                      INSERT INTO recovery_sheet.placements (set_id, role, host, path, dev, ino, aside)
                      SELECT $3, * FROM unnest($16::text[], $17::text[], $18::text[],
                                               $19::bigint[], $20::bigint[], $21::text[])
+                     WHERE EXISTS (SELECT 1 FROM g)
                  )
                  SELECT generation FROM g",
                 &[
@@ -1011,17 +1008,8 @@ impl WriteTxn for PgWriteTxn<'_> {
                 ],
             )
         });
-        let row = match row {
-            Err(LedgerError::Postgres { source, .. })
-                if source.code() == Some(&SqlState::UNIQUE_VIOLATION)
-                    && source
-                        .as_db_error()
-                        .and_then(|d| d.constraint())
-                        .is_some_and(|c| c == "generations_pkey") =>
-            {
-                return Err(LedgerError::DuplicateSetId(new.set_id.clone()));
-            }
-            other => other?,
+        let Some(row) = rows?.into_iter().next() else {
+            return Err(LedgerError::DuplicateSetId(new.set_id.clone()));
         };
         let generation: i32 = row.get(0);
         unsigned(generation, "generation").map_err(|d| self.conn.bad_value(d))
