@@ -233,12 +233,12 @@ pub fn issue<R: CryptoRng + ?Sized>(
     tools: &mut Tools<'_, R>,
 ) -> Result<Issued, Error> {
     precheck(spec, verifier_spec, tools.protected)?;
-    let plan = Plan::new(
-        &spec.account,
-        ledger.lineage(&spec.account)?,
-        spec.supersede,
-        tools.run,
-    )?;
+    // Without the lock, a pending generation may be another writer's at
+    // work right now (on a shared ledger, for longer than a file's commit):
+    // only under the lock is one known to be left behind.
+    let mut lineage = ledger.lineage(&spec.account)?;
+    lineage.pending = None;
+    let plan = Plan::new(&spec.account, lineage, spec.supersede, tools.run)?;
     let made = make(spec, source, plan, verifier_spec, tools)?;
 
     let stop = tools.stop;

@@ -10,5 +10,7 @@ mod harness;
 mod import;
 mod ledger;
 mod messages;
+mod pg;
+mod postgres;
 mod sheet;
 mod verifier;
