@@ -798,7 +798,6 @@ pub struct ConnSpec {
     pub password_source: PasswordSource,
     pub tls: TlsPlan,
     pub tuning: Tuning,
-    pub syntax: Syntax,
 }
 
 /// A resolved connection and the warnings libpq would have printed on the way.
@@ -941,7 +940,6 @@ pub fn resolve_params(mut params: Params, env: &Environment) -> Result<Resolved,
             password_source,
             tls,
             tuning,
-            syntax: params.syntax,
         },
         warnings,
     })

@@ -54,20 +54,25 @@ pub enum LedgerError {
     /// A set with this id is already recorded.
     DuplicateSetId(SetId),
     /// `mark-used --undo` of a code that is not marked used.
+    #[allow(dead_code)] // made by the commands of "The sheet's life after printing"
     NotUsed { number: u32 },
     /// No set with this id is in the ledger.
     UnknownSet(SetId),
     /// `shredded` of the account's current set (or one still being printed).
+    #[allow(dead_code)] // made by the commands of "The sheet's life after printing"
     ShredCurrent { set_id: SetId, account: String },
     /// `shredded` of a set already recorded as shredded.
+    #[allow(dead_code)] // made by the commands of "The sheet's life after printing"
     AlreadyShredded {
         set_id: SetId,
         at: DateTime<FixedOffset>,
         by: Option<String>,
     },
     /// `rename` to a name another account has.
+    #[allow(dead_code)] // made by the commands of "The sheet's life after printing"
     AccountExists(String),
     /// `retire` of an account already retired.
+    #[allow(dead_code)] // made by the commands of "The sheet's life after printing"
     AlreadyRetired {
         account: String,
         at: DateTime<FixedOffset>,

@@ -2,7 +2,7 @@
 
 use std::ffi::OsStr;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use zeroize::Zeroize;
 
@@ -96,14 +96,6 @@ impl Location {
     /// Whether `text` would name a server (for checking a config value).
     pub fn is_server_url(text: &str) -> bool {
         matches!(Location::parse(OsStr::new(text)), Location::Server(_))
-    }
-
-    /// The ledger's file, for a SQLite ledger.
-    pub fn file(&self) -> Option<&Path> {
-        match self {
-            Location::File(path) => Some(path),
-            Location::Server(_) => None,
-        }
     }
 
     /// The files no output may be: a SQLite ledger's own files; none for a server.

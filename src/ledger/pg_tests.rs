@@ -65,6 +65,14 @@ fn new_gen(account: &str, set_id: &str) -> NewGeneration {
 }
 
 #[test]
+fn both_backends_are_at_the_same_schema_version() {
+    assert_eq!(
+        STEPS.last().map(|s| s.version),
+        Some(super::sqlite::SCHEMA_VERSION)
+    );
+}
+
+#[test]
 fn the_schema_is_made_once_per_database_whoever_comes_first() {
     let Some(db) = fresh() else { return };
     let handles: Vec<_> = (0..8)

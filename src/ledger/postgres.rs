@@ -58,7 +58,6 @@ use postgres::{Client, Row, Statement};
 
 use super::conninfo::{self, Environment, Warning};
 use super::pgtls;
-use super::sqlite::SCHEMA_VERSION;
 use super::{
     AccountOverview, Counts, Event, EventFilter, EventKind, GenerationRecord, History, Ledger,
     LedgerError, Lineage, NewEvent, NewGeneration, Pending, Placement, Role, Status, UsedCode,
@@ -392,6 +391,7 @@ impl PostgresLedger {
     }
 
     /// The role the server knows this session by (what events record).
+    #[cfg(test)]
     pub fn session_user(&self) -> Result<String, LedgerError> {
         Ok(self
             .conn
@@ -868,13 +868,6 @@ impl<'a> PgWriteTxn<'a> {
         self.run(|conn| conn.records(tail, params))
     }
 
-    fn find(&mut self, set_id: &SetId) -> Result<Option<GenerationRecord>, LedgerError> {
-        Ok(self
-            .records("WHERE g.set_id = $1", &[&set_id.as_str()])?
-            .into_iter()
-            .next())
-    }
-
     fn known(&mut self, key: &str) -> Result<bool, LedgerError> {
         self.run(|conn| {
             Ok(conn
@@ -1266,7 +1259,9 @@ impl WriteTxn for PgWriteTxn<'_> {
         by: Option<&str>,
     ) -> Result<GenerationRecord, LedgerError> {
         let mut record = self
-            .find(set_id)?
+            .records("WHERE g.set_id = $1", &[&set_id.as_str()])?
+            .into_iter()
+            .next()
             .ok_or_else(|| LedgerError::UnknownSet(set_id.clone()))?;
         if matches!(record.status, Status::Current | Status::Pending) {
             return Err(LedgerError::ShredCurrent {

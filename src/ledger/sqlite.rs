@@ -681,6 +681,7 @@ impl SqliteWriteTxn<'_> {
         })
     }
 
+    #[allow(dead_code)] // used by `mark_shredded` (see the note on `Ledger::events`)
     fn find(&self, set_id: &SetId) -> Result<Option<GenerationRecord>, LedgerError> {
         let sql = format!("SELECT {COLUMNS} FROM generations WHERE set_id = ?1");
         Ok(query_records(&self.tx, self.path, &sql, [set_id.as_str()])?
