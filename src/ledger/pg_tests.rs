@@ -434,3 +434,60 @@ fn the_password_file_is_read_as_libpq_reads_it() {
     assert!(ledger.is_ok(), "{:?}", ledger.err().map(|e| e.to_string()));
     assert!(server.contains(&password));
 }
+
+/// The grants README gives a second administrator are enough to write, and
+/// each event names the role that wrote it.
+#[test]
+fn a_second_role_granted_as_the_readme_says_writes_under_its_own_name() {
+    let (Some(db), Some(other)) = (
+        fresh(),
+        testdb::var("RECOVERY_SHEET_TEST_PG_OTHER_ROLE_URL"),
+    ) else {
+        return;
+    };
+    {
+        let mut ledger = open(&db.url).unwrap().unwrap();
+        let mut tx = ledger.begin_write().unwrap();
+        tx.record_generation(&new_gen("github", "AAAA-0001"))
+            .unwrap();
+        tx.commit().unwrap();
+    }
+    testdb::client(&db.url)
+        .batch_execute(&format!(
+            "GRANT CONNECT ON DATABASE {0} TO rs_other;
+             {1}",
+            db.name,
+            super::postgres::GRANTS.replace("ROLE", "rs_other")
+        ))
+        .unwrap();
+    let url = testdb::with_db(&other, &db.name);
+    let mut ledger = open(&url).unwrap().unwrap();
+    let mut tx = ledger.begin_write().unwrap();
+    tx.record_generation(&new_gen("github", "AAAA-0002"))
+        .unwrap();
+    tx.mark_used(
+        "github",
+        1,
+        DateTime::parse_from_rfc3339("2025-01-02T00:00:00Z").unwrap(),
+        None,
+    )
+    .unwrap();
+    tx.record_event(&NewEvent {
+        at: DateTime::parse_from_rfc3339("2025-01-02T00:00:00Z").unwrap(),
+        kind: EventKind::CodeUsed,
+        account: "github".to_owned(),
+        set_id: None,
+        generation: Some(2),
+        number: Some(1),
+        actor: Actor {
+            by: None,
+            os_user: "bob".to_owned(),
+        },
+        detail: None,
+    })
+    .unwrap();
+    tx.commit().unwrap();
+    let events = ledger.events(&EventFilter::default()).unwrap();
+    assert_eq!(events[0].db_role.as_deref(), Some("rs_other"));
+    assert_eq!(ledger.history("github").unwrap().len(), 2);
+}
