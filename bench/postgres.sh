@@ -41,7 +41,7 @@ wall_ms() { # command... ; one run's wall time in ms
 printf '%-28s %12s %14s %14s\n' "ledger" "one sheet" "batch $rows" "batch/sheet"
 for case in sqlite socket tls; do
     export RECOVERY_SHEET_LEDGER="$(ledger_for "$case" "bench_sheet_$case")"
-    "$bin" -q generate --account bench@example.com -o "$work/first.pdf"
+    "$bin" -q generate --account bench@example.com -o "$work/first-$case.pdf"
     sheet=$(median_ms "$bin" -q generate --account bench@example.com --lang ja \
         --regenerate --force -o "$work/$case.pdf")
     export RECOVERY_SHEET_LEDGER="$(ledger_for "$case" "bench_batch_$case")"
