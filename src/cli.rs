@@ -22,10 +22,13 @@ Exit codes:
   1   a confirmation was declined: nothing changed
   65  bad input data (template, imported codes, image, verifier file, batch file,
       ledger content, an account that already has a current set)
-  66  an input file is missing or unreadable
+  66  an input file is missing or unreadable (or the ledger's database, or
+      its TLS root certificate)
+  69  the ledger's server cannot be reached, or the connection broke mid-command
   73  the output cannot be created (exists, folder missing or not writable)
   74  input/output error while writing
   75  the ledger is busy: try again
+  77  the ledger's server refused the login (password, certificate, privileges)
   78  the config file is invalid
   130 interrupted";
 
@@ -38,12 +41,14 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "recovery-sheet", version, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// The ledger of generations (default: $XDG_DATA_HOME/recovery-sheet/ledger.db).
+    /// The ledger of generations: a file (default:
+    /// $XDG_DATA_HOME/recovery-sheet/ledger.db) or a team's PostgreSQL
+    /// database (postgresql://USER@HOST/DB?sslmode=verify-full).
     #[arg(
         long,
         global = true,
         env = "RECOVERY_SHEET_LEDGER",
-        value_name = "PATH"
+        value_name = "PATH|URL"
     )]
     pub ledger: Option<PathBuf>,
 
@@ -203,6 +208,9 @@ the ones in progress, and exits 130: every recorded generation has its sheet.")]
 
     /// Show the settings in force and where each came from.
     Config(ConfigArgs),
+
+    /// The ledger itself: copy a whole history between a file and a server.
+    Ledger(LedgerArgs),
 
     /// Print a shell completion script.
     #[command(after_help = "\
@@ -496,6 +504,41 @@ pub enum ConfigCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerArgs {
+    #[command(subcommand)]
+    pub command: LedgerCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Copy every generation, used code, account and event to another ledger.
+    #[command(after_help = "\
+Examples:
+  recovery-sheet ledger copy --from ~/.local/share/recovery-sheet/ledger.db \\
+      --to 'postgresql://alice@db.example.org/recovery_sheet?sslmode=verify-full'
+  recovery-sheet ledger copy --from 'postgresql://alice@db.example.org/recovery_sheet' \\
+      --to offline-copy.db
+
+The destination must be empty unless --replace is given; the copy is one
+transaction there, and the counts are compared afterwards. Nothing may be
+pending (a sheet being printed) in the source.")]
+    Copy(CopyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// The ledger to copy: a file's path or a postgresql:// URL.
+    #[arg(long, value_name = "PATH|URL")]
+    pub from: PathBuf,
+    /// The ledger to write: a file's path or a postgresql:// URL.
+    #[arg(long, value_name = "PATH|URL")]
+    pub to: PathBuf,
+    /// Replace whatever the destination holds.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 #[derive(Debug, Args)]

@@ -33,6 +33,9 @@ pub struct ConfigFile {
     pub count: Option<u32>,
     /// Months from issue to the next inventory (default 6).
     pub inventory_months: Option<u32>,
+    /// The ledger: a file's path, or a `postgres://` URL of a shared one
+    /// (`--ledger` and `RECOVERY_SHEET_LEDGER` win over it).
+    pub ledger: Option<String>,
 }
 
 /// Why the config file was refused.
@@ -262,6 +265,12 @@ pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
             line_of("format"),
             Msg::new("config_bad_format").with_msg("error", e.msg()),
         ));
+    }
+    if let Some(ledger) = &file.ledger
+        && crate::ledger::Location::is_server_url(ledger)
+        && let Err(e) = crate::ledger::conninfo::parse(ledger)
+    {
+        return Err(invalid(line_of("ledger"), e.msg()));
     }
     Ok(file)
 }

@@ -8,6 +8,8 @@ use crate::config::ConfigError;
 use crate::import::ImportError;
 use crate::labels::LabelError;
 use crate::ledger::LedgerError;
+use crate::ledger::conninfo::ConnInfoError;
+use crate::ledger::pgtls::ConnectError;
 use crate::limits::bytes_for_people;
 use crate::messages::{Localized, Msg, english_display};
 use crate::output::OutputError;
@@ -34,9 +36,14 @@ pub mod exit {
     pub const DUE: u8 = 10;
     pub const DATAERR: u8 = 65;
     pub const NOINPUT: u8 = 66;
+    /// The ledger's server cannot be reached, or the connection broke mid-command.
+    pub const UNAVAILABLE: u8 = 69;
     pub const CANTCREAT: u8 = 73;
     pub const IOERR: u8 = 74;
     pub const TEMPFAIL: u8 = 75;
+    /// The ledger's server refused this login or this role (password,
+    /// certificate, privileges).
+    pub const NOPERM: u8 = 77;
     pub const CONFIG: u8 = 78;
     pub const INTERRUPTED: u8 = 130;
 }
@@ -110,6 +117,12 @@ pub enum Error {
     NeedsConfirmation,
     /// The question was answered no.
     Declined,
+    /// `ledger copy`: the destination holds a ledger and --replace was not given.
+    CopyDestinationNotEmpty(Msg),
+    /// `ledger copy`: a generation is still pending in the source or the destination.
+    CopyPending(Msg),
+    /// `ledger copy`: the destination's counts differ from the source's.
+    CopyMismatch(Msg),
     /// Any other failure reading or writing a named file.
     Io {
         path: PathBuf,
@@ -146,6 +159,9 @@ impl Error {
             Error::Interrupted => exit::INTERRUPTED,
             Error::NeedsConfirmation => exit::USAGE,
             Error::Declined => exit::DECLINED,
+            Error::CopyDestinationNotEmpty(_) => exit::CANTCREAT,
+            Error::CopyPending(_) => exit::TEMPFAIL,
+            Error::CopyMismatch(_) => exit::IOERR,
             Error::Io { source, .. } if source.kind() == io::ErrorKind::NotFound => exit::NOINPUT,
             Error::Io { .. } => exit::IOERR,
         }
@@ -171,7 +187,26 @@ fn ledger_exit_code(e: &LedgerError) -> u8 {
         | LedgerError::NoCurrentSet(_)
         | LedgerError::NumberOutOfRange { .. }
         | LedgerError::AlreadyUsed { .. } => exit::DATAERR,
-        LedgerError::Io(..) | LedgerError::Sqlite(..) => exit::IOERR,
+        LedgerError::Io(..) | LedgerError::Sqlite(..) | LedgerError::Postgres { .. } => exit::IOERR,
+        LedgerError::ConnInfo(ConnInfoError::RootCertMissing(_) | ConnInfoError::PassFile(..)) => {
+            exit::NOINPUT
+        }
+        LedgerError::ConnInfo(ConnInfoError::PassFileTooLarge(_)) => exit::DATAERR,
+        LedgerError::ConnInfo(_) => exit::USAGE,
+        LedgerError::Connect(e) => match e {
+            ConnectError::TlsSetup(_) | ConnectError::NoDatabase { .. } => exit::NOINPUT,
+            ConnectError::NoPassword { .. }
+            | ConnectError::AuthFailed { .. }
+            | ConnectError::Certificate { .. }
+            | ConnectError::ServerWithoutTls { .. } => exit::NOPERM,
+            ConnectError::Refused { .. }
+            | ConnectError::TimedOut { .. }
+            | ConnectError::Starting { .. }
+            | ConnectError::Other { .. } => exit::UNAVAILABLE,
+        },
+        LedgerError::ForeignDatabase { .. } | LedgerError::BadValue { .. } => exit::DATAERR,
+        LedgerError::NoPrivilege { .. } => exit::NOPERM,
+        LedgerError::ConnectionLost { .. } => exit::UNAVAILABLE,
     }
 }
 
@@ -220,7 +255,12 @@ impl Localized for Error {
                 .with("source", source)
         };
         match self {
-            Error::InvalidValue(msg) | Error::StaleVerifier(msg) | Error::Csv(msg) => msg.clone(),
+            Error::InvalidValue(msg)
+            | Error::StaleVerifier(msg)
+            | Error::Csv(msg)
+            | Error::CopyDestinationNotEmpty(msg)
+            | Error::CopyPending(msg)
+            | Error::CopyMismatch(msg) => msg.clone(),
             Error::Label(e) => e.msg(),
             Error::Format(e) => e.msg(),
             Error::Generate(e) => e.msg(),

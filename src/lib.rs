@@ -35,7 +35,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 use crate::app::{Context, Verbosity};
-use crate::cli::{Cli, Command, ConfigCommand};
+use crate::cli::{Cli, Command, ConfigCommand, LedgerCommand};
 use crate::config::ConfigLocation;
 use crate::error::{Error, exit};
 use crate::lang::Lang;
@@ -119,6 +119,9 @@ fn run(cli: Cli, messages: Messages) -> Result<u8, Error> {
         Command::Batch(args) => app::batch::command(&ctx, args)?,
         Command::Config(args) => match &args.command {
             ConfigCommand::Show { json } => app::config_show::command(&ctx, *json)?,
+        },
+        Command::Ledger(args) => match &args.command {
+            LedgerCommand::Copy(args) => app::ledger_copy::command(&ctx, args)?,
         },
         Command::Completions(_) | Command::Man => {}
     }

@@ -1037,7 +1037,7 @@ proptest! {
 
 // ---------------------------------------------------------------- config
 
-const CONFIG_KEYS: [&str; 9] = [
+const CONFIG_KEYS: [&str; 10] = [
     "lang",
     "paper",
     "organisation",
@@ -1047,6 +1047,7 @@ const CONFIG_KEYS: [&str; 9] = [
     "format",
     "count",
     "inventory_months",
+    "ledger",
 ];
 
 /// A label as a person types it: no control characters, maybe spaces around.
@@ -1073,6 +1074,18 @@ fn choice_value(names: &'static [&'static str]) -> impl Strategy<Value = String>
     })
 }
 
+/// A ledger setting: a file's path, or a server's URL.
+fn ledger_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-z][a-z0-9_-]{0,12}".prop_map(|name| format!("/srv/ledgers/{name}.db")),
+        ("[a-z][a-z0-9]{0,8}", "[a-z][a-z0-9-]{0,12}", 1u16..=65535).prop_map(
+            |(user, host, port)| format!(
+                "postgresql://{user}@{host}.example.org:{port}/recovery_sheet?sslmode=verify-full"
+            )
+        ),
+    ]
+}
+
 fn generation_pattern() -> impl Strategy<Value = String> {
     well_formed_pattern(&['X', 'x', '9', 'F', 'f']).prop_filter("generates codes", |p| {
         Format::parse_for_generation(p).is_ok()
@@ -1088,6 +1101,7 @@ fn valid_config() -> impl Strategy<Value = ConfigFile> {
             of(label_value()),
             of(label_value()),
             of(label_value()),
+            of(ledger_value()),
         ),
         (
             of(1u32..=crate::limits::MAX_COPIES),
@@ -1098,7 +1112,7 @@ fn valid_config() -> impl Strategy<Value = ConfigFile> {
     )
         .prop_map(
             |(
-                (lang, paper, organisation, location, custodian),
+                (lang, paper, organisation, location, custodian, ledger),
                 (copies, format, count, months),
             )| {
                 ConfigFile {
@@ -1111,6 +1125,7 @@ fn valid_config() -> impl Strategy<Value = ConfigFile> {
                     format,
                     count,
                     inventory_months: months,
+                    ledger,
                 }
             },
         )
@@ -1130,6 +1145,7 @@ fn config_values(file: &ConfigFile, string_style: u8) -> Vec<(&'static str, Stri
         text(&file.format),
         number(file.count),
         number(file.inventory_months),
+        text(&file.ledger),
     ];
     CONFIG_KEYS
         .iter()

@@ -712,6 +712,10 @@ impl Worker<'_> {
                 }
                 // A row cut short by Ctrl-C left nothing behind and is not a failure of its own.
                 Err(Error::Interrupted) => return Ok(()),
+                // The ledger's server went away: every later row would fail
+                // the same way, so the batch stops here (what was recorded
+                // before is kept; the next run finishes what was in flight).
+                Err(Error::Ledger(e)) if e.connection_lost() => return Err(Error::Ledger(e)),
                 Err(error) => {
                     let message = error.message(m);
                     let key = if account.is_empty() {

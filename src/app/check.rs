@@ -43,7 +43,7 @@ pub fn verdict(
     };
     let id = set_id.to_string();
     let Some((record, current)) = found else {
-        let ledger_path = ctx.ledger_path()?.display().to_string();
+        let ledger_path = ctx.ledger_location()?.to_string();
         return Ok(match origin {
             Origin::Scanned => Verdict {
                 exit_code: exit::UNKNOWN_SET,

@@ -30,9 +30,10 @@ pub fn command(ctx: &Context, json: bool) -> Result<(), Error> {
         .path()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
+    // A URL is shown without its password.
     let ledger_path = ctx
-        .ledger_path()
-        .map(|p| p.display().to_string())
+        .ledger_location()
+        .map(|l| l.to_string())
         .unwrap_or_default();
     if json {
         let mut settings = serde_json::Map::new();

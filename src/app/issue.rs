@@ -32,7 +32,9 @@
 //! next writer's [`recover`] looks at the files: the sheet at its
 //! destination with the recorded identity means step 4 ended and the
 //! generation is finished; otherwise whatever was placed is undone and the
-//! generation is marked never printed.
+//! generation is marked never printed. A ledger on a server that goes away
+//! during step 5 is treated as a crash: the sheet stays, and the next run
+//! finishes the generation (the server may have committed it already).
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -239,12 +241,12 @@ pub fn issue<R: CryptoRng + ?Sized>(
     tools: &mut Tools<'_, R>,
 ) -> Result<Issued, Error> {
     precheck(spec, verifier_spec, tools.protected)?;
-    let plan = Plan::new(
-        &spec.account,
-        ledger.lineage(&spec.account)?,
-        spec.supersede,
-        tools.run,
-    )?;
+    // Without the lock, a pending generation may be another writer's at
+    // work right now (on a shared ledger, for longer than a file's commit):
+    // only under the lock is one known to be left behind.
+    let mut lineage = ledger.lineage(&spec.account)?;
+    lineage.pending = None;
+    let plan = Plan::new(&spec.account, lineage, spec.supersede, tools.run)?;
     let made = make(spec, source, plan, verifier_spec, tools)?;
 
     let stop = tools.stop;
@@ -301,6 +303,14 @@ pub fn issue<R: CryptoRng + ?Sized>(
             Ok(())
         });
     if let Err(e) = finished {
+        if matches!(&e, Error::Ledger(l) if l.connection_lost()) {
+            // The ledger's server went away: whether it committed the
+            // finish is unknown. The sheet stays where it is, and so does
+            // the generation (pending or already current): the next run on
+            // this machine finds the sheet in place and finishes it. Taking
+            // the sheet back could leave a current generation with no sheet.
+            return Err(e);
+        }
         // The sheet was placed but not recorded as current: put things back
         // as they were, so the next run finds nothing placed and marks the
         // generation never printed (or, if undoing fails, finds the sheet
@@ -961,7 +971,7 @@ pub fn run(
     ctx.detail(&ctx.messages.fill(
         "detail_done",
         &[
-            ("ledger", &ledger.path().display().to_string()),
+            ("ledger", &ledger.location().to_string()),
             ("elapsed", &format!("{:.1?}", started.elapsed())),
         ],
     ));

@@ -9,6 +9,7 @@ pub mod generate;
 pub mod import;
 pub mod inventory;
 pub mod issue;
+pub mod ledger_copy;
 pub mod list;
 pub mod mark_used;
 pub mod rename;
@@ -19,6 +20,7 @@ pub mod shredded;
 pub mod spec;
 pub mod verify;
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, Timelike};
@@ -29,9 +31,10 @@ use crate::error::Error;
 use crate::interrupt;
 #[cfg(test)]
 use crate::ledger::WriteTxn;
+use crate::ledger::location::Opened;
 use crate::ledger::{
-    AccountOverview, Actor, Event, EventFilter, GenerationRecord, Ledger, LedgerError, Lineage,
-    SqliteLedger, Writer,
+    AccountOverview, Actor, Event, EventFilter, GenerationRecord, History, Ledger, LedgerError,
+    Lineage, Location, Writer,
 };
 use crate::messages::{Localized, Messages, Msg};
 
@@ -54,13 +57,33 @@ pub struct Context {
 }
 
 impl Context {
-    /// The ledger path from `--ledger`/`RECOVERY_SHEET_LEDGER`, else the XDG default.
-    pub fn ledger_path(&self) -> Result<PathBuf, Error> {
-        match &self.ledger_flag {
-            Some(p) => Ok(p.clone()),
-            None => crate::paths::default_ledger()
-                .ok_or_else(|| Error::InvalidValue(Msg::new("ledger_no_home"))),
+    /// Where the ledger is: `--ledger`/`RECOVERY_SHEET_LEDGER`, else the
+    /// config's `ledger`, else the XDG default file. A `postgres://` or
+    /// `postgresql://` URL names a PostgreSQL database, anything else a file.
+    pub fn ledger_location(&self) -> Result<Location, Error> {
+        if let Some(flag) = &self.ledger_flag {
+            return Ok(Location::parse(flag.as_os_str()));
         }
+        if let Some(ledger) = &self.config.file.ledger {
+            return Ok(Location::parse(OsStr::new(ledger)));
+        }
+        match crate::paths::default_ledger() {
+            Some(p) => Ok(Location::File(p)),
+            None => Err(Error::InvalidValue(Msg::new("ledger_no_home"))),
+        }
+    }
+
+    /// Prints what opening a ledger warned about, and with -v where it is.
+    fn opened(&self, location: &Location, opened: Opened) -> Box<dyn Ledger> {
+        for warning in &opened.warnings {
+            self.warn(&warning.message(&self.messages));
+        }
+        self.detail(
+            &self
+                .messages
+                .fill("detail_ledger", &[("ledger", &location.to_string())]),
+        );
+        opened.ledger
     }
 
     /// Opens an existing ledger for reading; `None` when there is none yet.
@@ -69,11 +92,16 @@ impl Context {
     /// older schema is upgraded and whatever a writer that died left pending
     /// is finished or undone first (when no other writer is at work), and
     /// what is read is the truth. A read-only ledger is read as it is.
-    pub fn read_ledger(&self) -> Result<Option<SqliteLedger>, Error> {
-        let path = self.ledger_path()?;
-        match SqliteLedger::open_existing(&path) {
-            Ok(Some(mut ledger)) => {
-                ledger.stop_when(interrupt::requested)?;
+    pub fn read_ledger(&self) -> Result<Option<Box<dyn Ledger>>, Error> {
+        let location = self.ledger_location()?;
+        self.read_ledger_at(&location)
+    }
+
+    /// [`Context::read_ledger`] at a given location (`ledger copy`'s source).
+    pub fn read_ledger_at(&self, location: &Location) -> Result<Option<Box<dyn Ledger>>, Error> {
+        match location.open_existing(interrupt::requested) {
+            Ok(Some(opened)) => {
+                let mut ledger = self.opened(location, opened);
                 if let Some(mut writer) = ledger.try_writer()? {
                     self.recover(writer.as_mut())?;
                 }
@@ -83,36 +111,39 @@ impl Context {
             Err(LedgerError::ReadOnly(_)) => {}
             Err(e) => return Err(e.into()),
         }
-        match SqliteLedger::open_read_only(&path) {
-            Ok(l) => Ok(Some(l)),
-            Err(LedgerError::Missing(_)) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        Ok(location
+            .open_read_only()?
+            .map(|opened| self.opened(location, opened)))
     }
 
     /// The ledger for issuing sheets: an existing one is opened for writing
-    /// at once, so a bad or read-only ledger is refused before any work; a
-    /// missing one is created only when the first sheet is recorded, so a
-    /// refused first sheet leaves no ledger behind.
+    /// at once, so a bad or read-only ledger (or a server that cannot be
+    /// reached) is refused before any work; a missing one is created only
+    /// when the first sheet is recorded, so a refused first sheet leaves no
+    /// ledger behind.
     pub fn issuing_ledger(&self) -> Result<OnDemand, Error> {
-        let path = self.ledger_path()?;
-        let ledger = match SqliteLedger::open_existing(&path)? {
-            Some(mut ledger) => {
-                ledger.stop_when(interrupt::requested)?;
-                Some(ledger)
-            }
-            None => None,
-        };
-        Ok(OnDemand { path, ledger })
+        let location = self.ledger_location()?;
+        let ledger = location
+            .open_existing(interrupt::requested)?
+            .map(|opened| self.opened(&location, opened));
+        Ok(OnDemand { location, ledger })
     }
 
     /// Opens an existing ledger for writing; an absent ledger means the
     /// account is unknown (nothing is created for a command that only updates).
-    pub fn existing_ledger(&self, account: &str) -> Result<SqliteLedger, Error> {
-        let mut ledger = SqliteLedger::open_existing(&self.ledger_path()?)?
-            .ok_or_else(|| LedgerError::UnknownAccount(account.to_owned()))?;
-        ledger.stop_when(interrupt::requested)?;
-        Ok(ledger)
+    pub fn existing_ledger(&self, account: &str) -> Result<Box<dyn Ledger>, Error> {
+        let location = self.ledger_location()?;
+        match location.open_existing(interrupt::requested)? {
+            Some(opened) => Ok(self.opened(&location, opened)),
+            None => Err(LedgerError::UnknownAccount(account.to_owned()).into()),
+        }
+    }
+
+    /// Opens the ledger at `location` for writing, creating it if needed
+    /// (`ledger copy`'s destination).
+    pub fn created_ledger_at(&self, location: &Location) -> Result<Box<dyn Ledger>, Error> {
+        let opened = location.open_or_create(interrupt::requested)?;
+        Ok(self.opened(location, opened))
     }
 
     /// Takes the ledger's writer lock (Ctrl-C ends the wait) and finishes or
@@ -189,7 +220,7 @@ impl Context {
     /// Files no output may be: the ledger's own files, the config file and
     /// this run's inputs (`inputs`).
     pub fn protected_files(&self, inputs: &[&Path]) -> Result<Vec<PathBuf>, Error> {
-        let mut files = crate::ledger::own_files(&self.ledger_path()?);
+        let mut files = self.ledger_location()?.own_files();
         files.extend(self.config_location.path().map(Path::to_owned));
         files.extend(inputs.iter().map(|p| p.to_path_buf()));
         Ok(files)
@@ -217,29 +248,28 @@ impl Context {
     }
 }
 
-/// A ledger file that is created on the first write (see [`Context::issuing_ledger`]).
+/// A ledger that is created on the first write (see [`Context::issuing_ledger`]).
 pub struct OnDemand {
-    path: PathBuf,
-    ledger: Option<SqliteLedger>,
+    location: Location,
+    ledger: Option<Box<dyn Ledger>>,
 }
 
 impl OnDemand {
-    pub fn path(&self) -> &Path {
-        &self.path
+    pub fn location(&self) -> &Location {
+        &self.location
     }
-}
 
-impl OnDemand {
     /// The ledger, created now if it does not exist yet.
-    fn created(&mut self) -> Result<&mut SqliteLedger, LedgerError> {
+    fn created(&mut self) -> Result<&mut Box<dyn Ledger>, LedgerError> {
         if self.ledger.is_none() {
-            let mut ledger = SqliteLedger::open(&self.path)?;
-            ledger.stop_when(interrupt::requested)?;
-            self.ledger = Some(ledger);
+            let opened = self.location.open_or_create(interrupt::requested)?;
+            self.ledger = Some(opened.ledger);
         }
         match &mut self.ledger {
             Some(ledger) => Ok(ledger),
-            None => Err(LedgerError::Missing(self.path.clone())),
+            None => Err(LedgerError::Missing(PathBuf::from(
+                self.location.to_string(),
+            ))),
         }
     }
 }
@@ -299,6 +329,13 @@ impl Ledger for OnDemand {
         match &self.ledger {
             Some(ledger) => ledger.find_set(set_id),
             None => Ok(None),
+        }
+    }
+
+    fn export(&self) -> Result<History, LedgerError> {
+        match &self.ledger {
+            Some(ledger) => ledger.export(),
+            None => Ok(History::default()),
         }
     }
 }

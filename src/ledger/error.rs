@@ -4,10 +4,15 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset};
 
+use super::conninfo::ConnInfoError;
+use super::pgtls::ConnectError;
 use crate::codes::SetId;
 use crate::messages::{Localized, Msg, english_display};
 
 /// Why a ledger operation failed. Messages are lowercase, one line, and say what to do.
+///
+/// `path` is the ledger's file, or for a PostgreSQL ledger its URL without
+/// the password (`Location`'s `Display`).
 #[derive(Debug)]
 pub enum LedgerError {
     /// A read found no ledger file (callers may treat this as an empty ledger).
@@ -71,6 +76,31 @@ pub enum LedgerError {
     Io(PathBuf, std::io::Error),
     /// SQLite failed in a way none of the variants above names.
     Sqlite(PathBuf, rusqlite::Error),
+    /// The connection string (flag, variable or config) cannot be used.
+    ConnInfo(ConnInfoError),
+    /// No session with the ledger's server could be opened.
+    Connect(ConnectError),
+    /// The database holds other programs' tables and no ledger: refused
+    /// before anything was written.
+    ForeignDatabase { target: String, tables: i64 },
+    /// The database role may not do what the ledger needs (SQLSTATE 42501).
+    NoPrivilege { target: String, detail: String },
+    /// The session with the server ended mid-command (the server stopped,
+    /// the network broke): what it committed before is kept.
+    ConnectionLost { target: String, detail: String },
+    /// The ledger holds a value this build cannot read (or a write failed
+    /// part-way and was rolled back).
+    BadValue { target: String, detail: String },
+    /// PostgreSQL failed in a way none of the variants above names.
+    Postgres { target: String, detail: String },
+}
+
+impl LedgerError {
+    /// Whether the ledger's server went away mid-command, so that what it
+    /// did with the last statement (a commit included) is unknown.
+    pub fn connection_lost(&self) -> bool {
+        matches!(self, LedgerError::ConnectionLost { .. })
+    }
 }
 
 impl Localized for LedgerError {
@@ -146,6 +176,23 @@ impl Localized for LedgerError {
                 .with("date", at.format("%Y-%m-%d")),
             LedgerError::Io(path, err) => at("ledger_io", path).with("source", err),
             LedgerError::Sqlite(path, err) => at("ledger_sqlite", path).with("source", err),
+            LedgerError::ConnInfo(e) => e.msg(),
+            LedgerError::Connect(e) => e.msg(),
+            LedgerError::ForeignDatabase { target, tables } => Msg::new("pg_foreign_database")
+                .with("target", target)
+                .with("tables", tables),
+            LedgerError::NoPrivilege { target, detail } => Msg::new("pg_no_privilege")
+                .with("target", target)
+                .with("source", detail),
+            LedgerError::ConnectionLost { target, detail } => Msg::new("pg_connection_lost")
+                .with("target", target)
+                .with("source", detail),
+            LedgerError::BadValue { target, detail } => Msg::new("pg_bad_value")
+                .with("target", target)
+                .with("detail", detail),
+            LedgerError::Postgres { target, detail } => Msg::new("pg_failed")
+                .with("target", target)
+                .with("source", detail),
         }
     }
 }
@@ -157,6 +204,8 @@ impl std::error::Error for LedgerError {
         match self {
             LedgerError::Io(_, err) => Some(err),
             LedgerError::Sqlite(_, err) => Some(err),
+            LedgerError::ConnInfo(err) => Some(err),
+            LedgerError::Connect(err) => Some(err),
             _ => None,
         }
     }

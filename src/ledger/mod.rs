@@ -5,9 +5,21 @@
 //! writer exists anywhere, so a generation still `pending` (with its
 //! [`Placement`]s) was left by a writer that died: the issuing protocol
 //! (`app/issue.rs`) finishes or abandons it before it writes anything else.
+//!
+//! Two backends keep the same records and promises: a SQLite file
+//! (`sqlite.rs`, one machine) and a PostgreSQL database (`postgres.rs`, a
+//! team), chosen by [`Location`].
 
+pub mod conninfo;
 mod error;
+pub(crate) mod location;
+#[cfg(test)]
+mod pg_tests;
+pub mod pgtls;
+mod postgres;
 mod sqlite;
+#[cfg(test)]
+pub(crate) mod testdb;
 #[cfg(test)]
 mod tests;
 
@@ -17,6 +29,8 @@ use serde::{Serialize, Serializer};
 use crate::codes::SetId;
 
 pub use error::LedgerError;
+pub use location::Location;
+#[cfg(test)]
 pub use sqlite::{SqliteLedger, own_files};
 
 /// Where a generation stands in its account's lineage.
@@ -359,6 +373,55 @@ impl Lineage {
     }
 }
 
+/// A whole ledger, for `ledger copy`: every generation with its used codes,
+/// the accounts table (retirements), and the audit trail as recorded. Pending
+/// generations' placements are not part of it (a copy is refused while
+/// anything is pending).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct History {
+    /// By account key, then generation.
+    pub generations: Vec<GenerationRecord>,
+    /// Account key and, when retired, since when.
+    pub accounts: Vec<(String, Option<DateTime<FixedOffset>>)>,
+    /// Account key and event, in the order recorded.
+    pub events: Vec<(String, Event)>,
+}
+
+impl History {
+    /// How many rows of each kind it holds.
+    pub fn counts(&self) -> Counts {
+        let n = |len: usize| u64::try_from(len).unwrap_or(u64::MAX);
+        Counts {
+            generations: n(self.generations.len()),
+            used_codes: n(self.generations.iter().map(|g| g.used.len()).sum()),
+            accounts: n(self.accounts.len()),
+            events: n(self.events.len()),
+            pending: n(self
+                .generations
+                .iter()
+                .filter(|g| g.status == Status::Pending)
+                .count()),
+        }
+    }
+}
+
+/// Rows in a ledger, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    pub generations: u64,
+    pub used_codes: u64,
+    pub accounts: u64,
+    pub events: u64,
+    /// Generations still pending.
+    pub pending: u64,
+}
+
+impl Counts {
+    pub fn is_empty(&self) -> bool {
+        self.generations == 0 && self.used_codes == 0 && self.accounts == 0 && self.events == 0
+    }
+}
+
 /// Reading the ledger, and taking its writer lock to change it.
 pub trait Ledger {
     /// Takes the ledger's writer lock, waiting while another writer holds it
@@ -397,6 +460,54 @@ pub trait Ledger {
         &self,
         set_id: &SetId,
     ) -> Result<Option<(GenerationRecord, Option<GenerationRecord>)>, LedgerError>;
+    /// Everything the ledger holds, read at one moment.
+    fn export(&self) -> Result<History, LedgerError>;
+}
+
+/// A boxed ledger is a ledger: what `Context` hands every command.
+impl<L: Ledger + ?Sized> Ledger for Box<L> {
+    fn writer<'a>(
+        &'a mut self,
+        give_up: &dyn Fn() -> bool,
+    ) -> Result<Box<dyn Writer + 'a>, LedgerError> {
+        (**self).writer(give_up)
+    }
+
+    fn try_writer(&mut self) -> Result<Option<Box<dyn Writer + '_>>, LedgerError> {
+        (**self).try_writer()
+    }
+
+    #[cfg(test)]
+    fn begin_write(&mut self) -> Result<Box<dyn WriteTxn + '_>, LedgerError> {
+        (**self).begin_write()
+    }
+
+    fn overview(&self) -> Result<Vec<AccountOverview>, LedgerError> {
+        (**self).overview()
+    }
+
+    fn events(&self, filter: &EventFilter) -> Result<Vec<Event>, LedgerError> {
+        (**self).events(filter)
+    }
+
+    fn history(&self, account: &str) -> Result<Vec<GenerationRecord>, LedgerError> {
+        (**self).history(account)
+    }
+
+    fn lineage(&self, account: &str) -> Result<Lineage, LedgerError> {
+        (**self).lineage(account)
+    }
+
+    fn find_set(
+        &self,
+        set_id: &SetId,
+    ) -> Result<Option<(GenerationRecord, Option<GenerationRecord>)>, LedgerError> {
+        (**self).find_set(set_id)
+    }
+
+    fn export(&self) -> Result<History, LedgerError> {
+        (**self).export()
+    }
 }
 
 /// The writer lock, held until dropped; transactions run under it.
@@ -484,6 +595,12 @@ pub trait WriteTxn {
         account: &str,
         at: DateTime<FixedOffset>,
     ) -> Result<GenerationRecord, LedgerError>;
+    /// How many rows of each kind the ledger holds.
+    fn counts(&mut self) -> Result<Counts, LedgerError>;
+    /// Removes every record (`ledger copy --replace`), the audit trail included.
+    fn clear(&mut self) -> Result<(), LedgerError>;
+    /// Writes a whole history into an empty ledger, as it was recorded.
+    fn import(&mut self, history: &History) -> Result<(), LedgerError>;
     fn commit(self: Box<Self>) -> Result<(), LedgerError>;
 }
 

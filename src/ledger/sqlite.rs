@@ -11,8 +11,9 @@ use rusqlite::types::Type;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, TransactionBehavior};
 
 use super::{
-    AccountOverview, Event, EventFilter, EventKind, GenerationRecord, Ledger, LedgerError, Lineage,
-    NewEvent, NewGeneration, Pending, Placement, Role, Status, UsedCode, WriteTxn, Writer,
+    AccountOverview, Counts, Event, EventFilter, EventKind, GenerationRecord, History, Ledger,
+    LedgerError, Lineage, NewEvent, NewGeneration, Pending, Placement, Role, Status, UsedCode,
+    WriteTxn, Writer,
 };
 use crate::codes::SetId;
 use crate::files::{FileLock, LockError, lock_file};
@@ -174,6 +175,10 @@ FROM (
 )
 ORDER BY at, sub;
 ";
+
+/// The guard against removing events, as schema 3 made it (`clear` puts it back).
+const EVENTS_NEVER_REMOVED: &str = "CREATE TRIGGER events_are_never_removed BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;";
 
 const COLUMNS: &str = "account, generation, set_id, issued_at, count, format, source, copies, \
      location, custodian, next_inventory, status, status_changed_at, superseded_by, \
@@ -544,6 +549,38 @@ impl Ledger for SqliteLedger {
                 _ => current_of(conn, &self.path, &record.account)?,
             };
             Ok(Some((record, current)))
+        })
+    }
+    fn export(&self) -> Result<History, LedgerError> {
+        self.read(|conn| {
+            let sql = format!("SELECT {COLUMNS} FROM generations ORDER BY account_key, generation");
+            let generations = query_records(conn, &self.path, &sql, [])?;
+            let fetch = || -> rusqlite::Result<History> {
+                let accounts = conn
+                    .prepare("SELECT account_key, retired_at FROM accounts ORDER BY account_key")?
+                    .query_map([], |row| {
+                        let retired_at = match row.get::<_, Option<String>>(1)? {
+                            Some(_) => Some(datetime_at(row, 1)?),
+                            None => None,
+                        };
+                        Ok((row.get(0)?, retired_at))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                let events = conn
+                    .prepare(&format!(
+                        "SELECT {EVENT_COLUMNS}, account_key FROM events ORDER BY id"
+                    ))?
+                    .query_map([], |row| Ok((row.get(12)?, event_from_row(row)?)))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(History {
+                    generations: Vec::new(),
+                    accounts,
+                    events,
+                })
+            };
+            let mut history = fetch().map_err(|e| sql_err(&self.path, e))?;
+            history.generations = generations;
+            Ok(history)
         })
     }
 }
@@ -1018,6 +1055,116 @@ impl WriteTxn for SqliteWriteTxn<'_> {
             )
             .map_err(|e| write_err(self.path, e))?;
         self.reload(&current.set_id)
+    }
+
+    fn counts(&mut self) -> Result<Counts, LedgerError> {
+        self.tx
+            .query_row(
+                "SELECT (SELECT count(*) FROM generations), (SELECT count(*) FROM used_codes),
+                        (SELECT count(*) FROM accounts), (SELECT count(*) FROM events),
+                        (SELECT count(*) FROM generations WHERE status = 'pending')",
+                [],
+                |row| {
+                    let n = |i: usize| -> rusqlite::Result<u64> {
+                        Ok(u64::try_from(row.get::<_, i64>(i)?).unwrap_or(0))
+                    };
+                    Ok(Counts {
+                        generations: n(0)?,
+                        used_codes: n(1)?,
+                        accounts: n(2)?,
+                        events: n(3)?,
+                        pending: n(4)?,
+                    })
+                },
+            )
+            .map_err(|e| write_err(self.path, e))
+    }
+
+    fn clear(&mut self) -> Result<(), LedgerError> {
+        // The audit trail's guard refuses a DELETE: it is lifted for this one
+        // transaction (`ledger copy --replace`) and put back as it was.
+        self.tx
+            .execute_batch(&format!(
+                "DROP TRIGGER events_are_never_removed;
+                 DELETE FROM placements; DELETE FROM used_codes; DELETE FROM events;
+                 DELETE FROM accounts; DELETE FROM generations;
+                 {EVENTS_NEVER_REMOVED}"
+            ))
+            .map_err(|e| write_err(self.path, e))
+    }
+
+    fn import(&mut self, history: &History) -> Result<(), LedgerError> {
+        let insert = || -> rusqlite::Result<()> {
+            let mut generation = self.tx.prepare(&format!(
+                "INSERT INTO generations ({COLUMNS})
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
+                         ?15, ?16, ?17, ?18, ?19, ?20, account_key(?1))"
+            ))?;
+            let mut used = self.tx.prepare(
+                "INSERT INTO used_codes (set_id, number, used_at, used_by) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for r in &history.generations {
+                generation.execute(rusqlite::params![
+                    r.account,
+                    r.generation,
+                    r.set_id.as_str(),
+                    r.issued_at.to_rfc3339(),
+                    r.count,
+                    r.format,
+                    r.source,
+                    r.copies,
+                    r.location,
+                    r.custodian,
+                    r.next_inventory.map(|d| d.format("%Y-%m-%d").to_string()),
+                    r.status.as_str(),
+                    r.status_changed_at.map(|at| at.to_rfc3339()),
+                    r.superseded_by.as_ref().map(SetId::as_str),
+                    r.lang,
+                    r.paper,
+                    r.organisation,
+                    r.run,
+                    r.shredded_at.map(|at| at.to_rfc3339()),
+                    r.shredded_by,
+                ])?;
+                for u in &r.used {
+                    used.execute(rusqlite::params![
+                        r.set_id.as_str(),
+                        u.number,
+                        u.used_at.to_rfc3339(),
+                        u.by
+                    ])?;
+                }
+            }
+            let mut account = self
+                .tx
+                .prepare("INSERT INTO accounts (account_key, retired_at) VALUES (?1, ?2)")?;
+            for (key, retired_at) in &history.accounts {
+                account.execute((key, retired_at.map(|at| at.to_rfc3339())))?;
+            }
+            let mut event = self.tx.prepare(&format!(
+                "INSERT INTO events ({EVENT_COLUMNS}, account_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+            ))?;
+            for (key, e) in &history.events {
+                event.execute(rusqlite::params![
+                    e.id,
+                    e.at.to_rfc3339(),
+                    e.kind.as_str(),
+                    e.account,
+                    e.set_id.as_ref().map(SetId::as_str),
+                    e.generation,
+                    e.number,
+                    e.by,
+                    e.os_user,
+                    e.db_role,
+                    e.tool_version,
+                    e.detail,
+                    key,
+                ])?;
+            }
+            Ok(())
+        };
+        insert().map_err(|e| write_err(self.path, e))
     }
 
     fn commit(self: Box<Self>) -> Result<(), LedgerError> {

@@ -10,7 +10,93 @@ use rusqlite::{Connection, OpenFlags};
 use tempfile::TempDir;
 
 use super::sqlite::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, migrate};
+use super::testdb::{self, TestDatabase};
 use super::*;
+
+/// Where a behaviour test's ledger is: a file in a temporary folder, or a
+/// fresh database on the test PostgreSQL server. One body of test code runs
+/// on both (see [`on_both_backends`]).
+pub(crate) struct Place {
+    location: String,
+    _dir: Option<TempDir>,
+    _db: Option<TestDatabase>,
+}
+
+impl Place {
+    fn sqlite() -> Place {
+        let dir = TempDir::new().unwrap();
+        Place {
+            location: ledger_path(&dir).display().to_string(),
+            _dir: Some(dir),
+            _db: None,
+        }
+    }
+
+    /// `None` (skipped, with the reason printed) without a test server; in CI that fails.
+    fn postgres() -> Option<Place> {
+        let db = TestDatabase::create(&testdb::server()?);
+        Some(Place {
+            location: db.url.clone(),
+            _dir: None,
+            _db: Some(db),
+        })
+    }
+
+    /// The path or URL, as `--ledger` takes it.
+    fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// The ledger, created if needed (another connection each time).
+    fn open(&self) -> Box<dyn Ledger> {
+        open_at(std::ffi::OsStr::new(&self.location))
+    }
+}
+
+fn never() -> bool {
+    false
+}
+
+fn open_at(location: &std::ffi::OsStr) -> Box<dyn Ledger> {
+    Location::parse(location)
+        .open_or_create(never)
+        .unwrap_or_else(|e| panic!("open {}: {e}", Location::parse(location)))
+        .ledger
+}
+
+/// One `#[test]` per backend for each behaviour: `NAME::sqlite` and
+/// `NAME::postgres` run the same function `NAME(&Place)`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name(&super::Place::sqlite());
+            }
+
+            #[test]
+            fn postgres() {
+                if let Some(place) = super::Place::postgres() {
+                    super::$name(&place);
+                }
+            }
+        }
+    )*};
+}
+
+on_both_backends!(
+    second_generation_supersedes_the_first,
+    lineage_lists_current_and_earlier_newest_first,
+    mark_used_checks_range_and_repeats,
+    revoke_ends_the_current_set,
+    find_set_reports_what_replaced_it,
+    accounts_and_history,
+    dropping_a_write_rolls_it_back,
+    a_set_id_is_recorded_once,
+    concurrent_writers_each_get_their_own_generation,
+    records_serialise_as_the_cli_prints_them,
+    concurrent_writer_processes_each_get_their_own_generation,
+);
 
 fn at(text: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(text).unwrap()
@@ -46,7 +132,7 @@ fn ledger_path(dir: &TempDir) -> PathBuf {
         .join("ledger.db")
 }
 
-fn record(ledger: &mut SqliteLedger, new: &NewGeneration) -> u32 {
+fn record(ledger: &mut dyn Ledger, new: &NewGeneration) -> u32 {
     let mut tx = ledger.begin_write().unwrap();
     let generation = tx.record_generation(new).unwrap();
     tx.commit().unwrap();
@@ -116,10 +202,8 @@ fn an_existing_folder_keeps_its_mode() {
     }
 }
 
-#[test]
-fn second_generation_supersedes_the_first() {
-    let dir = TempDir::new().unwrap();
-    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+fn second_generation_supersedes_the_first(place: &Place) {
+    let mut ledger = place.open();
     let first = new_gen("github", "7K2Q-M9XA", "2025-01-02T10:00:00+01:00");
     assert_eq!(record(&mut ledger, &first), 1);
     let second = new_gen("github", "AB12-CD34", "2025-06-01T09:30:00-04:00");
@@ -149,10 +233,8 @@ fn second_generation_supersedes_the_first() {
     assert_eq!(new.remaining(), 10);
 }
 
-#[test]
-fn lineage_lists_current_and_earlier_newest_first() {
-    let dir = TempDir::new().unwrap();
-    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+fn lineage_lists_current_and_earlier_newest_first(place: &Place) {
+    let mut ledger = place.open();
     {
         let mut tx = ledger.begin_write().unwrap();
         let lineage = tx.lineage("github").unwrap();
@@ -213,10 +295,8 @@ fn lineage_lists_current_and_earlier_newest_first() {
     assert_eq!(history[3].status, Status::Current);
 }
 
-#[test]
-fn mark_used_checks_range_and_repeats() {
-    let dir = TempDir::new().unwrap();
-    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+fn mark_used_checks_range_and_repeats(place: &Place) {
+    let mut ledger = place.open();
     record(
         &mut ledger,
         &new_gen("github", "7K2Q-M9XA", "2025-01-02T10:00:00Z"),
@@ -263,10 +343,8 @@ fn mark_used_checks_range_and_repeats() {
     assert_eq!(current.used[1].by.as_deref(), Some("alice"));
 }
 
-#[test]
-fn revoke_ends_the_current_set() {
-    let dir = TempDir::new().unwrap();
-    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+fn revoke_ends_the_current_set(place: &Place) {
+    let mut ledger = place.open();
     record(
         &mut ledger,
         &new_gen("github", "7K2Q-M9XA", "2025-01-02T10:00:00Z"),
@@ -292,10 +370,8 @@ fn revoke_ends_the_current_set() {
     assert_eq!(ledger.history("github").unwrap()[0].status, Status::Revoked);
 }
 
-#[test]
-fn find_set_reports_what_replaced_it() {
-    let dir = TempDir::new().unwrap();
-    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+fn find_set_reports_what_replaced_it(place: &Place) {
+    let mut ledger = place.open();
     record(
         &mut ledger,
         &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"),
@@ -324,10 +400,8 @@ fn find_set_reports_what_replaced_it() {
     assert_eq!(current, None, "nothing is current after a revocation");
 }
 
-#[test]
-fn accounts_and_history() {
-    let dir = TempDir::new().unwrap();
-    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+fn accounts_and_history(place: &Place) {
+    let mut ledger = place.open();
     assert!(ledger.overview().unwrap().is_empty());
     record(
         &mut ledger,
@@ -380,11 +454,8 @@ fn accounts_and_history() {
     ));
 }
 
-#[test]
-fn dropping_a_write_rolls_it_back() {
-    let dir = TempDir::new().unwrap();
-    let path = ledger_path(&dir);
-    let mut ledger = SqliteLedger::open(&path).unwrap();
+fn dropping_a_write_rolls_it_back(place: &Place) {
+    let mut ledger = place.open();
     {
         let mut tx = ledger.begin_write().unwrap();
         tx.record_generation(&new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"))
@@ -396,7 +467,7 @@ fn dropping_a_write_rolls_it_back() {
         Err(LedgerError::UnknownAccount(_))
     ));
     // The lock was released: another connection can write.
-    let mut other = SqliteLedger::open(&path).unwrap();
+    let mut other = place.open();
     assert_eq!(
         record(
             &mut other,
@@ -406,10 +477,8 @@ fn dropping_a_write_rolls_it_back() {
     );
 }
 
-#[test]
-fn a_set_id_is_recorded_once() {
-    let dir = TempDir::new().unwrap();
-    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+fn a_set_id_is_recorded_once(place: &Place) {
+    let mut ledger = place.open();
     record(
         &mut ledger,
         &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"),
@@ -703,20 +772,17 @@ fn a_later_migration_step_applies_once_and_keeps_the_data() {
     assert_eq!(count, 1);
 }
 
-#[test]
-fn concurrent_writers_each_get_their_own_generation() {
+fn concurrent_writers_each_get_their_own_generation(place: &Place) {
     const WRITERS: u32 = 16;
-    let dir = TempDir::new().unwrap();
-    let path = ledger_path(&dir);
     let barrier = Barrier::new(WRITERS as usize);
     let mut given: Vec<u32> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..WRITERS)
             .map(|i| {
-                let (path, barrier) = (&path, &barrier);
+                let barrier = &barrier;
                 scope.spawn(move || {
                     barrier.wait();
-                    // Every writer also races to create the file and its schema.
-                    let mut ledger = SqliteLedger::open(path).unwrap();
+                    // Every writer also races to create the file (or the schema).
+                    let mut ledger = place.open();
                     let mut tx = ledger.begin_write().unwrap();
                     let lineage = tx.lineage("github").unwrap();
                     let new = new_gen("github", &format!("TEST{i:04}"), "2025-01-01T00:00:00Z");
@@ -732,7 +798,7 @@ fn concurrent_writers_each_get_their_own_generation() {
     given.sort_unstable();
     assert_eq!(given, (1..=WRITERS).collect::<Vec<_>>());
 
-    let ledger = SqliteLedger::open_read_only(&path).unwrap();
+    let ledger = place.open();
     let history = ledger.history("github").unwrap();
     let generations: Vec<u32> = history.iter().map(|r| r.generation).collect();
     assert_eq!(generations, (1..=WRITERS).collect::<Vec<_>>());
@@ -793,10 +859,8 @@ fn the_schema_has_no_place_for_a_code() {
     }
 }
 
-#[test]
-fn records_serialise_as_the_cli_prints_them() {
-    let dir = TempDir::new().unwrap();
-    let mut ledger = SqliteLedger::open(&ledger_path(&dir)).unwrap();
+fn records_serialise_as_the_cli_prints_them(place: &Place) {
+    let mut ledger = place.open();
     record(
         &mut ledger,
         &new_gen("github", "7K2Q-M9XA", "2025-01-02T10:00:00+01:00"),
@@ -886,18 +950,15 @@ const CHILD_INDEX: &str = "RECOVERY_SHEET_TEST_CHILD_INDEX";
 
 /// Separate processes lock through POSIX file locks, unlike threads of one
 /// process: run this test binary again as 16 writers at once.
-#[test]
-fn concurrent_writer_processes_each_get_their_own_generation() {
+fn concurrent_writer_processes_each_get_their_own_generation(place: &Place) {
     const WRITERS: u32 = 16;
-    let dir = TempDir::new().unwrap();
-    let path = ledger_path(&dir);
     let exe = std::env::current_exe().unwrap();
     let children: Vec<_> = (0..WRITERS)
         .map(|i| {
             std::process::Command::new(&exe)
                 .args(["--exact", "ledger::tests::child_writer", "--ignored"])
                 .args(["--test-threads=1", "--quiet"])
-                .env(CHILD_LEDGER, &path)
+                .env(CHILD_LEDGER, place.location())
                 .env(CHILD_INDEX, i.to_string())
                 .stdout(std::process::Stdio::null())
                 .spawn()
@@ -907,7 +968,7 @@ fn concurrent_writer_processes_each_get_their_own_generation() {
     for mut child in children {
         assert!(child.wait().unwrap().success(), "a writer process failed");
     }
-    let ledger = SqliteLedger::open_read_only(&path).unwrap();
+    let ledger = place.open();
     let history = ledger.history("github").unwrap();
     let generations: Vec<u32> = history.iter().map(|r| r.generation).collect();
     assert_eq!(generations, (1..=WRITERS).collect::<Vec<_>>());
@@ -927,11 +988,342 @@ fn child_writer() {
     ) else {
         return;
     };
-    let mut ledger = SqliteLedger::open(Path::new(&path)).unwrap();
+    let mut ledger = open_at(&path);
     let mut tx = ledger.begin_write().unwrap();
     let lineage = tx.lineage("github").unwrap();
     let index: u32 = index.parse().unwrap();
     let new = new_gen("github", &format!("WRTR{index:04}"), "2025-01-01T00:00:00Z");
     assert_eq!(tx.record_generation(&new).unwrap(), lineage.next_generation);
     tx.commit().unwrap();
+}
+
+fn actor() -> Actor {
+    Actor {
+        by: Some("K. Sato".to_owned()),
+        os_user: "tester".to_owned(),
+    }
+}
+
+fn event(kind: EventKind, account: &str, at_text: &str) -> NewEvent {
+    NewEvent {
+        at: at(at_text),
+        kind,
+        account: account.to_owned(),
+        set_id: None,
+        generation: None,
+        number: None,
+        actor: actor(),
+        detail: None,
+    }
+}
+
+fn placement(role: Role, host: &str) -> Placement {
+    Placement {
+        role,
+        host: host.to_owned(),
+        path: format!("/out/{}.pdf", role.as_str()),
+        file: Some((64769, 1234)),
+        aside: None,
+    }
+}
+
+on_both_backends!(
+    a_pending_generation_is_finished_abandoned_or_never_printed,
+    the_life_after_printing_is_recorded,
+    events_are_recorded_in_order_and_filtered,
+    only_one_writer_at_a_time,
+    a_whole_history_copies_between_backends,
+);
+
+fn a_pending_generation_is_finished_abandoned_or_never_printed(place: &Place) {
+    let mut ledger = place.open();
+    record(
+        &mut ledger,
+        &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"),
+    );
+    let mut writer = ledger.writer(&|| false).unwrap();
+    let mut txn = writer.begin().unwrap();
+    let second = new_gen("github", "AAAA-0002", "2025-02-01T00:00:00+09:00");
+    let placements = [
+        placement(Role::Sheet, "pc1"),
+        placement(Role::Verifier, "pc1"),
+    ];
+    assert_eq!(txn.record_pending(&second, &placements).unwrap(), 2);
+    txn.commit().unwrap();
+
+    let mut txn = writer.begin().unwrap();
+    let pending = txn.pending().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].record.status, Status::Pending);
+    assert_eq!(pending[0].placements, placements);
+    let lineage = txn.lineage("github").unwrap();
+    assert_eq!(lineage.pending.as_ref().map(|p| p.generation), Some(2));
+    assert_eq!(lineage.next_generation, 3);
+    // One pending generation per account.
+    assert!(
+        txn.record_pending(&new_gen("github", "AAAA-0009", "2025-02-02T00:00:00Z"), &[])
+            .is_err()
+    );
+    drop(txn);
+
+    let mut txn = writer.begin().unwrap();
+    let superseded = txn.finish(&id("AAAA0002")).unwrap().unwrap();
+    assert_eq!(superseded.set_id, id("AAAA0001"));
+    assert_eq!(superseded.status, Status::Superseded);
+    assert_eq!(superseded.superseded_by, Some(id("AAAA0002")));
+    assert_eq!(superseded.status_changed_at, Some(second.issued_at));
+    assert!(
+        txn.pending().unwrap().is_empty(),
+        "placements are forgotten"
+    );
+    txn.commit().unwrap();
+
+    // Abandoned: as if never recorded.
+    let mut txn = writer.begin().unwrap();
+    txn.record_pending(&new_gen("github", "AAAA-0003", "2025-03-01T00:00:00Z"), &[])
+        .unwrap();
+    txn.abandon(&id("AAAA0003")).unwrap();
+    txn.commit().unwrap();
+    // Never printed: kept, and superseded by the next one that is.
+    let mut txn = writer.begin().unwrap();
+    txn.record_pending(
+        &new_gen("github", "AAAA-0004", "2025-04-01T00:00:00Z"),
+        &[placement(Role::Sheet, "pc2")],
+    )
+    .unwrap();
+    txn.mark_unprinted(&id("AAAA0004"), at("2025-04-02T00:00:00Z"))
+        .unwrap();
+    assert!(txn.pending().unwrap().is_empty());
+    txn.record_generation(&new_gen("github", "AAAA-0005", "2025-05-01T00:00:00Z"))
+        .unwrap();
+    txn.commit().unwrap();
+    drop(writer);
+
+    let history = ledger.history("github").unwrap();
+    let summary: Vec<(u32, Status, Option<SetId>)> = history
+        .iter()
+        .map(|r| (r.generation, r.status, r.superseded_by.clone()))
+        .collect();
+    assert_eq!(summary, expected_after_unprinted());
+    let overview = ledger.overview().unwrap();
+    assert_eq!(overview[0].unprinted, 1);
+    assert_eq!(overview[0].unshredded, 3);
+}
+
+/// Generations 1..4 after the test above: the abandoned one left no trace.
+fn expected_after_unprinted() -> Vec<(u32, Status, Option<SetId>)> {
+    vec![
+        (1, Status::Superseded, Some(id("AAAA0002"))),
+        (2, Status::Superseded, Some(id("AAAA0005"))),
+        (3, Status::Unprinted, Some(id("AAAA0005"))),
+        (4, Status::Current, None),
+    ]
+}
+
+fn the_life_after_printing_is_recorded(place: &Place) {
+    let mut ledger = place.open();
+    record(
+        &mut ledger,
+        &new_gen("Shop@Example.com", "AAAA-0001", "2025-01-01T00:00:00Z"),
+    );
+    record(
+        &mut ledger,
+        &new_gen("shop@example.com", "AAAA-0002", "2025-02-01T00:00:00Z"),
+    );
+    let mut tx = ledger.begin_write().unwrap();
+    // One account whatever the case of the e-mail address.
+    assert_eq!(tx.lineage("SHOP@example.com").unwrap().next_generation, 3);
+    tx.mark_used("shop@example.com", 4, at("2025-02-02T00:00:00Z"), None)
+        .unwrap();
+    let undone = tx.unmark_used("shop@example.com", 4).unwrap();
+    assert!(undone.used.is_empty());
+    assert!(matches!(
+        tx.unmark_used("shop@example.com", 4),
+        Err(LedgerError::NotUsed { number: 4 })
+    ));
+    let next = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+    let moved = tx
+        .set_inventory("shop@example.com", next, Some("safe 2F"))
+        .unwrap();
+    assert_eq!(
+        (moved.next_inventory, moved.location.as_deref()),
+        (Some(next), Some("safe 2F"))
+    );
+    assert!(matches!(
+        tx.mark_shredded(&id("AAAA0002"), at("2025-02-03T00:00:00Z"), None),
+        Err(LedgerError::ShredCurrent { .. })
+    ));
+    let shredded = tx
+        .mark_shredded(&id("AAAA0001"), at("2025-02-03T00:00:00Z"), Some("K. Sato"))
+        .unwrap();
+    assert_eq!(shredded.shredded_by.as_deref(), Some("K. Sato"));
+    assert!(matches!(
+        tx.mark_shredded(&id("AAAA0001"), at("2025-02-04T00:00:00Z"), None),
+        Err(LedgerError::AlreadyShredded { .. })
+    ));
+    record_in(
+        &mut *tx,
+        &new_gen("other", "BBBB-0001", "2025-01-01T00:00:00Z"),
+    );
+    assert!(matches!(
+        tx.rename_account("shop@example.com", " other"),
+        Err(LedgerError::AccountExists(_))
+    ));
+    tx.rename_account("shop@example.com", "shop2@example.com")
+        .unwrap();
+    let revoked = tx
+        .retire_account("shop2@example.com", at("2025-03-01T00:00:00Z"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(revoked.status, Status::Revoked);
+    assert!(matches!(
+        tx.retire_account("shop2@example.com", at("2025-03-02T00:00:00Z")),
+        Err(LedgerError::AlreadyRetired { .. })
+    ));
+    tx.commit().unwrap();
+    assert!(matches!(
+        ledger.history("shop@example.com"),
+        Err(LedgerError::UnknownAccount(_))
+    ));
+    let overview = ledger.overview().unwrap();
+    let shop = overview
+        .iter()
+        .find(|o| o.latest.account == "shop2@example.com")
+        .unwrap();
+    assert_eq!(shop.retired_at, Some(at("2025-03-01T00:00:00Z")));
+    assert_eq!(
+        shop.unshredded, 1,
+        "generation 2 (revoked) awaits shredding"
+    );
+    // A new sheet makes a retired account active again.
+    record(
+        &mut ledger,
+        &new_gen("shop2@example.com", "AAAA-0003", "2025-04-01T00:00:00Z"),
+    );
+    let overview = ledger.overview().unwrap();
+    let shop = overview
+        .iter()
+        .find(|o| o.latest.account == "shop2@example.com")
+        .unwrap();
+    assert_eq!((shop.retired_at, shop.latest.generation), (None, 3));
+}
+
+fn record_in(tx: &mut dyn WriteTxn, new: &NewGeneration) -> u32 {
+    tx.record_generation(new).unwrap()
+}
+
+fn events_are_recorded_in_order_and_filtered(place: &Place) {
+    let mut ledger = place.open();
+    let mut tx = ledger.begin_write().unwrap();
+    let mut used = event(
+        EventKind::CodeUsed,
+        "Shop@Example.com",
+        "2025-01-02T09:00:00+09:00",
+    );
+    used.set_id = Some(id("AAAA-0001"));
+    used.generation = Some(1);
+    used.number = Some(3);
+    used.detail = Some("at the front desk".to_owned());
+    for e in [
+        event(
+            EventKind::Issued,
+            "shop@example.com",
+            "2025-01-01T00:00:00Z",
+        ),
+        used,
+        event(EventKind::Issued, "other", "2025-01-03T00:00:00Z"),
+    ] {
+        tx.record_event(&e).unwrap();
+    }
+    tx.commit().unwrap();
+
+    let all = ledger.events(&EventFilter::default()).unwrap();
+    assert_eq!(all.len(), 3);
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id), "in order");
+    assert_eq!(all[1].kind, EventKind::CodeUsed);
+    assert_eq!(all[1].at.to_rfc3339(), "2025-01-02T09:00:00+09:00");
+    assert_eq!(
+        (all[1].number, all[1].generation, all[1].by.as_deref()),
+        (Some(3), Some(1), Some("K. Sato"))
+    );
+    assert_eq!(all[1].os_user, "tester");
+    assert_eq!(all[1].detail.as_deref(), Some("at the front desk"));
+    assert_eq!(all[1].tool_version, env!("CARGO_PKG_VERSION"));
+    let shop = ledger
+        .events(&EventFilter {
+            accounts: Some(vec!["SHOP@example.com".to_owned()]),
+            since: None,
+        })
+        .unwrap();
+    assert_eq!(shop.len(), 2);
+    let later = ledger
+        .events(&EventFilter {
+            accounts: None,
+            since: Some(at("2025-01-02T00:00:00Z")),
+        })
+        .unwrap();
+    let accounts: Vec<&str> = later.iter().map(|e| e.account.as_str()).collect();
+    assert_eq!(accounts, ["Shop@Example.com", "other"]);
+}
+
+fn only_one_writer_at_a_time(place: &Place) {
+    let mut first = place.open();
+    let mut second = place.open();
+    let writer = first.try_writer().unwrap();
+    assert!(writer.is_some());
+    assert!(second.try_writer().unwrap().is_none(), "the lock is held");
+    // A waiting writer gives up when asked to.
+    assert!(matches!(second.writer(&|| true), Err(LedgerError::Busy(_))));
+    drop(writer);
+    assert!(second.try_writer().unwrap().is_some(), "released on drop");
+}
+
+fn a_whole_history_copies_between_backends(place: &Place) {
+    let mut ledger = place.open();
+    record(
+        &mut ledger,
+        &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00+09:00"),
+    );
+    record(
+        &mut ledger,
+        &new_gen("github", "AAAA-0002", "2025-02-01T00:00:00Z"),
+    );
+    let mut tx = ledger.begin_write().unwrap();
+    tx.mark_used("github", 2, at("2025-02-02T00:00:00Z"), Some("me"))
+        .unwrap();
+    tx.retire_account("github", at("2025-03-01T00:00:00Z"))
+        .unwrap();
+    tx.record_event(&event(EventKind::Retired, "github", "2025-03-01T00:00:00Z"))
+        .unwrap();
+    tx.commit().unwrap();
+    let history = ledger.export().unwrap();
+    assert_eq!(
+        history.counts(),
+        Counts {
+            generations: 2,
+            used_codes: 1,
+            accounts: 1,
+            events: 1,
+            pending: 0
+        }
+    );
+    // Into a fresh ledger of each kind, and back out the same.
+    let mut targets = vec![Place::sqlite()];
+    targets.extend(Place::postgres());
+    for target in targets {
+        let mut copy = target.open();
+        let mut tx = copy.begin_write().unwrap();
+        assert!(tx.counts().unwrap().is_empty());
+        tx.import(&history).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(copy.export().unwrap(), history, "{}", target.location());
+        // The next event follows the copied ones.
+        let mut tx = copy.begin_write().unwrap();
+        tx.record_event(&event(EventKind::Issued, "x", "2025-04-01T00:00:00Z"))
+            .unwrap();
+        tx.clear().unwrap();
+        assert!(tx.counts().unwrap().is_empty());
+        drop(tx);
+        assert_eq!(copy.export().unwrap(), history, "rolled back");
+    }
 }

@@ -1034,6 +1034,302 @@ fn app_errors() -> Vec<(&'static str, Error)> {
     ]
 }
 
+/// The ledger's refusals for the sheet's life after printing.
+fn ledger_life_errors() -> Vec<(&'static str, Error)> {
+    let set_id = SetId::parse("7K2Q-M9XA").unwrap();
+    let at = DateTime::parse_from_rfc3339("2026-11-22T14:31:05+09:00").unwrap();
+    vec![
+        ("ledger_not_used", LedgerError::NotUsed { number: 3 }.into()),
+        (
+            "ledger_unknown_set",
+            LedgerError::UnknownSet(set_id.clone()).into(),
+        ),
+        (
+            "ledger_shred_current",
+            LedgerError::ShredCurrent {
+                set_id: set_id.clone(),
+                account: "shop@example.com".into(),
+            }
+            .into(),
+        ),
+        (
+            "ledger_already_shredded",
+            LedgerError::AlreadyShredded {
+                set_id: set_id.clone(),
+                at,
+                by: None,
+            }
+            .into(),
+        ),
+        (
+            "ledger_already_shredded_by",
+            LedgerError::AlreadyShredded {
+                set_id,
+                at,
+                by: Some("K. Sato".into()),
+            }
+            .into(),
+        ),
+        (
+            "ledger_account_exists",
+            LedgerError::AccountExists("shop@example.com".into()).into(),
+        ),
+        (
+            "ledger_already_retired",
+            LedgerError::AlreadyRetired {
+                account: "shop@example.com".into(),
+                at,
+            }
+            .into(),
+        ),
+    ]
+}
+
+/// The shared ledger: connection strings, TLS, logins, the server, and `ledger copy`.
+fn server_ledger_errors() -> Vec<(&'static str, Error)> {
+    use crate::ledger::conninfo::{self, ConnInfoError, Environment, PasswordSource};
+    use crate::ledger::pgtls::{ConnectError, TlsSetupError};
+    let env = Environment {
+        os_user: Some("alice".into()),
+        default_socket_dir: path("/var/run/postgresql"),
+        ..Environment::default()
+    };
+    let conninfo = |label: &'static str, text: &str| -> (&'static str, Error) {
+        match conninfo::resolve(text, &env) {
+            Ok(_) => panic!("{label}: {text} resolves"),
+            Err(e) => (label, LedgerError::ConnInfo(e).into()),
+        }
+    };
+    let target =
+        || "postgresql://alice@db.example.org:5432/recovery_sheet?sslmode=verify-full".to_owned();
+    let connect = |e: ConnectError| -> Error { LedgerError::Connect(e).into() };
+    let copy = |key: &'static str| Msg::new(key).with("from", "ledger.db").with("to", target());
+    let mut out = vec![
+        conninfo("conninfo_ipv6_unclosed", "postgresql://[::1/db"),
+        conninfo("conninfo_ipv6_empty", "postgresql://[]/db"),
+        conninfo("conninfo_after_ipv6", "postgresql://[::1]x/db"),
+        conninfo("conninfo_query_without_equals", "postgresql://h/db?sslmode"),
+        conninfo("conninfo_query_second_equals", "postgresql://h/db?a=b=c"),
+        conninfo("conninfo_option_without_equals", "host"),
+        conninfo("conninfo_unclosed_quote", "host='x"),
+        conninfo("conninfo_bad_percent", "postgresql://h/db?sslmode=%zz"),
+        conninfo("conninfo_percent_nul", "postgresql://h/db?sslmode=%00"),
+        conninfo("conninfo_percent_not_utf8", "postgresql://h/%ff"),
+        conninfo("conninfo_unknown_option", "postgresql://h/db?pasword=x"),
+        conninfo("conninfo_instead_password", "host=h sslcert=/c.crt"),
+        conninfo("conninfo_instead_no_crl", "host=h sslcrl=/c.crl"),
+        conninfo("conninfo_instead_remove", "host=h sslnegotiation=direct"),
+        conninfo("conninfo_instead_sslmode", "host=h requiressl=1"),
+        conninfo("conninfo_instead_inline", "service=ledger"),
+        conninfo("conninfo_instead_one_host", "host=a,b"),
+        conninfo("conninfo_instead_gss_enc", "host=h gssencmode=require"),
+        conninfo("conninfo_instead_root_path", "host=h sslrootcert=system"),
+        conninfo("conninfo_expect_address", "host=h hostaddr=x"),
+        conninfo("conninfo_expect_port", "host=h port=x"),
+        conninfo("conninfo_expect_sslmode", "host=h sslmode=x"),
+        conninfo("conninfo_expect_seconds", "host=h connect_timeout=x"),
+        conninfo("conninfo_expect_flag", "host=h keepalives=x"),
+        conninfo("conninfo_expect_number", "host=h keepalives_count=x"),
+        conninfo("conninfo_expect_milliseconds", "host=h tcp_user_timeout=x"),
+        conninfo(
+            "conninfo_expect_session_attrs",
+            "host=h target_session_attrs=x",
+        ),
+        conninfo(
+            "conninfo_expect_channel_binding",
+            "host=h channel_binding=x",
+        ),
+        conninfo(
+            "conninfo_root_cert_missing",
+            "host=h sslmode=verify-full sslrootcert=/etc/ssl/ledger-ca.crt",
+        ),
+        (
+            "conninfo_no_user",
+            LedgerError::ConnInfo(ConnInfoError::NoUser).into(),
+        ),
+        (
+            "conninfo_passfile_unreadable",
+            LedgerError::ConnInfo(ConnInfoError::PassFile(path("/home/a/.pgpass"), os_error()))
+                .into(),
+        ),
+        (
+            "conninfo_passfile_too_large",
+            LedgerError::ConnInfo(ConnInfoError::PassFileTooLarge(path("/home/a/.pgpass"))).into(),
+        ),
+        (
+            "tls_root_unreadable",
+            connect(ConnectError::TlsSetup(TlsSetupError::RootFileUnreadable(
+                path("/etc/ssl/ledger-ca.crt"),
+                os_error(),
+            ))),
+        ),
+        (
+            "tls_root_too_large",
+            connect(ConnectError::TlsSetup(TlsSetupError::RootFileTooLarge(
+                path("/etc/ssl/ledger-ca.crt"),
+            ))),
+        ),
+        (
+            "tls_root_empty",
+            connect(ConnectError::TlsSetup(TlsSetupError::NoRootCertificate(
+                path("/etc/ssl/ledger-ca.crt"),
+            ))),
+        ),
+        (
+            "tls_setup_failed",
+            connect(ConnectError::TlsSetup(TlsSetupError::Rustls(
+                rustls::Error::General("no protocol versions".into()),
+            ))),
+        ),
+        (
+            "pg_refused",
+            connect(ConnectError::Refused {
+                target: target(),
+                source: io::Error::from(io::ErrorKind::ConnectionRefused),
+            }),
+        ),
+        (
+            "pg_timed_out",
+            connect(ConnectError::TimedOut { target: target() }),
+        ),
+        (
+            "pg_no_password",
+            connect(ConnectError::NoPassword { target: target() }),
+        ),
+        (
+            "pg_no_database",
+            connect(ConnectError::NoDatabase { target: target() }),
+        ),
+        (
+            "pg_certificate",
+            connect(ConnectError::Certificate {
+                target: target(),
+                reason: "invalid peer certificate: UnknownIssuer".into(),
+            }),
+        ),
+        (
+            "pg_without_tls",
+            connect(ConnectError::ServerWithoutTls { target: target() }),
+        ),
+        (
+            "pg_starting",
+            connect(ConnectError::Starting { target: target() }),
+        ),
+        (
+            "pg_connect_failed",
+            connect(ConnectError::Other {
+                target: target(),
+                detail: "unexpected message from server".into(),
+            }),
+        ),
+        (
+            "pg_foreign_database",
+            LedgerError::ForeignDatabase {
+                target: target(),
+                tables: 12,
+            }
+            .into(),
+        ),
+        (
+            "pg_no_privilege",
+            LedgerError::NoPrivilege {
+                target: target(),
+                detail: "db error: ERROR: permission denied for database recovery_sheet".into(),
+            }
+            .into(),
+        ),
+        (
+            "pg_connection_lost",
+            LedgerError::ConnectionLost {
+                target: target(),
+                detail: "connection closed".into(),
+            }
+            .into(),
+        ),
+        (
+            "pg_bad_value",
+            LedgerError::BadValue {
+                target: target(),
+                detail: "unknown status `lost`".into(),
+            }
+            .into(),
+        ),
+        (
+            "pg_failed",
+            LedgerError::Postgres {
+                target: target(),
+                detail: "db error: ERROR: out of memory".into(),
+            }
+            .into(),
+        ),
+        (
+            "copy_destination_not_empty",
+            Error::CopyDestinationNotEmpty(
+                Msg::new("copy_destination_not_empty")
+                    .with("to", target())
+                    .with("generations", 12)
+                    .with("events", 30),
+            ),
+        ),
+        (
+            "copy_pending",
+            Error::CopyPending(
+                Msg::new("copy_pending")
+                    .with("ledger", "ledger.db")
+                    .with("pending", 1),
+            ),
+        ),
+        ("copy_same", Error::InvalidValue(Msg::new("copy_same"))),
+        (
+            "copy_mismatch",
+            Error::CopyMismatch(
+                copy("copy_mismatch")
+                    .with("what", "events")
+                    .with("expected", 30)
+                    .with("found", 29),
+            ),
+        ),
+    ];
+    for (label, from) in [
+        ("pg_password_none", PasswordSource::None),
+        ("pg_password_in_url", PasswordSource::ConnString),
+        ("pg_password_in_env", PasswordSource::Environment),
+        (
+            "pg_password_in_file",
+            PasswordSource::PassFile(path("/home/a/.pgpass")),
+        ),
+    ] {
+        out.push((
+            label,
+            connect(ConnectError::AuthFailed {
+                target: target(),
+                user: "alice".into(),
+                from,
+            }),
+        ));
+    }
+    out
+}
+
+/// Warnings on the way to the ledger's server.
+fn server_warnings() -> Vec<(&'static str, crate::ledger::conninfo::Warning)> {
+    use crate::ledger::conninfo::Warning;
+    vec![
+        (
+            "conninfo_passfile_not_plain",
+            Warning::PassFileNotPlain(path("/home/a/.pgpass")),
+        ),
+        (
+            "conninfo_passfile_group_or_world",
+            Warning::PassFileGroupOrWorld(path("/home/a/.pgpass")),
+        ),
+        (
+            "conninfo_unsupported_variable",
+            Warning::UnsupportedVariable("PGSSLCERT"),
+        ),
+    ]
+}
+
 /// Every error a command can end with, labelled, and the folder of the
 /// files some of them name.
 pub fn errors() -> (tempfile::TempDir, Vec<(&'static str, Error)>) {
@@ -1045,6 +1341,8 @@ pub fn errors() -> (tempfile::TempDir, Vec<(&'static str, Error)>) {
     out.extend(sheet_and_file_errors());
     out.extend(import_errors());
     out.extend(ledger_errors());
+    out.extend(ledger_life_errors());
+    out.extend(server_ledger_errors());
     out.extend(verifier_errors());
     out.extend(config_errors());
     out.extend(config_file_errors(dir.path()));
@@ -1135,6 +1433,9 @@ pub fn localized() -> Vec<(&'static str, Box<dyn Localized>)> {
     }
     for (label, r) in recovered() {
         out.push((label, Box::new(r)));
+    }
+    for (label, w) in server_warnings() {
+        out.push((label, Box::new(w)));
     }
     out
 }

@@ -7,8 +7,16 @@ use std::fs;
 use std::path::Path;
 use std::process::Stdio;
 
+use crate::pg::on_both_ledgers;
 use common::*;
 use serde_json::Value;
+
+// Batches on a shared ledger too.
+on_both_ledgers!(
+    good_rows_print_and_bad_rows_are_reported_with_their_row_number,
+    accounts_with_a_current_set_need_regenerate_and_then_name_the_old_set,
+    ctrl_c_mid_batch_leaves_every_recorded_generation_with_its_sheet,
+);
 
 /// Runs `batch a.csv` in the environment's working folder with `args` after it.
 fn run_batch(env: &Env, args: &[&str]) -> std::process::Output {
@@ -72,9 +80,7 @@ fn sheets_in(dir: &Path) -> BTreeSet<(String, u64, String)> {
     sheets
 }
 
-#[test]
-fn good_rows_print_and_bad_rows_are_reported_with_their_row_number() {
-    let env = Env::new();
+fn good_rows_print_and_bad_rows_are_reported_with_their_row_number(env: Env) {
     let csv = env.work().join("accounts.csv");
     fs::write(
         &csv,
@@ -195,9 +201,7 @@ fn json_summary_lists_the_failed_rows_for_scripts() {
     assert!(!stderr.contains("row 2"), "{stderr}");
 }
 
-#[test]
-fn accounts_with_a_current_set_need_regenerate_and_then_name_the_old_set() {
-    let env = Env::new();
+fn accounts_with_a_current_set_need_regenerate_and_then_name_the_old_set(env: Env) {
     env.cmd()
         .args(["generate", "--account", "a@example.com", "--lang", "en"])
         .assert()
@@ -343,9 +347,7 @@ fn rows_that_are_not_utf8_are_reported_and_the_rest_print() {
 /// generation the ledger recorded has its whole sheet on disk and every sheet
 /// on disk is recorded, and no temporary file is left.
 #[cfg(unix)]
-#[test]
-fn ctrl_c_mid_batch_leaves_every_recorded_generation_with_its_sheet() {
-    let env = Env::new();
+fn ctrl_c_mid_batch_leaves_every_recorded_generation_with_its_sheet(env: Env) {
     let mut csv = String::from("account\n");
     for i in 0..2000 {
         csv.push_str(&format!("user{i:04}@example.com\n"));

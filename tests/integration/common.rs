@@ -8,9 +8,13 @@ use assert_cmd::Command;
 use tempfile::TempDir;
 
 /// A private home, working folder, config and ledger for one test, so tests
-/// never see each other, the developer's files or their locale.
+/// never see each other, the developer's files or their locale. The ledger
+/// is a file ([`Env::new`]) or a fresh database on the test PostgreSQL
+/// server ([`Env::postgres`]).
 pub struct Env {
     pub root: TempDir,
+    /// The database of a PostgreSQL ledger (dropped with the `Env`).
+    pub pg: Option<crate::pg::TestDatabase>,
 }
 
 impl Env {
@@ -19,7 +23,24 @@ impl Env {
         for dir in ["home", "work", "data", "config"] {
             fs::create_dir_all(root.path().join(dir)).expect("mkdir");
         }
-        Env { root }
+        Env { root, pg: None }
+    }
+
+    /// An environment whose ledger is a fresh database on the test server;
+    /// `None` (skipped, the reason printed) without one, which fails in CI.
+    pub fn postgres() -> Option<Env> {
+        let server = crate::pg::server()?;
+        let mut env = Env::new();
+        env.pg = Some(crate::pg::TestDatabase::create(&server));
+        Some(env)
+    }
+
+    /// What `RECOVERY_SHEET_LEDGER` is set to: the file, or the database's URL.
+    pub fn ledger_arg(&self) -> std::ffi::OsString {
+        match &self.pg {
+            Some(db) => db.url.clone().into(),
+            None => self.ledger().into(),
+        }
     }
 
     pub fn home(&self) -> PathBuf {
@@ -62,7 +83,7 @@ impl Env {
             .env("XDG_CONFIG_HOME", self.root.path().join("config"))
             .env("LANG", "C.UTF-8")
             .env("TZ", "Asia/Tokyo")
-            .env("RECOVERY_SHEET_LEDGER", self.ledger())
+            .env("RECOVERY_SHEET_LEDGER", self.ledger_arg())
             .current_dir(self.work());
         cmd
     }
@@ -426,8 +447,12 @@ impl Env {
     }
 
     /// The ledger file and any journal beside it, by name, with their bytes
-    /// (empty when there is no ledger).
+    /// (empty when there is no ledger); for a PostgreSQL ledger, every row
+    /// of every table, by table.
     pub fn ledger_files(&self) -> Vec<(String, Vec<u8>)> {
+        if let Some(db) = &self.pg {
+            return crate::pg::rows(&db.url);
+        }
         let dir = self.ledger().parent().expect("ledger folder").to_owned();
         let name = self
             .ledger()

@@ -25,6 +25,14 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::common::*;
+use crate::pg::on_both_ledgers;
+
+// The promise holds on a shared ledger too: the same kills against the test
+// PostgreSQL server (a killed client's session, and its writer lock, end with it).
+on_both_ledgers!(
+    generate_killed_at_random_keeps_its_promise,
+    generate_with_force_over_a_fixed_name_keeps_old_or_new,
+);
 
 fn kills() -> usize {
     std::env::var("RECOVERY_SHEET_KILLS")
@@ -150,6 +158,20 @@ fn typical_run(make: &dyn Fn() -> Command, stdin: Option<&[u8]>) -> Duration {
 
 /// Every generation in the ledger: set ID -> (account, status).
 fn generations(env: &Env) -> BTreeMap<String, (String, String)> {
+    if let Some(db) = &env.pg {
+        return crate::pg::client(&db.url)
+            .query(
+                "SELECT set_id, account, status FROM recovery_sheet.generations",
+                &[],
+            )
+            .expect("generations")
+            .iter()
+            .map(|r| {
+                let id: String = r.get(0);
+                (format!("{}-{}", &id[..4], &id[4..]), (r.get(1), r.get(2)))
+            })
+            .collect();
+    }
     let conn = rusqlite::Connection::open(env.ledger()).expect("ledger");
     let mut stmt = conn
         .prepare("SELECT set_id, account, status FROM generations")
@@ -277,9 +299,7 @@ fn next_run(env: &Env) {
     );
 }
 
-#[test]
-fn generate_killed_at_random_keeps_its_promise() {
-    let env = Env::new();
+fn generate_killed_at_random_keeps_its_promise(env: Env) {
     let make = || {
         let mut cmd = env.std_cmd();
         cmd.args([
@@ -304,9 +324,7 @@ fn generate_killed_at_random_keeps_its_promise() {
     tally.check("generate_killed_at_random_keeps_its_promise");
 }
 
-#[test]
-fn generate_with_force_over_a_fixed_name_keeps_old_or_new() {
-    let env = Env::new();
+fn generate_with_force_over_a_fixed_name_keeps_old_or_new(env: Env) {
     let make = || {
         let mut cmd = env.std_cmd();
         cmd.args([

@@ -14,6 +14,8 @@ mod import;
 mod ledger;
 mod life;
 mod messages;
+mod pg;
+mod postgres;
 mod sheet;
 mod typed;
 mod verifier;
