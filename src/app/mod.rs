@@ -54,6 +54,18 @@ pub struct Context {
 }
 
 impl Context {
+    /// The same ledger and config, speaking `messages` and telling nothing on
+    /// the terminal (for a web page, which shows what happened itself).
+    pub fn quiet_in(&self, messages: Messages) -> Context {
+        Context {
+            ledger_flag: self.ledger_flag.clone(),
+            config_location: self.config_location.clone(),
+            config: self.config.clone(),
+            verbosity: Verbosity::Quiet,
+            messages,
+        }
+    }
+
     /// The ledger path from `--ledger`/`RECOVERY_SHEET_LEDGER`, else the XDG default.
     pub fn ledger_path(&self) -> Result<PathBuf, Error> {
         match &self.ledger_flag {
