@@ -12,6 +12,7 @@ use crate::limits::bytes_for_people;
 use crate::messages::{Localized, Msg, english_display};
 use crate::output::OutputError;
 use crate::scan::ScanError;
+use crate::serve::ServeError;
 use crate::sheet::SheetError;
 use crate::template::TemplateError;
 use crate::verifier::VerifierError;
@@ -34,6 +35,8 @@ pub mod exit {
     pub const DUE: u8 = 10;
     pub const DATAERR: u8 = 65;
     pub const NOINPUT: u8 = 66;
+    /// serve: the port is taken, or the web page failed.
+    pub const UNAVAILABLE: u8 = 69;
     pub const CANTCREAT: u8 = 73;
     pub const IOERR: u8 = 74;
     pub const TEMPFAIL: u8 = 75;
@@ -92,6 +95,7 @@ pub enum Error {
     /// The verifier's set is no longer current in the ledger.
     StaleVerifier(Msg),
     Scan(ScanError),
+    Serve(ServeError),
     Config(ConfigError),
     /// The batch file's header or a read of it failed.
     Csv(Msg),
@@ -138,6 +142,8 @@ impl Error {
             Error::StaleVerifier(_) => exit::STALE_VERIFIER,
             Error::Scan(ScanError::Unreadable { .. }) => exit::NOINPUT,
             Error::Scan(_) => exit::DATAERR,
+            Error::Serve(ServeError::NotLoopback(_)) => exit::USAGE,
+            Error::Serve(_) => exit::UNAVAILABLE,
             Error::Config(ConfigError::Unreadable { .. }) => exit::NOINPUT,
             Error::Config(_) => exit::CONFIG,
             Error::Csv(_) => exit::DATAERR,
@@ -271,6 +277,7 @@ impl Localized for Error {
                 .with("generation", generation)
                 .with("set_id", set_id),
             Error::Scan(e) => e.msg(),
+            Error::Serve(e) => e.msg(),
             Error::Config(e) => e.msg(),
             Error::Unreadable { path, source } => file("file_unreadable", path, source),
             Error::RowsFailed { failed, total } => Msg::new("batch_rows_failed")
@@ -310,5 +317,6 @@ from! {
     LedgerError => Ledger,
     VerifierError => Verifier,
     ScanError => Scan,
+    ServeError => Serve,
     ConfigError => Config,
 }
