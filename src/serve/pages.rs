@@ -180,11 +180,31 @@ struct ProblemPage {
     f: Frame,
     heading: String,
     text: String,
+    /// What to do next, when there is more to say than "back to the accounts".
+    hint: Option<String>,
 }
 
 fn problem(f: Frame, heading_key: &str, text: String, status: StatusCode) -> Response {
     let heading = f.t.t(heading_key).to_owned();
-    render(status, &ProblemPage { f, heading, text })
+    let page = ProblemPage {
+        f,
+        heading,
+        text,
+        hint: None,
+    };
+    render(status, &page)
+}
+
+/// The answer in the sheet's own tab when no sheet was made: why, and that
+/// the form waits in the other tab.
+fn sheet_not_made(f: Frame, text: String, status: StatusCode) -> Response {
+    let page = ProblemPage {
+        heading: f.t.t(key("sheet_not_made")).to_owned(),
+        hint: Some(f.t.t("close_this_tab").to_owned()),
+        f,
+        text,
+    };
+    render(status, &page)
 }
 
 // ----- Accounts -----
@@ -192,7 +212,8 @@ fn problem(f: Frame, heading_key: &str, text: String, status: StatusCode) -> Res
 struct AccountRow {
     account: String,
     link: String,
-    generation: u32,
+    /// "Generation 2".
+    generation: String,
     set_id: String,
     issued: String,
     left: String,
@@ -238,7 +259,7 @@ pub(crate) async fn accounts(
             AccountRow {
                 account: r.account.clone(),
                 link: account_link(&r.account),
-                generation: r.generation,
+                generation: generation_text(&f.t, r.generation),
                 set_id: r.set_id.to_string(),
                 issued: date(&r.issued_at),
                 left: format!("{}/{}", r.remaining(), r.count),
@@ -258,7 +279,9 @@ pub(crate) async fn accounts(
 // ----- One account -----
 
 struct GenerationView {
-    generation: u32,
+    number: u32,
+    /// "Generation 2".
+    generation: String,
     set_id: String,
     issued: String,
     codes: String,
@@ -277,7 +300,7 @@ struct NumberView {
 
 struct CurrentView {
     set_id: String,
-    generation: u32,
+    generation: String,
     left: u32,
     count: u32,
     next_inventory: String,
@@ -302,10 +325,29 @@ pub(crate) struct AccountQuery {
     name: String,
 }
 
+/// "Generation 2", "第 2 世代".
+fn generation_text(t: &Texts, generation: u32) -> String {
+    t.fill("generation_n", &[("n", &generation.to_string())])
+}
+
+/// Where a set's codes came from, as the ledger records it (`generated`,
+/// `import:google`), in words.
+fn source_text(t: &Texts, source: &str) -> String {
+    match source.strip_prefix("import:").map(import::preset) {
+        Some(Some(preset)) if preset.name != import::GENERIC => {
+            t.fill("source_import", &[("service", preset.display_name)])
+        }
+        Some(_) => t.t("source_import_other").to_owned(),
+        None if source == "generated" => t.t("source_generated").to_owned(),
+        None => source.to_owned(),
+    }
+}
+
 fn generation_view(t: &Texts, r: &GenerationRecord) -> GenerationView {
     let m = &t.messages;
     GenerationView {
-        generation: r.generation,
+        number: r.generation,
+        generation: generation_text(t, r.generation),
         set_id: r.set_id.to_string(),
         issued: date(&r.issued_at),
         codes: t.fill(
@@ -313,7 +355,7 @@ fn generation_view(t: &Texts, r: &GenerationRecord) -> GenerationView {
             &[
                 ("count", &r.count.to_string()),
                 ("format", &r.format),
-                ("source", &r.source),
+                ("source", &source_text(t, &r.source)),
             ],
         ),
         status: show::status_text(m, r),
@@ -350,7 +392,7 @@ fn generation_view(t: &Texts, r: &GenerationRecord) -> GenerationView {
 fn current_view(t: &Texts, r: &GenerationRecord) -> CurrentView {
     CurrentView {
         set_id: r.set_id.to_string(),
-        generation: r.generation,
+        generation: generation_text(t, r.generation),
         left: r.remaining(),
         count: r.count,
         next_inventory: r.next_inventory.map(|d| d.to_string()).unwrap_or_default(),
@@ -1035,12 +1077,7 @@ where
                 }),
             );
             let f = Frame::new(&state, lang, &Uri::from_static("/new"), "new");
-            Ok(problem(
-                f,
-                key("sheet_not_made"),
-                error,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            ))
+            Ok(sheet_not_made(f, error, StatusCode::UNPROCESSABLE_ENTITY))
         }
     }
 }

@@ -17,3 +17,4 @@ mod messages;
 mod sheet;
 mod typed;
 mod verifier;
+mod web;
