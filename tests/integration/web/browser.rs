@@ -178,12 +178,10 @@ fn send_sheet_form(b: &Session<'_>, submit: &str) -> Option<String> {
     // The result page, in this tab, is there once the sheet was made or refused.
     wait_for(WAIT, || (b.count("#made, #error").ok()? > 0).then_some(()))
         .unwrap_or_else(|| panic!("no result: {}", b.body_text().unwrap_or_default()));
-    let new = b
-        .windows()
+    b.windows()
         .unwrap()
         .into_iter()
-        .find(|h| *h != this && !before.contains(h));
-    new
+        .find(|h| *h != this && !before.contains(h))
 }
 
 /// In the sheet's tab: the browser shows a PDF (not a page, not a download).
