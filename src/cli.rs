@@ -6,6 +6,7 @@ use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::lang::{Lang, Paper};
+use crate::limits::MAX_IDLE_MINUTES;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -24,7 +25,8 @@ Exit codes:
       ledger content, an account that already has a current set)
   66  an input file is missing or unreadable (or the ledger's database, or
       its TLS root certificate)
-  69  the ledger's server cannot be reached, or the connection broke mid-command
+  69  the ledger's server cannot be reached, or the connection broke
+      mid-command; serve: the port is taken, or the web page failed
   73  the output cannot be created (exists, folder missing or not writable)
   74  input/output error while writing
   75  the ledger is busy: try again
@@ -205,6 +207,18 @@ them. A bad row is reported with its row number and the others still print;
 the exit code is then 9. Ctrl-C finishes the sheet being recorded, discards
 the ones in progress, and exits 130: every recorded generation has its sheet.")]
     Batch(BatchArgs),
+
+    /// Open a web page on this computer for all of the above (for people who do not use a terminal).
+    #[command(after_help = "\
+Examples:
+  recovery-sheet serve
+  recovery-sheet serve --port 8765 --no-open --idle-minutes 60
+
+The page listens on 127.0.0.1 and ::1 only. The address printed holds a
+one-time token: open it once (the browser is opened on it unless --no-open);
+any other browser or program is refused. It stops after --idle-minutes
+without use (default 30), or on Ctrl-C.")]
+    Serve(ServeArgs),
 
     /// Show the settings in force and where each came from.
     Config(ConfigArgs),
@@ -488,6 +502,19 @@ pub struct BatchArgs {
     /// A JSON summary on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port on 127.0.0.1 and ::1 (default: any free port).
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+    /// Print the address only; do not open a browser.
+    #[arg(long)]
+    pub no_open: bool,
+    /// Stop after this many minutes without a request (1 to 1440; default 30).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_IDLE_MINUTES)))]
+    pub idle_minutes: Option<u32>,
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,7 @@ use crate::limits::bytes_for_people;
 use crate::messages::{Localized, Msg, english_display};
 use crate::output::OutputError;
 use crate::scan::ScanError;
+use crate::serve::ServeError;
 use crate::sheet::SheetError;
 use crate::template::TemplateError;
 use crate::verifier::VerifierError;
@@ -36,7 +37,8 @@ pub mod exit {
     pub const DUE: u8 = 10;
     pub const DATAERR: u8 = 65;
     pub const NOINPUT: u8 = 66;
-    /// The ledger's server cannot be reached, or the connection broke mid-command.
+    /// The ledger's server cannot be reached, or the connection broke mid-command;
+    /// serve: the port is taken, or the web page failed.
     pub const UNAVAILABLE: u8 = 69;
     pub const CANTCREAT: u8 = 73;
     pub const IOERR: u8 = 74;
@@ -99,6 +101,7 @@ pub enum Error {
     /// The verifier's set is no longer current in the ledger.
     StaleVerifier(Msg),
     Scan(ScanError),
+    Serve(ServeError),
     Config(ConfigError),
     /// The batch file's header or a read of it failed.
     Csv(Msg),
@@ -151,6 +154,8 @@ impl Error {
             Error::StaleVerifier(_) => exit::STALE_VERIFIER,
             Error::Scan(ScanError::Unreadable { .. }) => exit::NOINPUT,
             Error::Scan(_) => exit::DATAERR,
+            Error::Serve(ServeError::NotLoopback(_)) => exit::USAGE,
+            Error::Serve(_) => exit::UNAVAILABLE,
             Error::Config(ConfigError::Unreadable { .. }) => exit::NOINPUT,
             Error::Config(_) => exit::CONFIG,
             Error::Csv(_) => exit::DATAERR,
@@ -311,6 +316,7 @@ impl Localized for Error {
                 .with("generation", generation)
                 .with("set_id", set_id),
             Error::Scan(e) => e.msg(),
+            Error::Serve(e) => e.msg(),
             Error::Config(e) => e.msg(),
             Error::Unreadable { path, source } => file("file_unreadable", path, source),
             Error::RowsFailed { failed, total } => Msg::new("batch_rows_failed")
@@ -350,5 +356,6 @@ from! {
     LedgerError => Ledger,
     VerifierError => Verifier,
     ScanError => Scan,
+    ServeError => Serve,
     ConfigError => Config,
 }

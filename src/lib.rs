@@ -24,6 +24,7 @@ pub(crate) mod paths;
 #[cfg(test)]
 mod properties;
 pub(crate) mod scan;
+pub(crate) mod serve;
 pub(crate) mod sheet;
 pub(crate) mod template;
 pub(crate) mod text;
@@ -117,6 +118,7 @@ fn run(cli: Cli, messages: Messages) -> Result<u8, Error> {
         Command::Audit(args) => app::audit::command(&ctx, args)?,
         Command::Verify(args) => app::verify::command(&ctx, args)?,
         Command::Batch(args) => app::batch::command(&ctx, args)?,
+        Command::Serve(args) => app::serve::command(&ctx, args)?,
         Command::Config(args) => match &args.command {
             ConfigCommand::Show { json } => app::config_show::command(&ctx, *json)?,
         },

@@ -29,6 +29,12 @@ pub const MAX_VERIFIER_BYTES: u64 = 4 * 1024 * 1024;
 pub const MAX_SCAN_BYTES: u64 = 64 * 1024 * 1024;
 /// Pixels of one decoded image (a 600 dpi A4 scan is 35 million; a phone photo 12 to 48).
 pub const MAX_SCAN_PIXELS: u64 = 64_000_000;
+/// A form of the web page (`serve`); pasted codes are a few hundred bytes.
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
+/// How long the web page waits without a request before it stops, by default.
+pub const DEFAULT_IDLE_MINUTES: u32 = 30;
+/// The longest idle time `serve --idle-minutes` takes (a working day).
+pub const MAX_IDLE_MINUTES: u32 = 24 * 60;
 /// Worker threads of a batch.
 pub const MAX_JOBS: usize = 256;
 

@@ -72,7 +72,19 @@ pub fn scan_file(path: &Path) -> Result<SheetMark, ScanError> {
             path: path.to_owned(),
             limit,
         })?;
-    let image = decode(&bytes).map_err(|e| ScanError::NotAnImage {
+    scan_bytes(&bytes, path)
+}
+
+/// Decodes an image held in memory (an upload) and returns the first
+/// recovery-sheet mark in it; `path` names it in messages.
+pub fn scan_bytes(bytes: &[u8], path: &Path) -> Result<SheetMark, ScanError> {
+    if bytes.len() as u64 > MAX_SCAN_BYTES {
+        return Err(ScanError::TooLarge {
+            path: path.to_owned(),
+            limit: MAX_SCAN_BYTES,
+        });
+    }
+    let image = decode(bytes).map_err(|e| ScanError::NotAnImage {
         path: path.to_owned(),
         reason: e.to_string(),
     })?;

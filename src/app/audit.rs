@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use chrono::{Local, TimeZone};
+use chrono::{DateTime, FixedOffset, Local, TimeZone};
 
 use super::Context;
 use crate::cli::{AuditArgs, AuditFormat};
@@ -29,30 +29,62 @@ const COLUMNS: [&str; 12] = [
     "detail",
 ];
 
-pub fn command(ctx: &Context, args: &AuditArgs) -> Result<(), Error> {
-    let since = match &args.since {
-        Some(raw) => {
-            let date = parse_date(raw)
-                .ok_or_else(|| Error::InvalidValue(Msg::new("not_a_date").with("value", raw)))?;
-            let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
-            Some(
-                Local
-                    .from_local_datetime(&midnight)
-                    .earliest()
-                    .map_or_else(|| midnight.and_utc().fixed_offset(), |t| t.fixed_offset()),
-            )
-        }
-        None => None,
-    };
+/// A checked audit query: whose events, since when.
+#[derive(Debug, Clone, Default)]
+pub struct Audit {
+    pub account: Option<String>,
+    pub since: Option<DateTime<FixedOffset>>,
+}
+
+impl Audit {
+    /// `since` is a date as offices write it; the day starts at local midnight.
+    pub fn new(account: Option<&str>, since: Option<&str>) -> Result<Self, Error> {
+        let since = match since {
+            Some(raw) => {
+                let date = parse_date(raw).ok_or_else(|| {
+                    Error::InvalidValue(Msg::new("not_a_date").with("value", raw))
+                })?;
+                let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+                Some(
+                    Local
+                        .from_local_datetime(&midnight)
+                        .earliest()
+                        .map_or_else(|| midnight.and_utc().fixed_offset(), |t| t.fixed_offset()),
+                )
+            }
+            None => None,
+        };
+        let account = match account {
+            Some(raw) => Some(account_label(raw)?),
+            None => None,
+        };
+        Ok(Audit { account, since })
+    }
+}
+
+/// The events the query selects, oldest first (an account's former names included).
+pub fn events(ctx: &Context, req: &Audit) -> Result<Vec<Event>, Error> {
     let Some(ledger) = ctx.read_ledger()? else {
-        return write(ctx, args, &[]);
+        return Ok(Vec::new());
     };
-    let accounts = match &args.account {
-        Some(raw) => Some(with_former_names(&ledger, &account_label(raw)?)?),
+    let accounts = match &req.account {
+        Some(account) => Some(with_former_names(&ledger, account)?),
         None => None,
     };
-    let events = ledger.events(&EventFilter { accounts, since })?;
-    write(ctx, args, &events)
+    Ok(ledger.events(&EventFilter {
+        accounts,
+        since: req.since,
+    })?)
+}
+
+pub fn command(ctx: &Context, args: &AuditArgs) -> Result<(), Error> {
+    let req = Audit::new(args.account.as_deref(), args.since.as_deref())?;
+    let events = events(ctx, &req)?;
+    let mut out = std::io::stdout().lock();
+    write(args.format, &events, &mut out).map_err(|source| Error::Io {
+        path: PathBuf::from("<stdout>"),
+        source,
+    })
 }
 
 /// The account and every name it had before (following `renamed` events).
@@ -79,23 +111,18 @@ fn with_former_names(ledger: &dyn Ledger, account: &str) -> Result<Vec<String>, 
     Ok(names)
 }
 
-fn write(ctx: &Context, args: &AuditArgs, events: &[Event]) -> Result<(), Error> {
-    let _ = ctx;
-    let io_err = |source| Error::Io {
-        path: PathBuf::from("<stdout>"),
-        source,
-    };
-    let mut out = std::io::stdout().lock();
-    match args.format {
+/// Writes the events as CSV (with a byte-order mark, for Excel) or JSON.
+pub fn write(format: AuditFormat, events: &[Event], out: &mut dyn Write) -> std::io::Result<()> {
+    match format {
         AuditFormat::Json => {
             let text = serde_json::to_string_pretty(events).unwrap_or_default();
-            writeln!(out, "{text}").map_err(io_err)?;
+            writeln!(out, "{text}")?;
         }
         AuditFormat::Csv => {
             // The byte-order mark tells Excel the file is UTF-8.
-            out.write_all(b"\xEF\xBB\xBF").map_err(io_err)?;
-            let mut csv = csv::Writer::from_writer(&mut out);
-            let csv_err = |e: csv::Error| io_err(std::io::Error::other(e));
+            out.write_all(b"\xEF\xBB\xBF")?;
+            let mut csv = csv::Writer::from_writer(&mut *out);
+            let csv_err = |e: csv::Error| std::io::Error::other(e);
             csv.write_record(COLUMNS).map_err(csv_err)?;
             for e in events {
                 let opt = |v: Option<String>| v.unwrap_or_default();
@@ -115,8 +142,8 @@ fn write(ctx: &Context, args: &AuditArgs, events: &[Event]) -> Result<(), Error>
                 ])
                 .map_err(csv_err)?;
             }
-            csv.flush().map_err(io_err)?;
+            csv.flush()?;
         }
     }
-    out.flush().map_err(io_err)
+    out.flush()
 }

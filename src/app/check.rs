@@ -14,8 +14,14 @@ use crate::scan;
 /// What the ledger says about a set, and the exit code that goes with it.
 pub struct Verdict {
     pub exit_code: u8,
+    /// What the ledger says, in a sentence or two.
     pub message: String,
+    /// The command that records the sheet's shredding, when it awaits it
+    /// (the command line prints it after the message; a page offers a form).
+    pub shred_hint: Option<String>,
     pub json: serde_json::Value,
+    /// The set's generation, when the ledger knows it.
+    pub record: Option<GenerationRecord>,
 }
 
 /// Where the set ID being checked came from.
@@ -52,11 +58,15 @@ pub fn verdict(
                     &[("set_id", &id), ("ledger", &ledger_path)],
                 ),
                 json: json!({ "set_id": id, "status": "unknown" }),
+                record: None,
+                shred_hint: None,
             },
             Origin::Typed => Verdict {
                 exit_code: exit::UNKNOWN_SET,
                 message: m.fill("check_unknown_typed", &[("ledger", &ledger_path)]),
                 json: json!({ "set_id": null, "status": "unknown" }),
+                record: None,
+                shred_hint: None,
             },
         });
     };
@@ -95,6 +105,8 @@ pub fn verdict(
             exit_code: exit::OK,
             message: fill("check_current", values(&[])),
             json: base("current", None),
+            record: None,
+            shred_hint: None,
         },
         Status::Superseded => {
             let newer = current.as_ref();
@@ -113,6 +125,8 @@ pub fn verdict(
                 exit_code: exit::SUPERSEDED,
                 message,
                 json: base("superseded", newer),
+                record: None,
+                shred_hint: None,
             }
         }
         Status::Revoked => Verdict {
@@ -129,11 +143,15 @@ pub fn verdict(
                 )]),
             ),
             json: base("revoked", current.as_ref()),
+            record: None,
+            shred_hint: None,
         },
         Status::Pending => Verdict {
             exit_code: exit::TEMPFAIL,
             message: fill("check_pending", values(&[])),
             json: base("pending", current.as_ref()),
+            record: None,
+            shred_hint: None,
         },
         // A sheet of a set never recorded as printed: like a superseded
         // one, it should not be there.
@@ -141,14 +159,14 @@ pub fn verdict(
             exit_code: exit::SUPERSEDED,
             message: fill("check_unprinted", values(&[])),
             json: base("unprinted", current.as_ref()),
+            record: None,
+            shred_hint: None,
         },
     };
+    verdict.record = Some(record.clone());
     // A sheet that should be gone: say whether its destruction is recorded.
     if record.awaits_shredding() {
-        verdict.message.push(' ');
-        verdict
-            .message
-            .push_str(&m.fill("check_shred_hint", &[("set_id", &id)]));
+        verdict.shred_hint = Some(m.fill("check_shred_hint", &[("set_id", &id)]));
     } else if let Some(at) = &record.shredded_at {
         verdict.message.push_str(&m.fill(
             "check_shredded",
@@ -166,6 +184,17 @@ pub fn verdict(
         object.insert("shredded_by".into(), json!(record.shredded_by));
     }
     Ok(verdict)
+}
+
+/// Looks the set up in the ledger (none yet: every set is unknown) and words the verdict.
+pub fn check_set(ctx: &Context, set_id: &SetId, origin: Origin) -> Result<Verdict, Error> {
+    let ledger = ctx.read_ledger()?;
+    verdict(
+        ctx,
+        ledger.as_ref().map(|l| l as &dyn Ledger),
+        set_id,
+        origin,
+    )
 }
 
 pub fn command(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {
@@ -187,13 +216,7 @@ pub fn command(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {
             return Err(Error::InvalidValue(Msg::new("check_nothing_to_check")));
         }
     };
-    let ledger = ctx.read_ledger()?;
-    let verdict = verdict(
-        ctx,
-        ledger.as_ref().map(|l| l as &dyn Ledger),
-        &set_id,
-        origin,
-    )?;
+    let verdict = check_set(ctx, &set_id, origin)?;
     if args.json {
         println!(
             "{}",
@@ -203,7 +226,10 @@ pub fn command(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {
     // The verdict is the product of `check`: printed even with --quiet, on
     // stdout so scripts can read it, unless JSON was asked for.
     if !args.json {
-        println!("{}", verdict.message);
+        match &verdict.shred_hint {
+            Some(hint) => println!("{} {hint}", verdict.message),
+            None => println!("{}", verdict.message),
+        }
     }
     Ok(verdict.exit_code)
 }

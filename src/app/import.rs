@@ -3,38 +3,73 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
+use zeroize::Zeroizing;
+
 use super::Context;
-use super::spec::CodeSource;
-use super::spec::{resolved_spec, sheet_request};
+use super::spec::{CodeSource, Note, SheetRequest, SheetSpec, resolved_spec, sheet_request};
 use crate::cli::ImportArgs;
 use crate::error::Error;
-use crate::import;
+use crate::import::{self, Preset};
+use crate::ledger::Ledger;
 use crate::limits::{MAX_IMPORT_BYTES, TooLarge, read_at_most};
 use crate::messages::{Localized, Msg};
 
-pub fn command(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
-    let preset = import::preset(&args.service).ok_or_else(|| {
+/// The preset of the service named (any case), or an error listing them all.
+pub fn checked_preset(service: &str) -> Result<&'static Preset, Error> {
+    import::preset(service).ok_or_else(|| {
         let names: Vec<&str> = import::presets().iter().map(|p| p.name).collect();
         Error::InvalidValue(
             Msg::new("unknown_service")
-                .with("service", &args.service)
+                .with("service", service)
                 .with("services", names.join(", ")),
         )
+    })
+}
+
+/// An import request (the command line's flags and stdin, the page's form)
+/// checked: the service, the sheet request against the ledger, the config
+/// and the defaults, then the pasted codes, which `read` hands over only
+/// once everything else is known to be right. `note` hears what
+/// [`resolved_spec`] tells and the import's warnings (which name no code).
+pub fn prepare(
+    ctx: &Context,
+    ledger: &dyn Ledger,
+    service: &str,
+    request: &mut SheetRequest,
+    read: &mut dyn FnMut() -> Result<Zeroizing<Vec<u8>>, Error>,
+    note: &dyn Fn(Note),
+) -> Result<(SheetSpec, CodeSource), Error> {
+    let preset = checked_preset(service)?;
+    let (spec, _) = resolved_spec(ctx, ledger, request, None, None, &|line| {
+        note(Note::Say(line.to_owned()))
     })?;
-    let mut request = sheet_request(&args.sheet);
-    let mut ledger = ctx.issuing_ledger()?;
-    let (spec, _) = resolved_spec(ctx, &ledger, &mut request, None, None, &|line| {
-        ctx.say(line)
-    })?;
-    let bytes = read_codes(ctx, args.from.as_deref())?;
+    let bytes = read()?;
     let imported = import::parse(preset, &bytes)?;
     for w in &imported.warnings {
-        ctx.warn(&w.message(&ctx.messages));
+        note(Note::Warn(w.message(&ctx.messages)));
     }
-    let source = CodeSource::Import {
-        preset,
-        set: imported.set,
-    };
+    Ok((
+        spec,
+        CodeSource::Import {
+            preset,
+            set: imported.set,
+        },
+    ))
+}
+
+pub fn command(ctx: &Context, args: &ImportArgs) -> Result<(), Error> {
+    // An unknown service is refused before anything is read.
+    checked_preset(&args.service)?;
+    let mut request = sheet_request(&args.sheet);
+    let mut ledger = ctx.issuing_ledger()?;
+    let (spec, source) = prepare(
+        ctx,
+        &ledger,
+        &args.service,
+        &mut request,
+        &mut || read_codes(ctx, args.from.as_deref()).map(Zeroizing::new),
+        &|note| note.tell(ctx),
+    )?;
     let inputs: Vec<&Path> = request
         .template
         .as_deref()

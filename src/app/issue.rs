@@ -41,6 +41,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, Months};
 use rand::CryptoRng;
+use zeroize::Zeroizing;
 
 use super::Context;
 use super::spec::{CodeSource, Destination, NextInventory, SheetSpec, Supersede, VerifierSpec};
@@ -53,7 +54,7 @@ use crate::ledger::{
     Actor, EventKind, GenerationRecord, Ledger, Lineage, NewEvent, NewGeneration, Pending,
     Placement, Role, WriteTxn, Writer,
 };
-use crate::messages::{Localized, Msg};
+use crate::messages::{Localized, Messages, Msg};
 use crate::output::{self, OutputError};
 use crate::sheet::fonts::Fonts;
 use crate::sheet::{self, ReplacedSet, SheetContent, UseOrder};
@@ -127,6 +128,17 @@ impl Plan {
     }
 }
 
+/// What a new sheet for `account` would replace as the ledger stands now,
+/// for a page to say before the sheet is made (the sheet itself is planned
+/// again, under the lock, when it is made).
+pub fn would_replace(ctx: &Context, account: &str) -> Result<Option<GenerationRecord>, Error> {
+    let Some(ledger) = ctx.read_ledger()? else {
+        return Ok(None);
+    };
+    let lineage = ledger.lineage(account)?;
+    Ok(Plan::new(account, lineage, Supersede::Allow, "")?.replaced)
+}
+
 /// What was issued, for the report (no codes).
 #[derive(Debug)]
 pub struct Issued {
@@ -198,7 +210,8 @@ enum Output {
         overwrite: Overwrite,
         flag: &'static str,
     },
-    Stdout(Vec<u8>),
+    /// Wiped when dropped: whoever receives it has its own copy.
+    Stdout(Zeroizing<Vec<u8>>),
 }
 
 impl Output {
@@ -447,7 +460,7 @@ fn make<R: CryptoRng + ?Sized>(
         advice,
         copies: spec.copies,
     };
-    let pdf = sheet::render(&content, tools.fonts)?;
+    let pdf = Zeroizing::new(sheet::render(&content, tools.fonts)?);
 
     let verifier_path = verifier_spec.map(|v| {
         v.place.resolve(|| {
@@ -943,30 +956,19 @@ pub fn run(
         "detail_fonts_loaded",
         &[("elapsed", &format!("{:.1?}", started.elapsed()))],
     ));
-    let mut rng = rand::rand_core::UnwrapErr(rand::rngs::SysRng);
-    // Any input is read by now: from here a Ctrl-C waits for the sheet to be
-    // recorded or discarded whole.
-    interrupt::install().map_err(|source| Error::Io {
-        path: PathBuf::from("<signal handler>"),
-        source,
-    })?;
-    let protected = ctx.protected_files(inputs)?;
-    let host = host_name();
-    let run = new_run_id();
     let mut stdout = write_stdout;
-    let mut tools = Tools {
-        fonts: &fonts,
-        rng: &mut rng,
-        clock: &super::now,
-        stdout: &mut stdout,
-        protected: &protected,
-        stop: &interrupt::requested,
-        host: &host,
-        run: &run,
-        actor: &ctx.actor(None),
-        checkpoint: &every_step,
-    };
-    let issued = issue(ledger, spec, &source, verifier, &mut tools)?;
+    let issued = issue_one(
+        ctx,
+        ledger,
+        &Request {
+            spec,
+            source: &source,
+            verifier,
+            inputs,
+        },
+        &fonts,
+        &mut stdout,
+    )?;
     report(ctx, &issued);
     ctx.detail(&ctx.messages.fill(
         "detail_done",
@@ -976,6 +978,52 @@ pub fn run(
         ],
     ));
     Ok(())
+}
+
+/// One sheet to issue: its spec, where its codes come from, a verifier to
+/// write beside it, and the files the caller read (no output may be one).
+pub struct Request<'a> {
+    pub spec: &'a SheetSpec,
+    pub source: &'a CodeSource,
+    pub verifier: Option<&'a VerifierSpec>,
+    pub inputs: &'a [&'a Path],
+}
+
+/// Issues one sheet with this process's tools: the OS random generator, the
+/// clock, Ctrl-C handling (installed here: any input is read by now, and
+/// from here a Ctrl-C waits for the sheet to be recorded or discarded
+/// whole), this machine's name and a new run ID. A sheet for
+/// [`Destination::Stdout`] is handed whole to `stdout`; it is recorded as
+/// printed only once `stdout` took it. The command line writes it to the
+/// process's stdout, the web page into its response.
+pub fn issue_one(
+    ctx: &Context,
+    ledger: &mut super::OnDemand,
+    req: &Request<'_>,
+    fonts: &Fonts,
+    stdout: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+) -> Result<Issued, Error> {
+    let mut rng = rand::rand_core::UnwrapErr(rand::rngs::SysRng);
+    interrupt::install().map_err(|source| Error::Io {
+        path: PathBuf::from("<signal handler>"),
+        source,
+    })?;
+    let protected = ctx.protected_files(req.inputs)?;
+    let host = host_name();
+    let run = new_run_id();
+    let mut tools = Tools {
+        fonts,
+        rng: &mut rng,
+        clock: &super::now,
+        stdout,
+        protected: &protected,
+        stop: &interrupt::requested,
+        host: &host,
+        run: &run,
+        actor: &ctx.actor(None),
+        checkpoint: &every_step,
+    };
+    issue(ledger, req.spec, req.source, req.verifier, &mut tools)
 }
 
 /// Tells where the sheet went and what it is (never a code).
@@ -991,14 +1039,7 @@ pub fn report_lines(ctx: &Context, issued: &Issued) -> Vec<String> {
     let mut lines = Vec::new();
     let generation = issued.generation.to_string();
     let set_id = issued.set_id.to_string();
-    let count = issued.count.to_string();
-    let bits = format!("{:.0}", issued.bits.floor());
-    let codes_key = if issued.count == 1 {
-        "codes_one"
-    } else {
-        "codes_many"
-    };
-    let codes = m.fill(codes_key, &[("count", &count), ("bits", &bits)]);
+    let codes = codes_text(m, issued);
     let values = [
         ("account", issued.account.as_str()),
         ("generation", generation.as_str()),
@@ -1014,23 +1055,37 @@ pub fn report_lines(ctx: &Context, issued: &Issued) -> Vec<String> {
         }
         None => lines.push(m.fill("sheet_to_stdout", &values)),
     }
-    if let Some(old) = &issued.replaced {
-        let old_gen = old.generation.to_string();
-        let old_set = old.set_id.to_string();
-        let issued_at = super::display::date(&old.issued_at);
-        lines.push(m.fill(
-            "destroy_old",
-            &[
-                ("generation", &old_gen),
-                ("set_id", &old_set),
-                ("issued", &issued_at),
-            ],
-        ));
-    }
+    lines.extend(destroy_text(m, issued));
     if let Some(v) = &issued.verifier {
         lines.push(m.fill("verifier_written", &[("path", &v.display().to_string())]));
     }
     lines
+}
+
+/// "10 codes of 80 bits each".
+pub fn codes_text(m: &Messages, issued: &Issued) -> String {
+    let count = issued.count.to_string();
+    let bits = format!("{:.0}", issued.bits.floor());
+    let key = if issued.count == 1 {
+        "codes_one"
+    } else {
+        "codes_many"
+    };
+    m.fill(key, &[("count", &count), ("bits", &bits)])
+}
+
+/// The sheet the new set replaces, to be shredded; `None` for a first set.
+pub fn destroy_text(m: &Messages, issued: &Issued) -> Option<String> {
+    issued.replaced.as_ref().map(|old| {
+        m.fill(
+            "destroy_old",
+            &[
+                ("generation", &old.generation.to_string()),
+                ("set_id", &old.set_id.to_string()),
+                ("issued", &super::display::date(&old.issued_at)),
+            ],
+        )
+    })
 }
 
 #[cfg(test)]

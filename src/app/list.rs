@@ -115,12 +115,20 @@ pub fn accounts_with_due(
     Ok(rows)
 }
 
+/// [`accounts_with_due`] of the ledger in force; none while there is no ledger.
+pub fn accounts(
+    ctx: &Context,
+    today: NaiveDate,
+) -> Result<Vec<(AccountOverview, Vec<Due>)>, Error> {
+    match ctx.read_ledger()? {
+        Some(ledger) => accounts_with_due(&ledger, today),
+        None => Ok(Vec::new()),
+    }
+}
+
 pub fn command(ctx: &Context, args: &ListArgs) -> Result<u8, Error> {
     let today = super::now().date_naive();
-    let mut rows = match ctx.read_ledger()? {
-        Some(ledger) => accounts_with_due(&ledger, today)?,
-        None => Vec::new(),
-    };
+    let mut rows = accounts(ctx, today)?;
     if args.due {
         rows.retain(|(_, d)| !d.is_empty());
     }

@@ -5,25 +5,92 @@ use super::display::LOW_CODES;
 use crate::cli::MarkUsedArgs;
 use crate::error::Error;
 use crate::labels::{account_label, optional_label};
-use crate::ledger::{EventKind, NewEvent};
+use crate::ledger::{EventKind, GenerationRecord, NewEvent};
+use crate::messages::Messages;
 
-pub fn command(ctx: &Context, args: &MarkUsedArgs) -> Result<(), Error> {
-    let account = account_label(&args.account)?;
-    let by = optional_label("field_name", args.by.as_deref())?;
-    let mut ledger = ctx.existing_ledger(&account)?;
+/// Whether a use is recorded or taken back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// The code was used.
+    Use,
+    /// It was marked used by mistake: unused again.
+    Undo,
+}
+
+/// A checked request to mark a code used (or unused again).
+#[derive(Debug, Clone)]
+pub struct MarkUsed {
+    pub account: String,
+    pub number: u32,
+    pub change: Change,
+    pub by: Option<String>,
+}
+
+impl MarkUsed {
+    /// Checks what was typed (the command line's arguments, the page's form).
+    pub fn new(
+        account: &str,
+        number: u32,
+        change: Change,
+        by: Option<&str>,
+    ) -> Result<Self, Error> {
+        Ok(MarkUsed {
+            account: account_label(account)?,
+            number,
+            change,
+            by: optional_label("field_name", by)?,
+        })
+    }
+}
+
+/// What [`mark_used`] did.
+#[derive(Debug, Clone)]
+pub struct Marked {
+    pub record: GenerationRecord,
+    pub number: u32,
+    pub change: Change,
+}
+
+impl Marked {
+    /// The line that says what was recorded.
+    pub fn message(&self, m: &Messages) -> String {
+        let key = match self.change {
+            Change::Use => "marked_used",
+            Change::Undo => "marked_unused",
+        };
+        m.fill(
+            key,
+            &[
+                ("number", &self.number.to_string()),
+                ("account", &self.record.account),
+                ("set_id", &self.record.set_id.to_string()),
+                ("left", &self.record.remaining().to_string()),
+                ("count", &self.record.count.to_string()),
+            ],
+        )
+    }
+
+    /// Whether this use left so few codes that a new set should be printed.
+    pub fn leaves_few(&self) -> bool {
+        self.change == Change::Use && self.record.remaining() <= LOW_CODES
+    }
+}
+
+/// Records the use (or the undoing of one) in the ledger, with its event.
+pub fn mark_used(ctx: &Context, req: &MarkUsed) -> Result<Marked, Error> {
+    let mut ledger = ctx.existing_ledger(&req.account)?;
     let mut writer = ctx.writer(&mut ledger)?;
     let mut txn = writer.begin()?;
     let now = super::now();
-    let (record, kind) = if args.undo {
-        (
-            txn.unmark_used(&account, args.number)?,
+    let (record, kind) = match req.change {
+        Change::Undo => (
+            txn.unmark_used(&req.account, req.number)?,
             EventKind::CodeUseUndone,
-        )
-    } else {
-        (
-            txn.mark_used(&account, args.number, now, by.as_deref())?,
+        ),
+        Change::Use => (
+            txn.mark_used(&req.account, req.number, now, req.by.as_deref())?,
             EventKind::CodeUsed,
-        )
+        ),
     };
     txn.record_event(&NewEvent {
         at: now,
@@ -31,35 +98,34 @@ pub fn command(ctx: &Context, args: &MarkUsedArgs) -> Result<(), Error> {
         account: record.account.clone(),
         set_id: Some(record.set_id.clone()),
         generation: Some(record.generation),
-        number: Some(args.number),
-        actor: ctx.actor(by),
+        number: Some(req.number),
+        actor: ctx.actor(req.by.clone()),
         detail: None,
     })?;
     txn.commit()?;
+    Ok(Marked {
+        record,
+        number: req.number,
+        change: req.change,
+    })
+}
+
+pub fn command(ctx: &Context, args: &MarkUsedArgs) -> Result<(), Error> {
+    let change = if args.undo { Change::Undo } else { Change::Use };
+    let req = MarkUsed::new(&args.account, args.number, change, args.by.as_deref())?;
+    let marked = mark_used(ctx, &req)?;
     let m = &ctx.messages;
-    let left = record.remaining();
-    let key = if args.undo {
-        "marked_unused"
-    } else {
-        "marked_used"
-    };
-    ctx.say(&m.fill(
-        key,
-        &[
-            ("number", &args.number.to_string()),
-            ("account", &record.account),
-            ("set_id", &record.set_id.to_string()),
-            ("left", &left.to_string()),
-            ("count", &record.count.to_string()),
-        ],
-    ));
-    if !args.undo && left <= LOW_CODES {
+    ctx.say(&marked.message(m));
+    if marked.leaves_few() {
         // Shown even with --quiet: this is the moment a new sheet is needed.
         eprintln!(
             "{}",
             m.fill(
                 "low_codes",
-                &[("left", &left.to_string()), ("account", &record.account)]
+                &[
+                    ("left", &marked.record.remaining().to_string()),
+                    ("account", &marked.record.account)
+                ]
             )
         );
     }

@@ -15,6 +15,7 @@ pub mod mark_used;
 pub mod rename;
 pub mod retire;
 pub mod revoke;
+pub mod serve;
 pub mod show;
 pub mod shredded;
 pub mod spec;
@@ -57,6 +58,18 @@ pub struct Context {
 }
 
 impl Context {
+    /// The same ledger and config, speaking `messages` and telling nothing on
+    /// the terminal (for a web page, which shows what happened itself).
+    pub fn quiet_in(&self, messages: Messages) -> Context {
+        Context {
+            ledger_flag: self.ledger_flag.clone(),
+            config_location: self.config_location.clone(),
+            config: self.config.clone(),
+            verbosity: Verbosity::Quiet,
+            messages,
+        }
+    }
+
     /// Where the ledger is: `--ledger`/`RECOVERY_SHEET_LEDGER`, else the
     /// config's `ledger`, else the XDG default file. A `postgres://` or
     /// `postgresql://` URL names a PostgreSQL database, anything else a file.

@@ -5,18 +5,34 @@ use crate::cli::ShreddedArgs;
 use crate::codes::SetId;
 use crate::error::Error;
 use crate::labels::optional_label;
-use crate::ledger::{EventKind, LedgerError, NewEvent};
+use crate::ledger::{EventKind, GenerationRecord, LedgerError, NewEvent};
+use crate::messages::Messages;
 
-pub fn command(ctx: &Context, args: &ShreddedArgs) -> Result<(), Error> {
-    let set_id = SetId::parse(&args.set_id)?;
-    let by = optional_label("field_name", Some(&args.by))?;
+/// A checked record of a destroyed sheet.
+#[derive(Debug, Clone)]
+pub struct Shredded {
+    pub set_id: SetId,
+    pub by: Option<String>,
+}
+
+impl Shredded {
+    pub fn new(set_id: &str, by: &str) -> Result<Self, Error> {
+        Ok(Shredded {
+            set_id: SetId::parse(set_id)?,
+            by: optional_label("field_name", Some(by))?,
+        })
+    }
+}
+
+/// Records the set's sheet as destroyed; returns its updated record.
+pub fn shredded(ctx: &Context, req: &Shredded) -> Result<GenerationRecord, Error> {
     let mut ledger = ctx
         .read_ledger()?
-        .ok_or_else(|| LedgerError::UnknownSet(set_id.clone()))?;
+        .ok_or_else(|| LedgerError::UnknownSet(req.set_id.clone()))?;
     let mut writer = ctx.writer(&mut ledger)?;
     let mut txn = writer.begin()?;
     let now = super::now();
-    let record = txn.mark_shredded(&set_id, now, by.as_deref())?;
+    let record = txn.mark_shredded(&req.set_id, now, req.by.as_deref())?;
     txn.record_event(&NewEvent {
         at: now,
         kind: EventKind::Shredded,
@@ -24,17 +40,28 @@ pub fn command(ctx: &Context, args: &ShreddedArgs) -> Result<(), Error> {
         set_id: Some(record.set_id.clone()),
         generation: Some(record.generation),
         number: None,
-        actor: ctx.actor(by),
+        actor: ctx.actor(req.by.clone()),
         detail: None,
     })?;
     txn.commit()?;
-    ctx.say(&ctx.messages.fill(
+    Ok(record)
+}
+
+/// The line that says a sheet was recorded as shredded.
+pub fn done_message(m: &Messages, record: &GenerationRecord) -> String {
+    m.fill(
         "shredded_done",
         &[
             ("account", &record.account),
             ("generation", &record.generation.to_string()),
             ("set_id", &record.set_id.to_string()),
         ],
-    ));
+    )
+}
+
+pub fn command(ctx: &Context, args: &ShreddedArgs) -> Result<(), Error> {
+    let req = Shredded::new(&args.set_id, &args.by)?;
+    let record = shredded(ctx, &req)?;
+    ctx.say(&done_message(&ctx.messages, &record));
     Ok(())
 }

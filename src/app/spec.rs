@@ -178,6 +178,10 @@ pub enum Output {
     DefaultNameIn(PathBuf, &'static str),
     File(PathBuf),
     Stdout,
+    /// Back to whoever asked, in memory (the web page's response): the
+    /// issuing tools' `stdout` receives it, never a file, and the process's
+    /// own stdout has nothing to do with it.
+    Response,
 }
 
 impl Default for Output {
@@ -469,6 +473,7 @@ pub fn sheet_spec(args: &SheetRequest, resolved: &Resolved) -> Result<SheetSpec,
             output::checked_stdout()?;
             Destination::Stdout
         }
+        Output::Response => Destination::Stdout,
         Output::File(p) => Destination::File(Place::path(p.clone(), "-o")),
         Output::DefaultNameIn(dir, flag) => {
             Destination::File(Place::default_name_in(dir.clone(), flag))
@@ -502,13 +507,24 @@ pub fn checked_count(count: u32) -> Result<usize, Error> {
     Ok(count as usize)
 }
 
-/// Parses a generation format and warns when it is under the recommended strength.
-pub fn checked_format(ctx: &Context, pattern: &str) -> Result<Format, Error> {
-    let format = Format::parse_for_generation(pattern)?;
-    if let Some(warning) = weak_format_warning(ctx, &format) {
-        ctx.warn(&warning);
+/// Something to tell the user while a sheet is prepared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// A line for people: an account matched to its recorded spelling, what
+    /// a regeneration carried over.
+    Say(String),
+    /// A warning: a weak format, pasted codes worth a look.
+    Warn(String),
+}
+
+impl Note {
+    /// How the command line tells it (stderr, unless --quiet).
+    pub fn tell(self, ctx: &Context) {
+        match self {
+            Note::Say(line) => ctx.say(&line),
+            Note::Warn(line) => ctx.warn(&line),
+        }
     }
-    Ok(format)
 }
 
 /// The warning for a format under the recommended strength, naming its bits.

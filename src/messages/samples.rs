@@ -1349,6 +1349,7 @@ pub fn errors() -> (tempfile::TempDir, Vec<(&'static str, Error)>) {
     out.extend(verifier_load_errors(dir.path()));
     out.extend(app_errors());
     out.extend(crate::app::batch::sample_errors(dir.path()));
+    out.extend(crate::serve::sample_errors());
     out.push((
         "generate_too_few",
         GenerateError::TooFewDistinct {

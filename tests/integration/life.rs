@@ -309,8 +309,9 @@ fn list_due_shows_only_what_needs_doing_and_exits_10() {
     let overdue = text.find("overdue@example.com").expect("overdue");
     let old = text.find("old@example.com").expect("old");
     assert!(overdue < old, "{text}");
+    // --json keeps --due's exit code: 10, something needs doing.
     let out = run(&env, &["list", "--due", "--json"]);
-    assert_eq!(out.status.code(), Some(10));
+    assert_eq!(out.status.code(), Some(10), "{}", stderr_of(&out));
     let due: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(due.as_array().expect("array").len(), 3);
     // Nothing due: exit 0.

@@ -19,3 +19,4 @@ mod postgres;
 mod sheet;
 mod typed;
 mod verifier;
+mod web;
