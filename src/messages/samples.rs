@@ -399,6 +399,14 @@ fn sheet_and_file_errors() -> Vec<(&'static str, Error)> {
             }
             .into(),
         ),
+        (
+            "scan_bad_check",
+            ScanError::NotOurs {
+                path: path("p.jpg"),
+                reason: MarkError::BadCheck,
+            }
+            .into(),
+        ),
         ("output_stdout_closed", OutputError::StdoutClosed.into()),
         (
             "output_protected",

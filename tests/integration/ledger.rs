@@ -553,7 +553,8 @@ fn check_scan_of_a_real_sheet_says_current_superseded_or_revoked() {
 
 #[test]
 fn check_scan_reads_the_sheet_of_the_longest_japanese_account() {
-    // 200 characters, the most an account may have: 600 bytes in the QR.
+    // 200 characters, the most an account may have (the QR is the same
+    // 29x29 symbol whatever the account: it does not hold it).
     let env = Env::new();
     let account: String = "株式会社サンプル経理部共有アカウント"
         .chars()

@@ -449,22 +449,26 @@ fn japanese_locale_makes_a_japanese_sheet_by_default() {
     assert_codes(&sheet, DEFAULT_FORMAT, 10);
 }
 
+/// Issue 13: the QR names the payload version, set ID, generation and issue
+/// date (docs/qr-payload.md), and holds no code and not the account.
 #[test]
-fn qr_names_tool_set_id_account_generation_and_date_and_holds_no_code() {
+fn qr_names_set_id_generation_and_date_and_holds_no_code_nor_account() {
     let env = Env::new();
     let account = "株式会社サンプル shop@example.com";
     let sheet = generate(&env, &["--account", account, "--lang", "ja"]);
     let codes = assert_codes(&sheet, DEFAULT_FORMAT, 10);
     let payload = qr_text(&sheet.bytes);
     let qr = qr_fields(&payload);
-    assert_eq!(qr["magic"], "recovery-sheet/1");
+    assert_eq!(qr["tag"], "RS2");
     assert_eq!(qr["set"], sheet.set_id.replace('-', ""));
-    assert_eq!(qr["account"], account);
     assert_eq!(qr["gen"], "1");
-    assert!(
-        chrono::DateTime::parse_from_rfc3339(&qr["issued"]).is_ok(),
-        "{payload}"
-    );
+    let issued = chrono::NaiveDate::parse_from_str(&qr["issued"], "%Y%m%d").expect("a date");
+    assert_on_sheet(&sheet.text, &issued.format("%Y-%m-%d").to_string());
+    assert_eq!(qr["check"].len(), 1, "{payload}");
+    assert!(payload.len() <= 34, "{payload}");
+    for word in ["shop", "example", "株式会社"] {
+        assert!(!payload.contains(word), "QR holds the account: {payload}");
+    }
     for code in &codes {
         for form in code_forms(code) {
             assert!(!payload.contains(&form), "QR holds code {form}: {payload}");
@@ -801,7 +805,8 @@ fn qr_modules_are_at_least_a_millimetre_with_a_clear_quiet_zone() {
                     || b.y - 0.3 * b.size >= bottom + side;
                 assert!(clear, "{paper}: `{}` in the QR's quiet zone", b.text);
             }
-            assert!(qr_text(&sheet.bytes).starts_with("recovery-sheet/"));
+            assert_eq!(qr.modules, 29, "{paper}: a version 3 symbol");
+            assert!(qr_text(&sheet.bytes).starts_with("RS2/"));
         }
     }
 }
