@@ -11,7 +11,7 @@ use crate::ledger::LedgerError;
 use crate::limits::bytes_for_people;
 use crate::messages::{Localized, Msg, english_display};
 use crate::output::OutputError;
-use crate::scan::ScanError;
+use crate::scan::{Problem as ScanProblem, ScanError};
 use crate::sheet::SheetError;
 use crate::template::TemplateError;
 use crate::verifier::VerifierError;
@@ -136,7 +136,10 @@ impl Error {
             Error::PendingElsewhere { .. } => exit::TEMPFAIL,
             Error::AccountTwice { .. } => exit::DATAERR,
             Error::StaleVerifier(_) => exit::STALE_VERIFIER,
-            Error::Scan(ScanError::Unreadable { .. }) => exit::NOINPUT,
+            Error::Scan(ScanError {
+                problem: ScanProblem::Unreadable(_),
+                ..
+            }) => exit::NOINPUT,
             Error::Scan(_) => exit::DATAERR,
             Error::Config(ConfigError::Unreadable { .. }) => exit::NOINPUT,
             Error::Config(_) => exit::CONFIG,
