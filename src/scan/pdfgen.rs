@@ -135,6 +135,27 @@ pub fn text_only_pdf() -> Vec<u8> {
     )
 }
 
+/// `pdf` encrypted (RC4, 128 bits) with `user_password`; an empty one is a
+/// PDF any reader opens (owner restrictions only), as some scanners write.
+pub fn encrypted(pdf: &[u8], user_password: &str) -> Vec<u8> {
+    let mut doc = Document::load_mem(pdf).unwrap();
+    // The key is derived from the file's ID.
+    let id = Object::string_literal(b"0123456789abcdef".to_vec());
+    doc.trailer.set("ID", vec![id.clone(), id]);
+    let version = lopdf::EncryptionVersion::V2 {
+        document: &doc,
+        owner_password: "owner",
+        user_password,
+        key_length: 128,
+        permissions: lopdf::Permissions::default(),
+    };
+    let state = lopdf::EncryptionState::try_from(version).unwrap();
+    doc.encrypt(&state).unwrap();
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
 fn finish(
     mut doc: Document,
     pages_id: lopdf::ObjectId,

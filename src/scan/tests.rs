@@ -118,6 +118,25 @@ fn jbig2_and_jpeg_2000_pdfs_are_refused_by_name_with_what_to_do() {
     }
 }
 
+/// A password keeps the pages closed: refused with what to do. A PDF with
+/// only an owner password (restrictions on printing or copying) opens.
+#[test]
+fn encrypted_pdfs_are_refused_unless_anyone_may_open_them() {
+    let scanned = pdfgen::scanner_pdf(page(), Embed::Jpeg(75));
+    let problem = scan(&pdfgen::encrypted(&scanned, "secret")).unwrap_err();
+    assert!(matches!(problem, Problem::PdfEncrypted), "{problem:?}");
+    let (en, ja) = said(problem);
+    assert!(
+        en.contains("password-protected") && en.contains("PNG"),
+        "{en}"
+    );
+    assert!(ja.contains("パスワード"), "{ja}");
+    assert_eq!(
+        scan(&pdfgen::encrypted(&scanned, "")).unwrap(),
+        sheet().mark()
+    );
+}
+
 #[test]
 fn heic_photos_are_refused_with_how_to_convert_them() {
     let problem = scan(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic....").unwrap_err();
