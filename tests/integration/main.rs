@@ -14,6 +14,7 @@ mod import;
 mod ledger;
 mod life;
 mod messages;
+mod scan;
 mod sheet;
 mod typed;
 mod verifier;
