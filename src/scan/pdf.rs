@@ -518,22 +518,18 @@ fn decode_image(
 }
 
 fn jpeg(data: &[u8], limits: &Limits) -> Result<GrayImage, Skip> {
-    let reader = image::ImageReader::with_format(std::io::Cursor::new(data), ImageFormat::Jpeg);
+    let reader = || image::ImageReader::with_format(std::io::Cursor::new(data), ImageFormat::Jpeg);
+    let broken = |e: image::ImageError| Skip::Broken(format!("JPEG: {e}"));
     // The image dictionary's size was checked; the JPEG's own header may differ.
-    let (w, h) = image::ImageReader::with_format(std::io::Cursor::new(data), ImageFormat::Jpeg)
-        .into_dimensions()
-        .map_err(|e| Skip::Broken(format!("JPEG: {e}")))?;
+    let (w, h) = reader().into_dimensions().map_err(broken)?;
     if u64::from(w) * u64::from(h) > limits.max_pixels {
         return Err(Skip::TooLarge);
     }
-    let mut reader = reader;
-    let mut l = image::Limits::default();
-    l.max_alloc = Some(limits.max_pixels * 4);
-    reader.limits(l);
-    reader
-        .decode()
-        .map(|d| d.into_luma8())
-        .map_err(|e| Skip::Broken(format!("JPEG: {e}")))
+    let mut reader = reader();
+    let mut bounds = image::Limits::default();
+    bounds.max_alloc = Some(limits.max_pixels * 4);
+    reader.limits(bounds);
+    reader.decode().map(|d| d.into_luma8()).map_err(broken)
 }
 
 fn ccitt(data: &[u8], w: u32, h: u32, params: Option<&Dictionary>) -> Result<GrayImage, Skip> {
