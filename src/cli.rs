@@ -359,7 +359,7 @@ pub struct CheckArgs {
     )]
     pub set_id: Option<String>,
 
-    /// A photo or scan of the sheet (PNG or JPEG); its QR is read.
+    /// A photo, scan or PDF of the sheet (PNG, JPEG, TIFF, WebP or PDF); its QR is read.
     #[arg(long, value_name = "IMAGE")]
     pub scan: Option<PathBuf>,
 

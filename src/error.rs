@@ -13,7 +13,7 @@ use crate::ledger::pgtls::ConnectError;
 use crate::limits::bytes_for_people;
 use crate::messages::{Localized, Msg, english_display};
 use crate::output::OutputError;
-use crate::scan::ScanError;
+use crate::scan::{Problem as ScanProblem, ScanError};
 use crate::serve::ServeError;
 use crate::sheet::SheetError;
 use crate::template::TemplateError;
@@ -152,7 +152,10 @@ impl Error {
             Error::PendingElsewhere { .. } => exit::TEMPFAIL,
             Error::AccountTwice { .. } => exit::DATAERR,
             Error::StaleVerifier(_) => exit::STALE_VERIFIER,
-            Error::Scan(ScanError::Unreadable { .. }) => exit::NOINPUT,
+            Error::Scan(ScanError {
+                problem: ScanProblem::Unreadable(_),
+                ..
+            }) => exit::NOINPUT,
             Error::Scan(_) => exit::DATAERR,
             Error::Serve(ServeError::NotLoopback(_)) => exit::USAGE,
             Error::Serve(_) => exit::UNAVAILABLE,

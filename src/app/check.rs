@@ -202,14 +202,9 @@ pub fn command(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {
         (Some(typed), _) => (SetId::parse(typed)?, Origin::Typed),
         (None, Some(image)) => {
             let mark = scan::scan_file(image)?;
-            ctx.detail(&ctx.messages.fill(
-                "detail_qr",
-                &[
-                    ("account", &mark.account),
-                    ("generation", &mark.generation.to_string()),
-                    ("set_id", &mark.set_id.to_string()),
-                ],
-            ));
+            // Only the set ID is used: the account, generation and status
+            // come from the ledger (issue 13). -v shows what the QR said.
+            ctx.detail(&mark.said().render(&ctx.messages));
             (mark.set_id, Origin::Scanned)
         }
         (None, None) => {

@@ -14,7 +14,7 @@ use crate::labels::{account_label, optional_label};
 use crate::ledger::LedgerError;
 use crate::messages::{Localized, Msg};
 use crate::output::OutputError;
-use crate::scan::ScanError;
+use crate::scan::{Format as ScanFormat, Problem, ScanError, Skip, Tried, ladder as scan_ladder};
 use crate::sheet::SheetError;
 use crate::sheet::qr::MarkError;
 use crate::template::{Key, TemplateError};
@@ -34,6 +34,27 @@ fn err<T, E: Into<Error>>(r: Result<T, E>) -> Error {
         Ok(_) => panic!("expected an error"),
         Err(e) => e.into(),
     }
+}
+
+fn scan_error(problem: Problem) -> Error {
+    ScanError {
+        path: path("p.jpg"),
+        problem,
+    }
+    .into()
+}
+
+fn scan(label: &'static str, problem: Problem) -> (&'static str, Error) {
+    (label, scan_error(problem))
+}
+
+/// A fruitless search of one `width` x `height` picture, every step run.
+fn tried(width: u32, height: u32) -> Tried {
+    let mut t = Tried::new(ScanFormat::Png);
+    t.pictures = 1;
+    t.largest = (width, height);
+    t.steps = scan_ladder(width.max(height).min(crate::scan::LIMITS.working_side));
+    t
 }
 
 fn config_error(text: &str) -> Error {
@@ -358,47 +379,83 @@ fn sheet_and_file_errors() -> Vec<(&'static str, Error)> {
             }
             .into(),
         ),
+        scan("scan_unreadable", Problem::Unreadable(os_error())),
         (
-            "scan_unreadable",
-            ScanError::Unreadable {
-                path: path("p.jpg"),
-                source: os_error(),
-            }
-            .into(),
+            "scan_too_large",
+            scan_error(Problem::TooLarge {
+                limit: crate::limits::MAX_SCAN_BYTES,
+            }),
         ),
-        (
-            "scan_not_an_image",
-            ScanError::NotAnImage {
-                path: path("p.jpg"),
-                reason: "The image format could not be determined".into(),
-            }
-            .into(),
+        scan("scan_not_an_image", Problem::NotAnImage),
+        scan("scan_heic", Problem::Heic),
+        scan("scan_unsupported", Problem::Unsupported(ScanFormat::Gif)),
+        scan(
+            "scan_undecodable",
+            Problem::Undecodable {
+                format: ScanFormat::Jpeg,
+                reason: "unexpected end of file".into(),
+            },
         ),
-        ("scan_no_qr", ScanError::NoQr(path("p.jpg")).into()),
-        (
-            "scan_not_ours",
-            ScanError::NotOurs {
-                path: path("p.jpg"),
-                reason: MarkError::NotOurs,
-            }
-            .into(),
+        scan(
+            "scan_too_many_pixels",
+            Problem::TooManyPixels {
+                width: 100_000,
+                height: 100_000,
+                limit: crate::limits::MAX_SCAN_PIXELS,
+            },
         ),
-        (
+        scan("scan_pdf_encrypted", Problem::PdfEncrypted),
+        scan(
+            "scan_pdf_unreadable",
+            Problem::PdfUnreadable("invalid file trailer".into()),
+        ),
+        scan("scan_pdf_no_pages", Problem::PdfNoPages),
+        scan(
+            "scan_pdf_no_pictures",
+            Problem::PdfNoPictures { pages_read: 2 },
+        ),
+        scan(
+            "scan_pdf_images",
+            Problem::PdfImagesUnreadable(vec![
+                (1, Skip::Jbig2),
+                (2, Skip::Jpx),
+                (3, Skip::Broken("JPEG: unexpected end of file".into())),
+            ]),
+        ),
+        scan("scan_no_qr", Problem::NoQr(Box::new(tried(400, 300)))),
+        scan("scan_no_qr_large", {
+            let mut t = tried(4032, 3024);
+            t.full_size = true;
+            Problem::NoQr(Box::new(t))
+        }),
+        scan("scan_no_qr_pdf", {
+            let mut t = tried(1240, 1754);
+            t.format = ScanFormat::Pdf;
+            t.pictures = 2;
+            t.pdf_pages = Some((3, 3));
+            t.skipped = vec![
+                (1, Skip::CcittVariant),
+                (2, Skip::Unsupported("colour space Lab".into())),
+                (2, Skip::TooLarge),
+                (3, Skip::Broken("JPEG: unexpected end of file".into())),
+                (3, Skip::Broken("JPEG: unexpected end of file".into())),
+            ];
+            Problem::NoQr(Box::new(t))
+        }),
+        scan(
+            "scan_no_qr_nothing_tried",
+            Problem::NoQr(Box::new(Tried::new(ScanFormat::Png))),
+        ),
+        scan("scan_not_ours", Problem::NotOurs(MarkError::NotOurs)),
+        scan(
             "scan_newer",
-            ScanError::NotOurs {
-                path: path("p.jpg"),
-                reason: MarkError::UnsupportedVersion("9".into()),
-            }
-            .into(),
+            Problem::NotOurs(MarkError::UnsupportedVersion("9".into())),
         ),
-        (
+        scan(
             "scan_bad_field",
-            ScanError::NotOurs {
-                path: path("p.jpg"),
-                reason: MarkError::Malformed("set"),
-            }
-            .into(),
+            Problem::NotOurs(MarkError::Malformed("set")),
         ),
+        scan("scan_bad_check", Problem::NotOurs(MarkError::BadCheck)),
         ("output_stdout_closed", OutputError::StdoutClosed.into()),
         (
             "output_protected",

@@ -1319,7 +1319,12 @@ fn read_mark(bytes: &[u8], name: &str) -> Result<SheetMark, Error> {
     } else {
         name
     };
-    crate::scan::scan_bytes(bytes, std::path::Path::new(name)).map_err(|e: ScanError| e.into())
+    crate::scan::scan_bytes(bytes, &crate::scan::LIMITS).map_err(|problem| {
+        Error::from(ScanError {
+            path: std::path::PathBuf::from(name),
+            problem,
+        })
+    })
 }
 
 // ----- Language, and pages that do not exist -----

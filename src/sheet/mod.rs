@@ -62,14 +62,14 @@ impl SheetContent<'_> {
         format!("{} {zone}", self.issued_at.format("%Y-%m-%d %H:%M"))
     }
 
-    /// What the QR says about this sheet.
+    /// What the QR says about this sheet: set ID, generation and the issue
+    /// date printed on it (never the account, never a code).
     pub fn mark(&self) -> SheetMark {
-        SheetMark {
-            set_id: self.set_id.clone(),
-            generation: self.generation,
-            issued_at: self.issued_at,
-            account: self.account.to_owned(),
-        }
+        SheetMark::new(
+            self.set_id.clone(),
+            self.generation,
+            self.issued_at.date_naive(),
+        )
     }
 }
 
@@ -79,7 +79,8 @@ pub enum SheetError {
     /// A character no embedded font has; `field` names where it came from
     /// (a `field_*` message: "account", "template text `title`").
     MissingGlyph { field: Msg, ch: char },
-    /// The QR payload does not fit a QR code (an extremely long account).
+    /// The QR payload does not fit its symbol (a date past the year 9999;
+    /// the payload is at most 34 characters otherwise).
     QrTooLong,
     /// A font subset could not be cut (a defect: the fonts are built in).
     FontSubset(&'static str),
@@ -140,7 +141,7 @@ fn shows_as_nothing(c: char) -> bool {
 /// silently draw an empty box), then lays out and renders the PDF.
 pub fn render(content: &SheetContent<'_>, fonts: &Fonts) -> Result<Vec<u8>, SheetError> {
     check_coverage(content, fonts)?;
-    let qr = QrMatrix::encode(&content.mark().payload()).map_err(|_| SheetError::QrTooLong)?;
+    let qr = QrMatrix::for_mark(&content.mark()).map_err(|_| SheetError::QrTooLong)?;
     let pages = layout::layout(content, &qr, fonts)?;
     pdf::to_pdf(&pages, fonts, content)
 }

@@ -55,29 +55,40 @@ fn ledger_generations(env: &Env) -> BTreeSet<(String, u64, String, String)> {
     all
 }
 
-/// What each sheet in `dir` says of itself (its QR): (account, generation, set ID).
-/// Every file must be a whole, readable PDF.
+/// What each sheet in `dir` says of itself: (account as printed in its
+/// header, generation and set ID from its QR). Every file must be a whole,
+/// readable PDF.
 fn sheets_in(dir: &Path) -> BTreeSet<(String, u64, String)> {
     let mut sheets = BTreeSet::new();
     for name in files_in(dir) {
         assert!(name.ends_with(".pdf"), "unexpected file {name} in {dir:?}");
         let bytes = fs::read(dir.join(&name)).unwrap();
-        let qr = qr_text(&bytes);
-        let field = |key: &str| {
-            qr.lines()
-                .find_map(|l| l.strip_prefix(&format!("{key}=")))
-                .unwrap_or_else(|| panic!("no {key} in {qr}"))
-                .to_owned()
-        };
-        let set = field("set");
+        let qr = qr_fields(&qr_text(&bytes));
+        let set = &qr["set"];
         sheets.insert((
-            field("account"),
-            field("gen").parse().unwrap(),
+            printed_account(&bytes),
+            qr["gen"].parse().unwrap(),
             format!("{}-{}", &set[..4], &set[4..]),
         ));
         assert_eq!(mode(&dir.join(&name)), 0o600, "{name}");
     }
     sheets
+}
+
+/// The account as page 1's header prints it: the line after its label (the
+/// QR does not hold it). The accounts of these tests fit on one line.
+fn printed_account(bytes: &[u8]) -> String {
+    let text = &pdf_page_texts(bytes)[0];
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let label = lines
+        .iter()
+        .position(|l| *l == "Account" || *l == "アカウント")
+        .unwrap_or_else(|| panic!("no account label in {text}"));
+    lines[label + 1].to_owned()
 }
 
 fn good_rows_print_and_bad_rows_are_reported_with_their_row_number(env: Env) {

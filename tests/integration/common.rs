@@ -336,21 +336,17 @@ pub fn pdf_metadata(bytes: &[u8]) -> Vec<(String, String)> {
     out
 }
 
-/// The `key=value` lines of a sheet's QR payload (the first line, the tool
-/// and version, under the key `magic`).
+/// The fields of a sheet's QR payload (`RS2/<set>/<gen>/<YYYYMMDD>/<check>`,
+/// docs/qr-payload.md) under the keys `tag`, `set`, `gen`, `issued` and
+/// `check`. Panics on any other form: every sheet is written so.
 pub fn qr_fields(payload: &str) -> std::collections::BTreeMap<String, String> {
-    let mut lines = payload.split('\n');
-    let mut fields = std::collections::BTreeMap::new();
-    fields.insert(
-        "magic".to_owned(),
-        lines.next().unwrap_or_default().to_owned(),
-    );
-    for line in lines {
-        if let Some((k, v)) = line.split_once('=') {
-            fields.insert(k.to_owned(), v.to_owned());
-        }
-    }
-    fields
+    let fields: Vec<&str> = payload.split('/').collect();
+    assert_eq!(fields.len(), 5, "not a version 2 payload: {payload:?}");
+    ["tag", "set", "gen", "issued", "check"]
+        .iter()
+        .zip(fields)
+        .map(|(k, v)| ((*k).to_owned(), v.to_owned()))
+        .collect()
 }
 
 /// The forms a code could be stored in: as printed, without separators, and

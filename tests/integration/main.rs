@@ -16,6 +16,7 @@ mod life;
 mod messages;
 mod pg;
 mod postgres;
+mod scan;
 mod sheet;
 mod typed;
 mod verifier;

@@ -67,6 +67,35 @@ fn generate_with(env: &Env, mut cmd: assert_cmd::Command, args: &[&str]) -> Shee
     }
 }
 
+impl Sheet {
+    /// The issue time as the ledger recorded it (with the offset of issue;
+    /// the QR holds only the date), checked against the QR's date.
+    fn issued(&self, env: &Env, account: &str) -> chrono::DateTime<chrono::FixedOffset> {
+        let out = env
+            .cmd()
+            .args(["show", account, "--json"])
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        let history: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let record = history
+            .as_array()
+            .expect("array")
+            .iter()
+            .find(|g| g["set_id"] == self.set_id.as_str())
+            .unwrap_or_else(|| panic!("set {} not in {history}", self.set_id));
+        let issued =
+            chrono::DateTime::parse_from_rfc3339(record["issued_at"].as_str().expect("issued_at"))
+                .expect("issued");
+        assert_eq!(
+            self.qr["issued"],
+            issued.format("%Y%m%d").to_string(),
+            "the QR's date is the local date of issue"
+        );
+        issued
+    }
+}
+
 /// `7K2QM9XA` -> `7K2Q-M9XA`.
 fn printed_set_id(compact: &str) -> String {
     assert_eq!(compact.len(), 8, "set ID `{compact}`");
@@ -258,7 +287,7 @@ fn sheet_shows_every_code_account_date_set_id_generation_and_destroy_notice_in_b
         }
         assert_on_sheet(&sheet.text, &account);
         // Issue date and time with its UTC offset (the harness runs in Tokyo time).
-        let issued = chrono::DateTime::parse_from_rfc3339(&sheet.qr["issued"]).expect("issued");
+        let issued = sheet.issued(&env, &account);
         let zone = if issued.offset().local_minus_utc() == 0 {
             "UTC".to_owned()
         } else {
@@ -386,7 +415,7 @@ fn storage_lines_are_left_blank_when_not_given_and_inventory_is_due_six_months_o
         "{}",
         sheet.text
     );
-    let issued = chrono::DateTime::parse_from_rfc3339(&sheet.qr["issued"]).expect("issued");
+    let issued = sheet.issued(&env, "blank@example.com");
     let due = issued
         .date_naive()
         .checked_add_months(chrono::Months::new(6))
@@ -411,7 +440,7 @@ fn issue_time_is_printed_with_its_utc_offset_and_is_the_real_time() {
         let before = chrono::Utc::now().timestamp();
         let sheet = generate_with(&env, cmd, &["--account", "tz@example.com"]);
         let after = chrono::Utc::now().timestamp();
-        let issued = chrono::DateTime::parse_from_rfc3339(&sheet.qr["issued"]).expect("issued");
+        let issued = sheet.issued(&env, "tz@example.com");
         assert!(
             (before..=after).contains(&issued.timestamp()),
             "issued {issued} is not the time the sheet was made"
@@ -449,22 +478,26 @@ fn japanese_locale_makes_a_japanese_sheet_by_default() {
     assert_codes(&sheet, DEFAULT_FORMAT, 10);
 }
 
+/// Issue 13: the QR names the payload version, set ID, generation and issue
+/// date (docs/qr-payload.md), and holds no code and not the account.
 #[test]
-fn qr_names_tool_set_id_account_generation_and_date_and_holds_no_code() {
+fn qr_names_set_id_generation_and_date_and_holds_no_code_nor_account() {
     let env = Env::new();
     let account = "株式会社サンプル shop@example.com";
     let sheet = generate(&env, &["--account", account, "--lang", "ja"]);
     let codes = assert_codes(&sheet, DEFAULT_FORMAT, 10);
     let payload = qr_text(&sheet.bytes);
     let qr = qr_fields(&payload);
-    assert_eq!(qr["magic"], "recovery-sheet/1");
+    assert_eq!(qr["tag"], "RS2");
     assert_eq!(qr["set"], sheet.set_id.replace('-', ""));
-    assert_eq!(qr["account"], account);
     assert_eq!(qr["gen"], "1");
-    assert!(
-        chrono::DateTime::parse_from_rfc3339(&qr["issued"]).is_ok(),
-        "{payload}"
-    );
+    let issued = chrono::NaiveDate::parse_from_str(&qr["issued"], "%Y%m%d").expect("a date");
+    assert_on_sheet(&sheet.text, &issued.format("%Y-%m-%d").to_string());
+    assert_eq!(qr["check"].len(), 1, "{payload}");
+    assert!(payload.len() <= 34, "{payload}");
+    for word in ["shop", "example", "株式会社"] {
+        assert!(!payload.contains(word), "QR holds the account: {payload}");
+    }
     for code in &codes {
         for form in code_forms(code) {
             assert!(!payload.contains(&form), "QR holds code {form}: {payload}");
@@ -801,7 +834,8 @@ fn qr_modules_are_at_least_a_millimetre_with_a_clear_quiet_zone() {
                     || b.y - 0.3 * b.size >= bottom + side;
                 assert!(clear, "{paper}: `{}` in the QR's quiet zone", b.text);
             }
-            assert!(qr_text(&sheet.bytes).starts_with("recovery-sheet/"));
+            assert_eq!(qr.modules, 29, "{paper}: a version 3 symbol");
+            assert!(qr_text(&sheet.bytes).starts_with("RS2/"));
         }
     }
 }
@@ -1528,7 +1562,11 @@ fn account_over_200_characters_is_refused_and_200_are_printed_whole() {
     assert_eq!(long.chars().count(), 200);
     let sheet = generate(&env, &["--account", &long]);
     assert_on_sheet(&sheet.text, &long);
-    assert_eq!(sheet.qr["account"], long);
+    assert!(
+        !sheet.qr.values().any(|v| v.contains("example.com")),
+        "the QR names the sheet, not the account: {:?}",
+        sheet.qr
+    );
 }
 
 #[test]
