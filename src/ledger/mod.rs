@@ -17,6 +17,7 @@ pub(crate) mod location;
 mod pg_tests;
 pub mod pgtls;
 mod postgres;
+mod rules;
 mod sqlite;
 #[cfg(test)]
 pub(crate) mod testdb;
@@ -588,7 +589,24 @@ pub trait WriteTxn {
         &mut self,
         account: &str,
         at: DateTime<FixedOffset>,
-    ) -> Result<Option<GenerationRecord>, LedgerError>;
+    ) -> Result<Option<GenerationRecord>, LedgerError> {
+        rules::may_retire(account, self.retired_at(account)?)?;
+        let revoked = match self.revoke(account, at) {
+            Ok(record) => Some(record),
+            Err(LedgerError::NoCurrentSet(_)) => None,
+            Err(e) => return Err(e),
+        };
+        self.store_retired(account, at)?;
+        Ok(revoked)
+    }
+    /// When the account was retired, if it was.
+    fn retired_at(&mut self, account: &str) -> Result<Option<DateTime<FixedOffset>>, LedgerError>;
+    /// Records the account as retired since `at` (see `retire_account`).
+    fn store_retired(
+        &mut self,
+        account: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Result<(), LedgerError>;
     /// Marks the account's current set revoked; returns the revoked record.
     fn revoke(
         &mut self,

@@ -58,6 +58,7 @@ use postgres::{Client, Row, Statement};
 
 use super::conninfo::{self, Environment, Warning};
 use super::pgtls;
+use super::rules;
 use super::{
     AccountOverview, Counts, Event, EventFilter, EventKind, GenerationRecord, History, Ledger,
     LedgerError, Lineage, NewEvent, NewGeneration, Pending, Placement, Role, Status, UsedCode,
@@ -898,11 +899,7 @@ impl<'a> PgWriteTxn<'a> {
         if let Some(current) = current {
             return Ok(current);
         }
-        Err(if self.known(&key)? {
-            LedgerError::NoCurrentSet(account.to_owned())
-        } else {
-            LedgerError::UnknownAccount(account.to_owned())
-        })
+        Err(rules::no_current(account, self.known(&key)?))
     }
 
     fn set_status(
@@ -1158,19 +1155,7 @@ impl WriteTxn for PgWriteTxn<'_> {
         by: Option<&str>,
     ) -> Result<GenerationRecord, LedgerError> {
         let mut current = self.require_current(account)?;
-        if number == 0 || number > current.count {
-            return Err(LedgerError::NumberOutOfRange {
-                number,
-                count: current.count,
-            });
-        }
-        if let Some(used) = current.used.iter().find(|u| u.number == number) {
-            return Err(LedgerError::AlreadyUsed {
-                number,
-                used_at: used.used_at,
-                by: used.by.clone(),
-            });
-        }
+        rules::may_mark_used(&current, number)?;
         let used_at = at.to_rfc3339();
         self.write(|conn| {
             conn.execute(
@@ -1219,22 +1204,13 @@ impl WriteTxn for PgWriteTxn<'_> {
 
     fn unmark_used(&mut self, account: &str, number: u32) -> Result<GenerationRecord, LedgerError> {
         let mut current = self.require_current(account)?;
-        let removed = self.write(|conn| {
+        rules::may_unmark_used(&current, number)?;
+        self.write(|conn| {
             conn.execute(
                 "DELETE FROM recovery_sheet.used_codes WHERE set_id = $1 AND number = $2",
                 &[&current.set_id.as_str(), &int(number)],
             )
         })?;
-        if removed == 0 {
-            return Err(if number == 0 || number > current.count {
-                LedgerError::NumberOutOfRange {
-                    number,
-                    count: current.count,
-                }
-            } else {
-                LedgerError::NotUsed { number }
-            });
-        }
         current.used.retain(|u| u.number != number);
         Ok(current)
     }
@@ -1272,19 +1248,7 @@ impl WriteTxn for PgWriteTxn<'_> {
             .into_iter()
             .next()
             .ok_or_else(|| LedgerError::UnknownSet(set_id.clone()))?;
-        if matches!(record.status, Status::Current | Status::Pending) {
-            return Err(LedgerError::ShredCurrent {
-                set_id: set_id.clone(),
-                account: record.account,
-            });
-        }
-        if let Some(at) = record.shredded_at {
-            return Err(LedgerError::AlreadyShredded {
-                set_id: set_id.clone(),
-                at,
-                by: record.shredded_by,
-            });
-        }
+        rules::may_shred(&record)?;
         let shredded_at = at.to_rfc3339();
         self.write(|conn| {
             conn.execute(
@@ -1300,12 +1264,7 @@ impl WriteTxn for PgWriteTxn<'_> {
 
     fn rename_account(&mut self, old: &str, new: &str) -> Result<(), LedgerError> {
         let (old_key, new_key) = (account_key(old), account_key(new));
-        if !self.known(&old_key)? {
-            return Err(LedgerError::UnknownAccount(old.to_owned()));
-        }
-        if self.known(&new_key)? {
-            return Err(LedgerError::AccountExists(new.to_owned()));
-        }
+        rules::may_rename(old, self.known(&old_key)?, new, self.known(&new_key)?)?;
         self.write(|conn| {
             conn.execute(
                 "WITH a AS (
@@ -1319,11 +1278,7 @@ impl WriteTxn for PgWriteTxn<'_> {
         Ok(())
     }
 
-    fn retire_account(
-        &mut self,
-        account: &str,
-        at: DateTime<FixedOffset>,
-    ) -> Result<Option<GenerationRecord>, LedgerError> {
+    fn retired_at(&mut self, account: &str) -> Result<Option<DateTime<FixedOffset>>, LedgerError> {
         let key = account_key(account);
         let retired: Option<String> = self.run(|conn| {
             Ok(conn
@@ -1335,18 +1290,17 @@ impl WriteTxn for PgWriteTxn<'_> {
                 .first()
                 .map(|row| row.get(0)))
         })?;
-        if let Some(text) = retired {
-            let at = time(&text).map_err(|d| self.conn.bad_value(d))?;
-            return Err(LedgerError::AlreadyRetired {
-                account: account.to_owned(),
-                at,
-            });
-        }
-        let revoked = match self.require_current(account) {
-            Ok(_) => Some(self.revoke(account, at)?),
-            Err(LedgerError::NoCurrentSet(_)) => None,
-            Err(e) => return Err(e),
-        };
+        retired
+            .map(|text| time(&text).map_err(|d| self.conn.bad_value(d)))
+            .transpose()
+    }
+
+    fn store_retired(
+        &mut self,
+        account: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Result<(), LedgerError> {
+        let key = account_key(account);
         let retired_at = at.to_rfc3339();
         self.write(|conn| {
             conn.execute(
@@ -1355,7 +1309,7 @@ impl WriteTxn for PgWriteTxn<'_> {
                 &[&key, &retired_at],
             )
         })?;
-        Ok(revoked)
+        Ok(())
     }
 
     fn revoke(

@@ -10,6 +10,7 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::types::Type;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, TransactionBehavior};
 
+use super::rules;
 use super::{
     AccountOverview, Counts, Event, EventFilter, EventKind, GenerationRecord, History, Ledger,
     LedgerError, Lineage, NewEvent, NewGeneration, Pending, Placement, Role, Status, UsedCode,
@@ -678,11 +679,7 @@ impl SqliteWriteTxn<'_> {
                 |row| row.get(0),
             )
             .map_err(|e| write_err(self.path, e))?;
-        Err(if known {
-            LedgerError::NoCurrentSet(account.to_owned())
-        } else {
-            LedgerError::UnknownAccount(account.to_owned())
-        })
+        Err(rules::no_current(account, known))
     }
 
     fn find(&self, set_id: &SetId) -> Result<Option<GenerationRecord>, LedgerError> {
@@ -854,19 +851,7 @@ impl WriteTxn for SqliteWriteTxn<'_> {
         by: Option<&str>,
     ) -> Result<GenerationRecord, LedgerError> {
         let current = self.require_current(account)?;
-        if number == 0 || number > current.count {
-            return Err(LedgerError::NumberOutOfRange {
-                number,
-                count: current.count,
-            });
-        }
-        if let Some(used) = current.used.iter().find(|u| u.number == number) {
-            return Err(LedgerError::AlreadyUsed {
-                number,
-                used_at: used.used_at,
-                by: used.by.clone(),
-            });
-        }
+        rules::may_mark_used(&current, number)?;
         self.tx
             .execute(
                 "INSERT INTO used_codes (set_id, number, used_at, used_by) VALUES (?1, ?2, ?3, ?4)",
@@ -902,23 +887,13 @@ impl WriteTxn for SqliteWriteTxn<'_> {
 
     fn unmark_used(&mut self, account: &str, number: u32) -> Result<GenerationRecord, LedgerError> {
         let current = self.require_current(account)?;
-        let removed = self
-            .tx
+        rules::may_unmark_used(&current, number)?;
+        self.tx
             .execute(
                 "DELETE FROM used_codes WHERE set_id = ?1 AND number = ?2",
                 (current.set_id.as_str(), number),
             )
             .map_err(|e| write_err(self.path, e))?;
-        if removed == 0 {
-            return Err(if number == 0 || number > current.count {
-                LedgerError::NumberOutOfRange {
-                    number,
-                    count: current.count,
-                }
-            } else {
-                LedgerError::NotUsed { number }
-            });
-        }
         self.reload(&current.set_id)
     }
 
@@ -952,19 +927,7 @@ impl WriteTxn for SqliteWriteTxn<'_> {
         let record = self
             .find(set_id)?
             .ok_or_else(|| LedgerError::UnknownSet(set_id.clone()))?;
-        if matches!(record.status, Status::Current | Status::Pending) {
-            return Err(LedgerError::ShredCurrent {
-                set_id: set_id.clone(),
-                account: record.account,
-            });
-        }
-        if let Some(at) = record.shredded_at {
-            return Err(LedgerError::AlreadyShredded {
-                set_id: set_id.clone(),
-                at,
-                by: record.shredded_by,
-            });
-        }
+        rules::may_shred(&record)?;
         self.tx
             .execute(
                 "UPDATE generations SET shredded_at = ?2, shredded_by = ?3 WHERE set_id = ?1",
@@ -984,12 +947,7 @@ impl WriteTxn for SqliteWriteTxn<'_> {
                 )
                 .map_err(|e| write_err(self.path, e))
         };
-        if !exists(old)? {
-            return Err(LedgerError::UnknownAccount(old.to_owned()));
-        }
-        if exists(new)? {
-            return Err(LedgerError::AccountExists(new.to_owned()));
-        }
+        rules::may_rename(old, exists(old)?, new, exists(new)?)?;
         for sql in [
             "UPDATE generations SET account = ?2, account_key = account_key(?2)
              WHERE account_key = account_key(?1)",
@@ -1002,11 +960,7 @@ impl WriteTxn for SqliteWriteTxn<'_> {
         Ok(())
     }
 
-    fn retire_account(
-        &mut self,
-        account: &str,
-        at: DateTime<FixedOffset>,
-    ) -> Result<Option<GenerationRecord>, LedgerError> {
+    fn retired_at(&mut self, account: &str) -> Result<Option<DateTime<FixedOffset>>, LedgerError> {
         let retired: Option<String> = self
             .tx
             .query_row(
@@ -1017,19 +971,19 @@ impl WriteTxn for SqliteWriteTxn<'_> {
             )
             .optional()
             .map_err(|e| write_err(self.path, e))?;
-        if let Some(text) = retired {
-            let at = DateTime::parse_from_rfc3339(&text)
-                .map_err(|e| sql_err(self.path, conversion(0, Box::new(e))))?;
-            return Err(LedgerError::AlreadyRetired {
-                account: account.to_owned(),
-                at,
-            });
-        }
-        let revoked = match self.require_current(account) {
-            Ok(_) => Some(self.revoke(account, at)?),
-            Err(LedgerError::NoCurrentSet(_)) => None,
-            Err(e) => return Err(e),
-        };
+        retired
+            .map(|text| {
+                DateTime::parse_from_rfc3339(&text)
+                    .map_err(|e| sql_err(self.path, conversion(0, Box::new(e))))
+            })
+            .transpose()
+    }
+
+    fn store_retired(
+        &mut self,
+        account: &str,
+        at: DateTime<FixedOffset>,
+    ) -> Result<(), LedgerError> {
         self.tx
             .execute(
                 "INSERT INTO accounts (account_key, retired_at) VALUES (account_key(?1), ?2)
@@ -1037,7 +991,7 @@ impl WriteTxn for SqliteWriteTxn<'_> {
                 (account, at.to_rfc3339()),
             )
             .map_err(|e| write_err(self.path, e))?;
-        Ok(revoked)
+        Ok(())
     }
 
     fn revoke(
