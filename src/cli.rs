@@ -50,6 +50,8 @@ pub struct Cli {
         long,
         global = true,
         env = "RECOVERY_SHEET_LEDGER",
+        // The URL may hold a password: --help names the variable, never its value.
+        hide_env_values = true,
         value_name = "PATH|URL"
     )]
     pub ledger: Option<PathBuf>,

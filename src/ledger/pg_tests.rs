@@ -457,7 +457,7 @@ fn a_second_role_granted_as_the_readme_says_writes_under_its_own_name() {
             "GRANT CONNECT ON DATABASE {0} TO rs_other;
              {1}",
             db.name,
-            super::postgres::GRANTS.replace("ROLE", "rs_other")
+            readme_grants().replace("bob", "rs_other")
         ))
         .unwrap();
     let url = testdb::with_db(&other, &db.name);
@@ -490,4 +490,30 @@ fn a_second_role_granted_as_the_readme_says_writes_under_its_own_name() {
     let events = ledger.events(&EventFilter::default()).unwrap();
     assert_eq!(events[0].db_role.as_deref(), Some("rs_other"));
     assert_eq!(ledger.history("github").unwrap().len(), 2);
+    // That role cannot erase or change the audit trail, by any statement.
+    let mut client = testdb::client(&url);
+    for sql in [
+        "TRUNCATE recovery_sheet.events",
+        "DELETE FROM recovery_sheet.events",
+        "UPDATE recovery_sheet.events SET by_name = 'someone else'",
+    ] {
+        let refused = client.batch_execute(sql);
+        assert!(refused.is_err(), "{sql} was allowed");
+    }
+    assert_eq!(ledger.events(&EventFilter::default()).unwrap().len(), 1);
+}
+
+/// The grants README.md gives for a second administrator (`bob`), as
+/// written there: the test runs the README's own text.
+fn readme_grants() -> String {
+    let readme = include_str!("../../README.md");
+    let start = readme
+        .find("psql -d recovery_sheet <<'SQL'\n")
+        .expect("README has the grants");
+    let body = &readme[start..];
+    let body = &body[body.find('\n').unwrap() + 1..];
+    let end = body.find("\nSQL\n").expect("the grants end with SQL");
+    let grants = body[..end].to_owned();
+    assert!(grants.contains("TO bob;"), "{grants}");
+    grants
 }

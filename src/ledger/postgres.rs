@@ -191,15 +191,6 @@ CREATE TRIGGER events_are_never_changed BEFORE UPDATE OR DELETE ON recovery_shee
     FOR EACH ROW EXECUTE FUNCTION recovery_sheet.refuse_change();
 ";
 
-/// What the ledger's owner grants another administrator's role (README,
-/// "Sharing the ledger in a team"; `ROLE` stands for the role).
-#[cfg(test)]
-pub(super) const GRANTS: &str = "
-GRANT USAGE ON SCHEMA recovery_sheet TO ROLE;
-GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA recovery_sheet TO ROLE;
-GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA recovery_sheet TO ROLE;
-";
-
 /// A generation's columns (alias `g`) with its used codes as three arrays (alias `u`).
 const RECORD_COLUMNS: &str = "g.account, g.generation, g.set_id, g.issued_at, g.count, g.format,
        g.source, g.copies, g.location, g.custodian, g.next_inventory, g.status,

@@ -288,3 +288,40 @@ fn quiet_prints_only_errors_and_verbose_prints_more() {
     let out = env.cmd().args(["-q", "-v", "list"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn help_names_the_ledger_variable_but_never_shows_its_value() {
+    // The variable may hold a server's URL with a password in it.
+    let env = Env::new();
+    let secret = "s3cret-Passw0rd";
+    let url = format!("postgresql://alice:{secret}@ledger-host.internal/recovery_sheet");
+    for lang in ["en_US.UTF-8", "ja_JP.UTF-8"] {
+        for args in [
+            vec!["--help"],
+            vec!["generate", "--help"],
+            vec!["list", "--help"],
+            vec!["serve", "--help"],
+            vec!["ledger", "copy", "--help"],
+            vec!["generate", "-h"],
+        ] {
+            let out = env
+                .cmd()
+                .env("RECOVERY_SHEET_LEDGER", &url)
+                .env("LANG", lang)
+                .env("LC_ALL", lang)
+                .args(&args)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
+            let text = format!("{}{}", stdout_of(&out), stderr_of(&out));
+            assert!(
+                text.contains("RECOVERY_SHEET_LEDGER"),
+                "{lang} {args:?} names the variable: {text}"
+            );
+            assert!(
+                !text.contains(secret) && !text.contains("ledger-host.internal"),
+                "{lang} {args:?} shows the ledger's URL: {text}"
+            );
+        }
+    }
+}
