@@ -551,7 +551,8 @@ Examples:
   recovery-sheet ledger copy --from 'postgresql://alice@db.example.org/recovery_sheet' \\
       --to offline-copy.db
 
-The destination must be empty unless --replace is given; the copy is one
+The destination must be empty (a new file, or a database without a ledger):
+a copy never overwrites another history or its audit trail. The copy is one
 transaction there, and the counts are compared afterwards. Nothing may be
 pending (a sheet being printed) in the source.")]
     Copy(CopyArgs),
@@ -565,9 +566,6 @@ pub struct CopyArgs {
     /// The ledger to write: a file's path or a postgresql:// URL.
     #[arg(long, value_name = "PATH|URL")]
     pub to: PathBuf,
-    /// Replace whatever the destination holds.
-    #[arg(long)]
-    pub replace: bool,
 }
 
 #[derive(Debug, Args)]

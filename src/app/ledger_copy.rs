@@ -39,16 +39,15 @@ pub fn command(ctx: &Context, args: &CopyArgs) -> Result<(), Error> {
         if before.pending > 0 {
             return Err(pending(&to, before));
         }
+        // Nothing in the tool removes an event: a copy goes into an empty
+        // ledger only, never over another history.
         if !before.is_empty() {
-            if !args.replace {
-                return Err(Error::CopyDestinationNotEmpty(
-                    Msg::new("copy_destination_not_empty")
-                        .with("to", &to)
-                        .with("generations", before.generations)
-                        .with("events", before.events),
-                ));
-            }
-            txn.clear()?;
+            return Err(Error::CopyDestinationNotEmpty(
+                Msg::new("copy_destination_not_empty")
+                    .with("to", &to)
+                    .with("generations", before.generations)
+                    .with("events", before.events),
+            ));
         }
         txn.import(&history)?;
         compare(&from, &to, expected, txn.counts()?)?;

@@ -615,8 +615,6 @@ pub trait WriteTxn {
     ) -> Result<GenerationRecord, LedgerError>;
     /// How many rows of each kind the ledger holds.
     fn counts(&mut self) -> Result<Counts, LedgerError>;
-    /// Removes every record (`ledger copy --replace`), the audit trail included.
-    fn clear(&mut self) -> Result<(), LedgerError>;
     /// Writes a whole history into an empty ledger, as it was recorded.
     fn import(&mut self, history: &History) -> Result<(), LedgerError>;
     fn commit(self: Box<Self>) -> Result<(), LedgerError>;

@@ -1337,19 +1337,6 @@ impl WriteTxn for PgWriteTxn<'_> {
         })
     }
 
-    fn clear(&mut self) -> Result<(), LedgerError> {
-        // TRUNCATE fires no row trigger: the append-only guard of the events
-        // stops UPDATE and DELETE, and `ledger copy --replace` is the one
-        // deliberate way to start a ledger over.
-        self.write(|conn| {
-            conn.simple(
-                "TRUNCATE recovery_sheet.placements, recovery_sheet.used_codes,
-                          recovery_sheet.events, recovery_sheet.accounts,
-                          recovery_sheet.generations",
-            )
-        })
-    }
-
     fn import(&mut self, history: &History) -> Result<(), LedgerError> {
         for r in &history.generations {
             let key = account_key(&r.account);

@@ -177,10 +177,6 @@ FROM (
 ORDER BY at, sub;
 ";
 
-/// The guard against removing events, as schema 3 made it (`clear` puts it back).
-const EVENTS_NEVER_REMOVED: &str = "CREATE TRIGGER events_are_never_removed BEFORE DELETE ON events
-    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;";
-
 const COLUMNS: &str = "account, generation, set_id, issued_at, count, format, source, copies, \
      location, custodian, next_inventory, status, status_changed_at, superseded_by, \
      lang, paper, organisation, run, shredded_at, shredded_by, account_key";
@@ -1031,19 +1027,6 @@ impl WriteTxn for SqliteWriteTxn<'_> {
                     })
                 },
             )
-            .map_err(|e| write_err(self.path, e))
-    }
-
-    fn clear(&mut self) -> Result<(), LedgerError> {
-        // The audit trail's guard refuses a DELETE: it is lifted for this one
-        // transaction (`ledger copy --replace`) and put back as it was.
-        self.tx
-            .execute_batch(&format!(
-                "DROP TRIGGER events_are_never_removed;
-                 DELETE FROM placements; DELETE FROM used_codes; DELETE FROM events;
-                 DELETE FROM accounts; DELETE FROM generations;
-                 {EVENTS_NEVER_REMOVED}"
-            ))
             .map_err(|e| write_err(self.path, e))
     }
 

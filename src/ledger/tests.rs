@@ -1321,8 +1321,6 @@ fn a_whole_history_copies_between_backends(place: &Place) {
         let mut tx = copy.begin_write().unwrap();
         tx.record_event(&event(EventKind::Issued, "x", "2025-04-01T00:00:00Z"))
             .unwrap();
-        tx.clear().unwrap();
-        assert!(tx.counts().unwrap().is_empty());
         drop(tx);
         assert_eq!(copy.export().unwrap(), history, "rolled back");
     }

@@ -333,9 +333,19 @@ fn ledger_copy_takes_a_whole_history_to_the_server_and_back() {
     );
     // Not into a ledger that holds something, unless asked.
     let out = copy(file.to_str().expect("path"), &db.url, &[]);
-    assert_error(&out, 73, &["already holds a ledger", "--replace"]);
+    assert_error(&out, 73, &["already holds a ledger", "never overwrites"]);
     let out = copy(file.to_str().expect("path"), &db.url, &["--replace"]);
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "no such flag: {}",
+        stderr_of(&out)
+    );
+    assert_eq!(
+        listed(on_server(&["audit", "--format", "json"])),
+        json(&run(&file_env, &["audit", "--format", "json"])),
+        "the server's audit trail is as it was"
+    );
     // And back, for an offline copy.
     let offline = file_env.root.path().join("offline.db");
     let out = copy(&db.url, offline.to_str().expect("path"), &[]);
