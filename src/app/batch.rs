@@ -29,7 +29,7 @@ use crate::files::Overwrite;
 use crate::interrupt;
 use crate::labels::account_label;
 use crate::lang::{Lang, Paper};
-use crate::ledger::Actor;
+use crate::ledger::{Actor, LedgerError};
 use crate::limits::{MAX_CSV_RECORD_BYTES, MAX_JOBS, bytes_for_people};
 use crate::messages::{Localized, Msg};
 use crate::sheet::fonts::Fonts;
@@ -712,6 +712,9 @@ impl Worker<'_> {
                 }
                 // A row cut short by Ctrl-C left nothing behind and is not a failure of its own.
                 Err(Error::Interrupted) => return Ok(()),
+                // So is a row whose wait for the ledger was given up because
+                // of the stop: it was not reached, the ledger is not at fault.
+                Err(Error::Ledger(LedgerError::Busy(_))) if interrupt::requested() => return Ok(()),
                 // The ledger's server went away: every later row would fail
                 // the same way, so the batch stops here (what was recorded
                 // before is kept; the next run finishes what was in flight).

@@ -51,8 +51,8 @@ use crate::files::{self, FileId, Overwrite, Staged, Swapped};
 use crate::import;
 use crate::interrupt;
 use crate::ledger::{
-    Actor, EventKind, GenerationRecord, Ledger, Lineage, NewEvent, NewGeneration, Pending,
-    Placement, Role, WriteTxn, Writer,
+    Actor, EventKind, GenerationRecord, Ledger, LedgerError, Lineage, NewEvent, NewGeneration,
+    Pending, Placement, Role, WriteTxn, Writer,
 };
 use crate::messages::{Localized, Messages, Msg};
 use crate::output::{self, OutputError};
@@ -257,12 +257,17 @@ pub fn issue<R: CryptoRng + ?Sized>(
     // Without the lock, a pending generation may be another writer's at
     // work right now (on a shared ledger, for longer than a file's commit):
     // only under the lock is one known to be left behind.
-    let mut lineage = ledger.lineage(&spec.account)?;
+    let stop = tools.stop;
+    // A ledger given up on because a stop was asked for is an interruption
+    // (the row was not reached), not a busy ledger.
+    let mut lineage = ledger.lineage(&spec.account).map_err(|e| match e {
+        LedgerError::Busy(_) if stop() => Error::Interrupted,
+        e => e.into(),
+    })?;
     lineage.pending = None;
     let plan = Plan::new(&spec.account, lineage, spec.supersede, tools.run)?;
     let made = make(spec, source, plan, verifier_spec, tools)?;
 
-    let stop = tools.stop;
     let mut writer = ledger
         .writer(stop)
         .map_err(|e| if stop() { Error::Interrupted } else { e.into() })?;

@@ -198,6 +198,36 @@ struct SqliteWriter<'a> {
     conn: &'a mut Connection,
     path: &'a Path,
     _lock: FileLock,
+    /// What the connection's waits give up on once this writer is done.
+    stop: fn() -> bool,
+}
+
+impl<'a> SqliteWriter<'a> {
+    /// The writer of one who holds the lock. Its waits for readers to finish
+    /// (short: readers hold the file only while they read) no longer give
+    /// up at Ctrl-C, so that what it started, it finishes or undoes: a stop
+    /// must never leave a generation half-recorded.
+    fn holding(
+        conn: &'a mut Connection,
+        path: &'a Path,
+        lock: FileLock,
+        stop: fn() -> bool,
+    ) -> Result<Self, LedgerError> {
+        wait_while_busy(conn, path, never)?;
+        Ok(SqliteWriter {
+            conn,
+            path,
+            _lock: lock,
+            stop,
+        })
+    }
+}
+
+impl Drop for SqliteWriter<'_> {
+    fn drop(&mut self) {
+        // Back to giving up at Ctrl-C for whatever this connection reads next.
+        let _ = wait_while_busy(self.conn, self.path, self.stop);
+    }
 }
 
 impl Writer for SqliteWriter<'_> {
@@ -386,20 +416,22 @@ impl Ledger for SqliteLedger {
                 LockError::Busy | LockError::Stopped => LedgerError::Busy(self.path.clone()),
                 LockError::Io(err) => io_err(&lock_path(&self.path), &self.path, err),
             })?;
-        Ok(Box::new(SqliteWriter {
-            conn: &mut self.conn,
-            path: &self.path,
-            _lock: lock,
-        }))
+        Ok(Box::new(SqliteWriter::holding(
+            &mut self.conn,
+            &self.path,
+            lock,
+            self.stop,
+        )?))
     }
 
     fn try_writer(&mut self) -> Result<Option<Box<dyn Writer + '_>>, LedgerError> {
         match lock_file(&lock_path(&self.path), Duration::ZERO, &|| false) {
-            Ok(lock) => Ok(Some(Box::new(SqliteWriter {
-                conn: &mut self.conn,
-                path: &self.path,
-                _lock: lock,
-            }))),
+            Ok(lock) => Ok(Some(Box::new(SqliteWriter::holding(
+                &mut self.conn,
+                &self.path,
+                lock,
+                self.stop,
+            )?))),
             Err(LockError::Busy | LockError::Stopped) => Ok(None),
             Err(LockError::Io(err)) => Err(io_err(&lock_path(&self.path), &self.path, err)),
         }

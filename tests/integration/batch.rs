@@ -354,60 +354,80 @@ fn rows_that_are_not_utf8_are_reported_and_the_rest_print() {
     assert_eq!(files_in(&env.work().join("out")).len(), 2);
 }
 
-/// Ctrl-C (twice) in the middle of a long batch: the run stops with exit 130, every
-/// generation the ledger recorded has its whole sheet on disk and every sheet
-/// on disk is recorded, and no temporary file is left.
+/// Ctrl-C (twice), or SIGTERM, in the middle of a long batch with many
+/// workers: the run stops with exit 130, every generation the ledger recorded
+/// has its whole sheet on disk and every sheet on disk is recorded, no
+/// temporary file is left, and the rows the stop cut off are not reported as
+/// failed (no "ledger locked" for a row that was never reached).
 #[cfg(unix)]
 fn ctrl_c_mid_batch_leaves_every_recorded_generation_with_its_sheet(env: Env) {
-    let mut csv = String::from("account\n");
-    for i in 0..2000 {
-        csv.push_str(&format!("user{i:04}@example.com\n"));
-    }
-    fs::write(env.work().join("a.csv"), csv).unwrap();
-    let out_dir = env.work().join("out");
-    let mut child = env
-        .std_cmd()
-        .args(["batch", "a.csv", "--out-dir", "out", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait until the batch is well under way (sheets are being recorded).
-    while files_in(&out_dir)
-        .iter()
-        .filter(|n| n.ends_with(".pdf"))
-        .count()
-        < 5
-    {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the batch ended before it could be interrupted"
-        );
-        std::thread::yield_now();
-    }
-    // Twice, as an impatient person presses it: the second must not cut a
-    // sheet short and leave its temporary file (with its codes) behind.
-    for _ in 0..2 {
-        let status = std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
+    let mut recorded_sheets = BTreeSet::new();
+    for (signal, presses, dir) in [("-INT", 2, "out-int"), ("-TERM", 1, "out-term")] {
+        let mut csv = String::from("account\n");
+        for i in 0..2000 {
+            csv.push_str(&format!("{dir}-user{i:04}@example.com\n"));
+        }
+        fs::write(env.work().join("a.csv"), csv).unwrap();
+        let out_dir = env.work().join(dir);
+        let mut child = env
+            .std_cmd()
+            .args(["batch", "a.csv", "--out-dir", dir, "--json", "--jobs", "64"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .unwrap();
-        assert!(status.success());
+        // Wait until the batch is well under way (sheets are being recorded).
+        while files_in(&out_dir)
+            .iter()
+            .filter(|n| n.ends_with(".pdf"))
+            .count()
+            < 5
+        {
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "the batch ended before it could be interrupted"
+            );
+            std::thread::yield_now();
+        }
+        // Twice, as an impatient person presses it: the second must not cut a
+        // sheet short and leave its temporary file (with its codes) behind.
+        for _ in 0..presses {
+            let status = std::process::Command::new("kill")
+                .args([signal, &child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+        let out = child.wait_with_output().unwrap();
+        let stderr = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(130), "{signal}: {stderr}");
+        assert!(
+            stderr.contains("stopped (Ctrl-C or a stop signal)"),
+            "{signal}: {stderr}"
+        );
+        assert!(
+            !stderr
+                .lines()
+                .any(|l| l.starts_with("row ") && l.contains(": error:")),
+            "{signal}: a row the stop cut off is reported as failed: {stderr}"
+        );
+        let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(summary["interrupted"], true);
+        assert_eq!(summary["failed_count"], 0, "{signal}: {summary}");
+        let sheets = sheets_in(&out_dir);
+        assert_eq!(summary["printed"], sheets.len(), "{signal}");
+        assert!(
+            sheets.len() < 2000,
+            "{signal}: the batch was not interrupted"
+        );
+        recorded_sheets.extend(sheets);
     }
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130), "{}", stderr_of(&out));
-    assert!(stderr_of(&out).contains("stopped by Ctrl-C"));
-    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(summary["interrupted"], true);
-
-    let sheets = sheets_in(&out_dir);
-    let recorded: BTreeSet<(String, u64, String)> = ledger_generations(&env)
-        .into_iter()
-        .map(|(a, g, s, _)| (a, g, s))
+    let generations = ledger_generations(&env);
+    let recorded: BTreeSet<(String, u64, String)> = generations
+        .iter()
+        .map(|(a, g, s, _)| (a.clone(), *g, s.clone()))
         .collect();
-    assert_eq!(recorded, sheets);
-    assert_eq!(summary["printed"], sheets.len());
-    assert!(sheets.len() < 2000, "the batch was not interrupted");
+    assert_eq!(recorded, recorded_sheets, "{generations:?}");
 }
 
 #[test]

@@ -78,6 +78,9 @@ fn read_response(stream: &mut TcpStream) -> io::Result<Response> {
                 raw.extend_from_slice(&buf[..n]);
                 Ok(true)
             }
+            // A read with a timeout is not restarted after a stop signal
+            // (SIGSTOP/SIGCONT, as a loaded machine's tools send): read again.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(true),
             // A reset after the server answered (it left part of our body unread).
             Err(e) if e.kind() == io::ErrorKind::ConnectionReset && !raw.is_empty() => Ok(false),
             Err(e) => Err(e),
