@@ -571,15 +571,45 @@ fn mark_used_and_revoke_killed_at_random_leave_a_whole_ledger() {
         assert!(out.status.success(), "kill {i}: {}", stderr_of(&out));
         check_promise(&env, &[env.work()], &format!("mark-used, kill {i}"));
     }
-    tally.check("mark_used_and_revoke_killed_at_random_leave_a_whole_ledger");
     let revoke = || {
         let mut cmd = env.std_cmd();
-        cmd.args(["-q", "revoke", "e@example.com"]);
+        cmd.args(["-q", "revoke", "e@example.com", "--yes"]);
         cmd
     };
-    kill_after(revoke(), None, typical / 2);
-    next_run(&env);
-    check_promise(&env, &[env.work()], "revoke");
+    // Each round has a current set to revoke (a regeneration first), so
+    // every kill lands in a revoke that does its work.
+    for i in 0..kills().min(10) {
+        let out = env
+            .std_cmd()
+            .args([
+                "-q",
+                "generate",
+                "--account",
+                "e@example.com",
+                "--regenerate",
+            ])
+            .output()
+            .expect("generate");
+        assert!(out.status.success(), "round {i}: {}", stderr_of(&out));
+        tally.add(kill_after(revoke(), None, at.next_below(typical)));
+        next_run(&env);
+        check_promise(&env, &[env.work()], &format!("revoke, kill {i}"));
+        let out = env
+            .std_cmd()
+            .args(["show", "e@example.com", "--json"])
+            .output()
+            .expect("show");
+        assert!(out.status.success(), "kill {i}: {}", stderr_of(&out));
+        let history: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let current = history
+            .as_array()
+            .expect("array")
+            .iter()
+            .filter(|g| g["status"] == "current")
+            .count();
+        assert!(current <= 1, "kill {i}: {history}");
+    }
+    tally.check("mark_used_and_revoke_killed_at_random_leave_a_whole_ledger");
 }
 
 /// A check of the check: a hidden staged file of a (pretend) dead process,
