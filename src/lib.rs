@@ -48,7 +48,7 @@ pub fn main() -> ExitCode {
     let cli = help::command(lang)
         .try_get_matches()
         .and_then(|matches| Cli::from_arg_matches(&matches))
-        .unwrap_or_else(|e| e.exit());
+        .unwrap_or_else(|e| refuse_usage(e));
     let messages = Messages::new(lang);
     match run(cli, messages) {
         Ok(code) => ExitCode::from(code),
@@ -61,6 +61,19 @@ pub fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// clap's help and version go out as clap prints them; its usage errors
+/// quote what was typed, so they are printed with control characters escaped
+/// (an argument cannot drive the terminal) and without colour.
+fn refuse_usage(e: clap::Error) -> ! {
+    if !e.use_stderr() {
+        e.exit();
+    }
+    for line in e.render().to_string().lines() {
+        eprintln!("{}", text::terminal_safe(line));
+    }
+    std::process::exit(e.exit_code());
 }
 
 fn run(cli: Cli, messages: Messages) -> Result<u8, Error> {

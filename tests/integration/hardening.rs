@@ -475,3 +475,29 @@ fn files_in_or_empty(dir: &Path) -> Vec<String> {
         Vec::new()
     }
 }
+
+/// What is typed on the command line comes back in clap's usage errors: it
+/// reaches the terminal without a control character (no escape sequence, no
+/// bell, no carriage return to overwrite the line), with the exit code kept.
+#[test]
+fn usage_errors_quote_arguments_without_control_characters() {
+    let env = Env::new();
+    let hostile = "\u{1b}[2J\u{7}\u{1b}]0;owned\u{7}xx\rzz\u{202e}";
+    for args in [
+        vec!["generate", "--lang", hostile],
+        vec!["generate", hostile],
+        vec![hostile],
+        vec!["list", "--jobs", hostile],
+    ] {
+        let out = env.cmd().args(&args).output().expect("run");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = stderr_of(&out);
+        assert!(stderr.contains("error"), "{args:?}: {stderr}");
+        assert!(
+            !stderr
+                .chars()
+                .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+            "{args:?} reached the terminal raw: {stderr:?}"
+        );
+    }
+}
