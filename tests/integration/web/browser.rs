@@ -433,12 +433,10 @@ fn browser_regenerates_and_sees_the_shred_message() {
     assert_eq!(history[1]["status"], "current");
 }
 
-#[test]
-fn browser_marks_a_code_used_and_undoes_it_records_an_inventory_and_revokes() {
+fn browser_marks_a_code_used_and_undoes_it_records_an_inventory_and_revokes(env: Env) {
     let Some(browser) = Browser::start(Pdfs::Viewer) else {
         return;
     };
-    let env = Env::new();
     cli(
         &env,
         &["generate", "--account", "shop@example.com", "-o", "s.pdf"],
@@ -805,3 +803,8 @@ fn browser_follows_the_printed_link_from_another_site() {
         b.body_text().unwrap_or_default()
     );
 }
+
+// The page on a team's PostgreSQL ledger too.
+crate::pg::on_both_ledgers!(
+    browser_marks_a_code_used_and_undoes_it_records_an_inventory_and_revokes,
+);

@@ -338,9 +338,7 @@ fn localhost_and_ipv6_loopback_hosts_are_accepted() {
     }
 }
 
-#[test]
-fn a_cross_origin_post_is_refused_and_changes_nothing() {
-    let env = Env::new();
+fn a_cross_origin_post_is_refused_and_changes_nothing(env: Env) {
     let server = TestServer::start(&env);
     let s = server.sign_in();
     let other_port = format!("http://127.0.0.1:{}", server.port.wrapping_add(1));
@@ -545,9 +543,7 @@ fn only_get_head_and_post_are_served() {
     }
 }
 
-#[test]
-fn a_form_that_makes_a_sheet_works_once() {
-    let env = Env::new();
+fn a_form_that_makes_a_sheet_works_once(env: Env) {
     let server = TestServer::start(&env);
     let s = server.sign_in();
     let ticket = s.ticket();
@@ -565,9 +561,7 @@ fn a_form_that_makes_a_sheet_works_once() {
     assert_eq!(sheets(&env), 1);
 }
 
-#[test]
-fn no_code_reaches_a_url_a_page_or_the_terminal() {
-    let env = Env::new();
+fn no_code_reaches_a_url_a_page_or_the_terminal(env: Env) {
     let server = TestServer::start(&env);
     let s = server.sign_in();
     let codes: Vec<String> = GOOGLE_PASTE
@@ -738,3 +732,11 @@ fn the_language_follows_the_switch_then_the_browser_then_the_config() {
         "only back to this server"
     );
 }
+
+// The page writes through the same protocol whatever the ledger: these run
+// on a SQLite file and on a PostgreSQL database.
+crate::pg::on_both_ledgers!(
+    a_form_that_makes_a_sheet_works_once,
+    no_code_reaches_a_url_a_page_or_the_terminal,
+    a_cross_origin_post_is_refused_and_changes_nothing,
+);
