@@ -56,6 +56,16 @@ fn kinds(events: &[Value]) -> Vec<String> {
 /// Sets a column of the account's current generation directly in the ledger
 /// (for states the tool itself refuses to make, like an inventory date in the past).
 fn set_current(env: &Env, account: &str, column: &str, value: &str) {
+    if let Some(db) = &env.pg {
+        // A trusted test value as an untyped literal: the server casts it.
+        crate::pg::client(&db.url)
+            .batch_execute(&format!(
+                "UPDATE recovery_sheet.generations SET {column} = '{value}'
+                 WHERE account = '{account}' AND status = 'current'"
+            ))
+            .expect("update");
+        return;
+    }
     let conn = rusqlite::Connection::open(env.ledger()).expect("ledger");
     conn.execute(
         &format!("UPDATE generations SET {column} = ?2 WHERE account = ?1 AND status = 'current'"),
@@ -64,9 +74,7 @@ fn set_current(env: &Env, account: &str, column: &str, value: &str) {
     .expect("update");
 }
 
-#[test]
-fn a_regeneration_carries_over_what_the_last_sheet_was_printed_with() {
-    let env = Env::new();
+fn a_regeneration_carries_over_what_the_last_sheet_was_printed_with(env: Env) {
     ok(&run(
         &env,
         &[
@@ -155,9 +163,7 @@ fn a_regeneration_carries_over_what_the_last_sheet_was_printed_with() {
     );
 }
 
-#[test]
-fn an_inventory_moves_the_date_on_and_a_different_count_is_a_recorded_warning() {
-    let env = Env::new();
+fn an_inventory_moves_the_date_on_and_a_different_count_is_a_recorded_warning(env: Env) {
     ok(&run(
         &env,
         &[
@@ -215,9 +221,7 @@ fn an_inventory_moves_the_date_on_and_a_different_count_is_a_recorded_warning() 
     assert!(detail.contains("金庫 3F"), "{detail}");
 }
 
-#[test]
-fn shredding_is_recorded_checked_and_counted() {
-    let env = Env::new();
+fn shredding_is_recorded_checked_and_counted(env: Env) {
     ok(&run(
         &env,
         &["generate", "--account", "a@example.com", "-o", "g1.pdf"],
@@ -277,9 +281,7 @@ fn shredding_is_recorded_checked_and_counted() {
     assert!(kinds(&audit(&env, &[])).contains(&"shredded".to_owned()));
 }
 
-#[test]
-fn list_due_shows_only_what_needs_doing_and_exits_10() {
-    let env = Env::new();
+fn list_due_shows_only_what_needs_doing_and_exits_10(env: Env) {
     for account in ["fine@example.com", "overdue@example.com", "low@example.com"] {
         ok(&run(&env, &["generate", "--account", account]));
     }
@@ -321,9 +323,7 @@ fn list_due_shows_only_what_needs_doing_and_exits_10() {
     assert_eq!(out.status.code(), Some(0));
 }
 
-#[test]
-fn corrections_are_possible_and_recorded() {
-    let env = Env::new();
+fn corrections_are_possible_and_recorded(env: Env) {
     ok(&run(&env, &["generate", "--account", "a@example.com"]));
     ok(&run(
         &env,
@@ -408,9 +408,7 @@ fn corrections_are_possible_and_recorded() {
     assert_eq!(used["tool_version"], env!("CARGO_PKG_VERSION"));
 }
 
-#[test]
-fn an_address_written_differently_is_the_same_account() {
-    let env = Env::new();
+fn an_address_written_differently_is_the_same_account(env: Env) {
     ok(&run(
         &env,
         &[
@@ -463,9 +461,7 @@ fn an_address_written_differently_is_the_same_account() {
     );
 }
 
-#[test]
-fn dates_are_read_as_offices_write_them_and_the_past_is_refused() {
-    let env = Env::new();
+fn dates_are_read_as_offices_write_them_and_the_past_is_refused(env: Env) {
     for (account, typed) in [
         ("a", "2099/12/31"),
         ("b", "2099年12月31日"),
@@ -504,9 +500,7 @@ fn dates_are_read_as_offices_write_them_and_the_past_is_refused() {
     assert_eq!(bad.status.code(), Some(2));
 }
 
-#[test]
-fn list_lines_up_japanese_and_shows_times_with_their_offset() {
-    let env = Env::new();
+fn list_lines_up_japanese_and_shows_times_with_their_offset(env: Env) {
     ok(&run(
         &env,
         &["generate", "--account", "経理部共有アカウント"],
@@ -560,9 +554,7 @@ fn unicode_width_of(s: &str) -> usize {
         .sum()
 }
 
-#[test]
-fn default_file_names_keep_the_accounts_own_script() {
-    let env = Env::new();
+fn default_file_names_keep_the_accounts_own_script(env: Env) {
     ok(&run(
         &env,
         &["generate", "--account", "経理部共有アカウント"],
@@ -588,9 +580,7 @@ fn default_file_names_keep_the_accounts_own_script() {
     let _ = sheet_named(&env, "経理部共有アカウント");
 }
 
-#[test]
-fn the_audit_trail_exports_as_excel_opens_it() {
-    let env = Env::new();
+fn the_audit_trail_exports_as_excel_opens_it(env: Env) {
     ok(&run(
         &env,
         &["generate", "--account", "経理部共有アカウント"],
@@ -624,9 +614,23 @@ fn the_audit_trail_exports_as_excel_opens_it() {
     );
     assert_eq!(stdout_of(&later).trim(), "[]");
     // The trail is append-only: the ledger itself refuses to change an event.
-    let conn = rusqlite::Connection::open(env.ledger()).expect("ledger");
-    assert!(conn.execute("DELETE FROM events", []).is_err());
-    assert!(conn.execute("UPDATE events SET by_name = 'x'", []).is_err());
+    if let Some(db) = &env.pg {
+        let mut client = crate::pg::client(&db.url);
+        assert!(
+            client
+                .batch_execute("DELETE FROM recovery_sheet.events")
+                .is_err()
+        );
+        assert!(
+            client
+                .batch_execute("UPDATE recovery_sheet.events SET by_name = 'x'")
+                .is_err()
+        );
+    } else {
+        let conn = rusqlite::Connection::open(env.ledger()).expect("ledger");
+        assert!(conn.execute("DELETE FROM events", []).is_err());
+        assert!(conn.execute("UPDATE events SET by_name = 'x'", []).is_err());
+    }
 }
 
 #[test]
@@ -677,3 +681,17 @@ fn a_ledger_from_release_0_1_is_upgraded_in_place_with_a_copy_kept() {
     assert!(err.contains("carried over from generation 2"), "{err}");
     assert_eq!(history(&env, "shop@example.com").len(), 3);
 }
+
+// The life after printing on a SQLite file and on a PostgreSQL database.
+crate::pg::on_both_ledgers!(
+    a_regeneration_carries_over_what_the_last_sheet_was_printed_with,
+    an_inventory_moves_the_date_on_and_a_different_count_is_a_recorded_warning,
+    shredding_is_recorded_checked_and_counted,
+    list_due_shows_only_what_needs_doing_and_exits_10,
+    corrections_are_possible_and_recorded,
+    an_address_written_differently_is_the_same_account,
+    dates_are_read_as_offices_write_them_and_the_past_is_refused,
+    list_lines_up_japanese_and_shows_times_with_their_offset,
+    default_file_names_keep_the_accounts_own_script,
+    the_audit_trail_exports_as_excel_opens_it,
+);

@@ -621,9 +621,7 @@ fn number_n_checks_only_that_code() {
     assert_eq!(out.status.code(), Some(7), "{}", stderr_of(&out));
 }
 
-#[test]
-fn a_verifier_whose_set_was_superseded_exits_8_naming_its_generation_and_date() {
-    let env = Env::new();
+fn a_verifier_whose_set_was_superseded_exits_8_naming_its_generation_and_date(env: Env) {
     let issued = generate(&env, "intranet-admin", 2, "v.json", &[]);
     env.cmd()
         .args([
@@ -665,9 +663,7 @@ fn a_verifier_whose_set_was_superseded_exits_8_naming_its_generation_and_date() 
     );
 }
 
-#[test]
-fn a_verifier_whose_set_was_revoked_exits_8() {
-    let env = Env::new();
+fn a_verifier_whose_set_was_revoked_exits_8(env: Env) {
     let issued = generate(&env, "intranet-admin", 2, "v.json", &[]);
     env.cmd()
         .args(["revoke", "intranet-admin", "--yes"])
@@ -973,3 +969,9 @@ fn the_sheet_and_the_verifier_may_not_be_one_file() {
         assert!(!env.ledger().exists());
     }
 }
+
+// verify asks the ledger, whichever it is.
+crate::pg::on_both_ledgers!(
+    a_verifier_whose_set_was_superseded_exits_8_naming_its_generation_and_date,
+    a_verifier_whose_set_was_revoked_exits_8,
+);
