@@ -1,6 +1,7 @@
 //! The one error type of the command line and its exit-code table.
 
 use std::io;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use crate::codes::{FormatError, GenerateError, SetIdError};
@@ -14,7 +15,6 @@ use crate::limits::bytes_for_people;
 use crate::messages::{Localized, Msg, english_display};
 use crate::output::OutputError;
 use crate::scan::{Problem as ScanProblem, ScanError};
-use crate::serve::ServeError;
 use crate::sheet::SheetError;
 use crate::template::TemplateError;
 use crate::verifier::VerifierError;
@@ -361,4 +361,53 @@ from! {
     ScanError => Scan,
     ServeError => Serve,
     ConfigError => Config,
+}
+
+/// The server could not start or failed while running.
+#[derive(Debug)]
+pub enum ServeError {
+    /// An address other than 127.0.0.1 or ::1 was asked for.
+    NotLoopback(IpAddr),
+    /// The port is taken or the address cannot be bound.
+    FailedToBind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    /// Ctrl-C and SIGTERM cannot be listened for.
+    FailedToListenForSignals(std::io::Error),
+    /// The async runtime could not be built.
+    FailedToStartRuntime(std::io::Error),
+    /// Accepting connections failed.
+    FailedToServe(std::io::Error),
+}
+
+impl Localized for ServeError {
+    fn msg(&self) -> Msg {
+        match self {
+            ServeError::NotLoopback(ip) => Msg::new("serve_not_loopback").with("address", ip),
+            ServeError::FailedToBind { addr, source } => Msg::new("serve_cannot_listen")
+                .with("address", addr)
+                .with("source", source),
+            ServeError::FailedToListenForSignals(e) => {
+                Msg::new("serve_no_signals").with("source", e)
+            }
+            ServeError::FailedToStartRuntime(e) | ServeError::FailedToServe(e) => {
+                Msg::new("serve_failed").with("source", e)
+            }
+        }
+    }
+}
+
+english_display!(ServeError);
+
+impl std::error::Error for ServeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ServeError::FailedToBind { source, .. } => Some(source),
+            ServeError::FailedToStartRuntime(e)
+            | ServeError::FailedToServe(e)
+            | ServeError::FailedToListenForSignals(e) => Some(e),
+            ServeError::NotLoopback(_) => None,
+        }
+    }
 }

@@ -131,7 +131,7 @@ fn run(cli: Cli, messages: Messages) -> Result<u8, Error> {
         Command::Audit(args) => app::audit::command(&ctx, args)?,
         Command::Verify(args) => app::verify::command(&ctx, args)?,
         Command::Batch(args) => app::batch::command(&ctx, args)?,
-        Command::Serve(args) => app::serve::command(&ctx, args)?,
+        Command::Serve(args) => serve::command(&ctx, args)?,
         Command::Config(args) => match &args.command {
             ConfigCommand::Show { json } => app::config_show::command(&ctx, *json)?,
         },

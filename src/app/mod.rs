@@ -15,7 +15,6 @@ pub mod mark_used;
 pub mod rename;
 pub mod retire;
 pub mod revoke;
-pub mod serve;
 pub mod show;
 pub mod shredded;
 pub mod spec;

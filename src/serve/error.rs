@@ -1,6 +1,5 @@
 //! What can stop the server from starting, why a request is refused, and the page that says so in the reader's language.
 
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use askama::Template;
@@ -12,56 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 use super::AppState;
 use super::pages::page_lang;
 use super::texts::{Texts, key};
-use crate::messages::{Localized, Msg, english_display};
-
-/// The server could not start or failed while running.
-#[derive(Debug)]
-pub enum ServeError {
-    /// An address other than 127.0.0.1 or ::1 was asked for.
-    NotLoopback(IpAddr),
-    /// The port is taken or the address cannot be bound.
-    FailedToBind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
-    /// Ctrl-C and SIGTERM cannot be listened for.
-    FailedToListenForSignals(std::io::Error),
-    /// The async runtime could not be built.
-    FailedToStartRuntime(std::io::Error),
-    /// Accepting connections failed.
-    FailedToServe(std::io::Error),
-}
-
-impl Localized for ServeError {
-    fn msg(&self) -> Msg {
-        match self {
-            ServeError::NotLoopback(ip) => Msg::new("serve_not_loopback").with("address", ip),
-            ServeError::FailedToBind { addr, source } => Msg::new("serve_cannot_listen")
-                .with("address", addr)
-                .with("source", source),
-            ServeError::FailedToListenForSignals(e) => {
-                Msg::new("serve_no_signals").with("source", e)
-            }
-            ServeError::FailedToStartRuntime(e) | ServeError::FailedToServe(e) => {
-                Msg::new("serve_failed").with("source", e)
-            }
-        }
-    }
-}
-
-english_display!(ServeError);
-
-impl std::error::Error for ServeError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ServeError::FailedToBind { source, .. } => Some(source),
-            ServeError::FailedToStartRuntime(e)
-            | ServeError::FailedToServe(e)
-            | ServeError::FailedToListenForSignals(e) => Some(e),
-            ServeError::NotLoopback(_) => None,
-        }
-    }
-}
+pub use crate::error::ServeError;
 
 /// Why a request was refused. The page never echoes the request: no token, no code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,7 +122,7 @@ pub(crate) async fn render_refusals(
 #[cfg(test)]
 pub(crate) fn sample_errors() -> Vec<(&'static str, crate::error::Error)> {
     let os = || std::io::Error::other("disk on fire");
-    let addr = SocketAddr::from(([127, 0, 0, 1], 8080));
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 8080));
     vec![
         (
             "serve_not_loopback",

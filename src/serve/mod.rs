@@ -22,6 +22,7 @@
 
 mod assets;
 mod browser;
+mod command;
 mod error;
 mod forms;
 mod guard;
@@ -46,6 +47,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub use browser::open_in_browser;
+pub use command::command;
 pub use error::ServeError;
 
 use crate::app::Context;

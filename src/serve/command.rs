@@ -3,13 +3,13 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::Context;
+use super::{ServeConfig, Server, StopReason, open_in_browser};
+use crate::app::Context;
 use crate::cli::ServeArgs;
 use crate::error::Error;
 use crate::interrupt;
 use crate::lang::Lang;
 use crate::limits::DEFAULT_IDLE_MINUTES;
-use crate::serve::{ServeConfig, Server, StopReason, open_in_browser};
 
 pub fn command(ctx: &Context, args: &ServeArgs) -> Result<(), Error> {
     // Ctrl-C stops the server, and a sheet being made stops at its next safe
