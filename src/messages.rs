@@ -15,22 +15,50 @@ use crate::text;
 const EN: &str = include_str!("../templates/messages-en.toml");
 const JA: &str = include_str!("../templates/messages-ja.toml");
 
-type Catalogue = BTreeMap<String, String>;
+pub(crate) type Catalogue = BTreeMap<String, String>;
 
-fn parse(text: &str) -> Catalogue {
-    // The shipped files are checked by a unit test; a broken one is a build bug.
-    toml::from_str(text).unwrap_or_else(|e| panic!("shipped message catalogue is broken: {e}"))
+/// A shipped catalogue in both languages (TOML of key = text), each parsed
+/// once per process on first use. The messages here and the web pages'
+/// wording are both kept this way.
+pub(crate) struct Shipped {
+    what: &'static str,
+    en: &'static str,
+    ja: &'static str,
+    en_parsed: OnceLock<Catalogue>,
+    ja_parsed: OnceLock<Catalogue>,
 }
 
-/// The shipped catalogue of `lang`, parsed once per process: every error's
-/// `Display` renders through the English one.
-fn catalogue(lang: Lang) -> &'static Catalogue {
-    static EN_TEXTS: OnceLock<Catalogue> = OnceLock::new();
-    static JA_TEXTS: OnceLock<Catalogue> = OnceLock::new();
-    match lang {
-        Lang::En => EN_TEXTS.get_or_init(|| parse(EN)),
-        Lang::Ja => JA_TEXTS.get_or_init(|| parse(JA)),
+impl Shipped {
+    /// `what` names the catalogue if a shipped file is broken.
+    pub(crate) const fn new(what: &'static str, en: &'static str, ja: &'static str) -> Shipped {
+        Shipped {
+            what,
+            en,
+            ja,
+            en_parsed: OnceLock::new(),
+            ja_parsed: OnceLock::new(),
+        }
     }
+
+    pub(crate) fn get(&self, lang: Lang) -> &Catalogue {
+        // The shipped files are checked by unit tests; a broken one is a build bug.
+        let parse = |text: &str| -> Catalogue {
+            toml::from_str(text)
+                .unwrap_or_else(|e| panic!("shipped {} catalogue is broken: {e}", self.what))
+        };
+        match lang {
+            Lang::En => self.en_parsed.get_or_init(|| parse(self.en)),
+            Lang::Ja => self.ja_parsed.get_or_init(|| parse(self.ja)),
+        }
+    }
+}
+
+static SHIPPED: Shipped = Shipped::new("message", EN, JA);
+
+/// The shipped catalogue of `lang`: every error's `Display` renders through
+/// the English one.
+fn catalogue(lang: Lang) -> &'static Catalogue {
+    SHIPPED.get(lang)
 }
 
 /// What [`Messages::text`] does with a key its catalogue lacks.
@@ -249,10 +277,10 @@ mod tests {
 
     #[test]
     fn both_catalogues_have_the_same_keys_and_placeholders() {
-        let en = parse(EN);
-        let ja = parse(JA);
+        let en = catalogue(Lang::En);
+        let ja = catalogue(Lang::Ja);
         assert_eq!(en.keys().collect::<Vec<_>>(), ja.keys().collect::<Vec<_>>());
-        for (key, text) in &en {
+        for (key, text) in en {
             assert_eq!(placeholders(text), placeholders(&ja[key]), "{key}");
         }
     }
@@ -380,7 +408,7 @@ mod tests {
     /// somewhere in the code: no typo prints a bare key, no text is left over.
     #[test]
     fn the_code_and_the_catalogues_name_the_same_keys() {
-        let en = parse(EN);
+        let en = catalogue(Lang::En);
         let code = sources();
         for call in ["Msg::new(\"", "optional_label(\""] {
             for rest in code.split(call).skip(1) {

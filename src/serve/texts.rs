@@ -1,29 +1,17 @@
 //! The pages' own wording (`templates/web/pages-*.toml`), beside the message catalogue that the application's results and errors come from.
 
-use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use crate::lang::Lang;
-use crate::messages::Messages;
+use crate::messages::{Catalogue, Messages, Shipped};
 use crate::text;
 
 const EN: &str = include_str!("../../templates/web/pages-en.toml");
 const JA: &str = include_str!("../../templates/web/pages-ja.toml");
 
-type Catalogue = BTreeMap<String, String>;
-
-fn parse(text: &str) -> Catalogue {
-    // The shipped files are checked by a unit test; a broken one is a build bug.
-    toml::from_str(text).unwrap_or_else(|e| panic!("shipped page catalogue is broken: {e}"))
-}
+static PAGES: Shipped = Shipped::new("page", EN, JA);
 
 fn catalogue(lang: Lang) -> &'static Catalogue {
-    static EN_TEXTS: OnceLock<Catalogue> = OnceLock::new();
-    static JA_TEXTS: OnceLock<Catalogue> = OnceLock::new();
-    match lang {
-        Lang::En => EN_TEXTS.get_or_init(|| parse(EN)),
-        Lang::Ja => JA_TEXTS.get_or_init(|| parse(JA)),
-    }
+    PAGES.get(lang)
 }
 
 /// Names a page text that is looked up later (a key chosen by a `match`, a
@@ -107,10 +95,10 @@ mod tests {
 
     #[test]
     fn both_page_catalogues_have_the_same_keys_and_placeholders_and_japanese() {
-        let en = parse(EN);
-        let ja = parse(JA);
+        let en = catalogue(Lang::En);
+        let ja = catalogue(Lang::Ja);
         assert_eq!(en.keys().collect::<Vec<_>>(), ja.keys().collect::<Vec<_>>());
-        for (key, text) in &en {
+        for (key, text) in en {
             assert_eq!(placeholders(text), placeholders(&ja[key]), "{key}");
             // Only the names of things may read the same in both.
             if !SAME_IN_BOTH.contains(&key.as_str()) {
@@ -123,7 +111,7 @@ mod tests {
     /// key of the catalogue is named somewhere: no page shows a bare key.
     #[test]
     fn the_pages_and_the_catalogue_name_the_same_keys() {
-        let en = parse(EN);
+        let en = catalogue(Lang::En);
         let code = users();
         for call in ["t.t(\"", "t.fill(\"", "key(\""] {
             for rest in code.split(call).skip(1) {
