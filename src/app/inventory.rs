@@ -101,16 +101,15 @@ pub fn inventory(ctx: &Context, req: &Inventory) -> Result<Inventoried, Error> {
             "codes left on paper {paper}, in the ledger {ledger_left}"
         ));
     }
-    txn.record_event(&NewEvent {
-        at: now,
-        kind: EventKind::Inventory,
-        account: record.account.clone(),
-        set_id: Some(record.set_id.clone()),
-        generation: Some(record.generation),
-        number: None,
-        actor: ctx.actor(req.by.clone()),
-        detail: (!detail.is_empty()).then(|| detail.join("; ")),
-    })?;
+    txn.record_event(
+        &NewEvent::about(
+            &record,
+            EventKind::Inventory,
+            now,
+            ctx.actor(req.by.clone()),
+        )
+        .detail((!detail.is_empty()).then(|| detail.join("; "))),
+    )?;
     txn.commit()?;
     Ok(Inventoried {
         record,

@@ -847,16 +847,11 @@ pub fn recover(
             }
         }
         txn.mark_unprinted(&record.set_id, now)?;
-        txn.record_event(&NewEvent {
-            at: now,
-            kind: EventKind::NeverPrinted,
-            account: record.account.clone(),
-            set_id: Some(record.set_id.clone()),
-            generation: Some(record.generation),
-            number: None,
-            actor: actor.clone(),
-            detail: Some("the run that made it stopped before its sheet was placed".into()),
-        })?;
+        txn.record_event(
+            &NewEvent::about(&record, EventKind::NeverPrinted, now, actor.clone()).detail(Some(
+                "the run that made it stopped before its sheet was placed".into(),
+            )),
+        )?;
         done.push(Recovered::NeverPrinted(record));
     }
     txn.commit()?;

@@ -93,14 +93,8 @@ pub fn mark_used(ctx: &Context, req: &MarkUsed) -> Result<Marked, Error> {
         ),
     };
     txn.record_event(&NewEvent {
-        at: now,
-        kind,
-        account: record.account.clone(),
-        set_id: Some(record.set_id.clone()),
-        generation: Some(record.generation),
         number: Some(req.number),
-        actor: ctx.actor(req.by.clone()),
-        detail: None,
+        ..NewEvent::about(&record, kind, now, ctx.actor(req.by.clone()))
     })?;
     txn.commit()?;
     Ok(Marked {

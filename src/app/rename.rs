@@ -50,16 +50,15 @@ pub fn rename(ctx: &Context, req: &Rename) -> Result<Renamed, Error> {
     let mut writer = ctx.writer(&mut ledger)?;
     let mut txn = writer.begin()?;
     txn.rename_account(&old, &req.new)?;
-    txn.record_event(&NewEvent {
-        at: super::now(),
-        kind: EventKind::Renamed,
-        account: req.new.clone(),
-        set_id: None,
-        generation: None,
-        number: None,
-        actor: ctx.actor(req.by.clone()),
-        detail: Some(old.clone()),
-    })?;
+    txn.record_event(
+        &NewEvent::account(
+            &req.new,
+            EventKind::Renamed,
+            super::now(),
+            ctx.actor(req.by.clone()),
+        )
+        .detail(Some(old.clone())),
+    )?;
     txn.commit()?;
     Ok(Renamed {
         old,

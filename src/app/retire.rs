@@ -63,27 +63,12 @@ pub fn retire(ctx: &Context, req: &Retire) -> Result<Retired, Error> {
     let actor = ctx.actor(req.by.clone());
     let revoked = txn.retire_account(&account, now)?;
     if let Some(r) = &revoked {
-        txn.record_event(&NewEvent {
-            at: now,
-            kind: EventKind::Revoked,
-            account: r.account.clone(),
-            set_id: Some(r.set_id.clone()),
-            generation: Some(r.generation),
-            number: None,
-            actor: actor.clone(),
-            detail: Some("retired".into()),
-        })?;
+        txn.record_event(
+            &NewEvent::about(r, EventKind::Revoked, now, actor.clone())
+                .detail(Some("retired".into())),
+        )?;
     }
-    txn.record_event(&NewEvent {
-        at: now,
-        kind: EventKind::Retired,
-        account: account.clone(),
-        set_id: None,
-        generation: None,
-        number: None,
-        actor,
-        detail: None,
-    })?;
+    txn.record_event(&NewEvent::account(&account, EventKind::Retired, now, actor))?;
     txn.commit()?;
     Ok(Retired { account, revoked })
 }

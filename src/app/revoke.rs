@@ -44,16 +44,12 @@ pub fn revoke(ctx: &Context, req: &Revoke) -> Result<GenerationRecord, Error> {
     let mut txn = writer.begin()?;
     let now = super::now();
     let record = txn.revoke(&req.account, now)?;
-    txn.record_event(&NewEvent {
-        at: now,
-        kind: EventKind::Revoked,
-        account: record.account.clone(),
-        set_id: Some(record.set_id.clone()),
-        generation: Some(record.generation),
-        number: None,
-        actor: ctx.actor(req.by.clone()),
-        detail: None,
-    })?;
+    txn.record_event(&NewEvent::about(
+        &record,
+        EventKind::Revoked,
+        now,
+        ctx.actor(req.by.clone()),
+    ))?;
     txn.commit()?;
     Ok(record)
 }

@@ -33,16 +33,12 @@ pub fn shredded(ctx: &Context, req: &Shredded) -> Result<GenerationRecord, Error
     let mut txn = writer.begin()?;
     let now = super::now();
     let record = txn.mark_shredded(&req.set_id, now, req.by.as_deref())?;
-    txn.record_event(&NewEvent {
-        at: now,
-        kind: EventKind::Shredded,
-        account: record.account.clone(),
-        set_id: Some(record.set_id.clone()),
-        generation: Some(record.generation),
-        number: None,
-        actor: ctx.actor(req.by.clone()),
-        detail: None,
-    })?;
+    txn.record_event(&NewEvent::about(
+        &record,
+        EventKind::Shredded,
+        now,
+        ctx.actor(req.by.clone()),
+    ))?;
     txn.commit()?;
     Ok(record)
 }

@@ -233,6 +233,51 @@ pub struct NewEvent {
     pub detail: Option<String>,
 }
 
+impl NewEvent {
+    /// An event about one generation (its account, set and generation).
+    pub fn about(
+        record: &GenerationRecord,
+        kind: EventKind,
+        at: DateTime<FixedOffset>,
+        actor: Actor,
+    ) -> NewEvent {
+        NewEvent {
+            at,
+            kind,
+            account: record.account.clone(),
+            set_id: Some(record.set_id.clone()),
+            generation: Some(record.generation),
+            number: None,
+            actor,
+            detail: None,
+        }
+    }
+
+    /// An event about an account as a whole (no set).
+    pub fn account(
+        account: &str,
+        kind: EventKind,
+        at: DateTime<FixedOffset>,
+        actor: Actor,
+    ) -> NewEvent {
+        NewEvent {
+            at,
+            kind,
+            account: account.to_owned(),
+            set_id: None,
+            generation: None,
+            number: None,
+            actor,
+            detail: None,
+        }
+    }
+
+    /// With what else there is to say.
+    pub fn detail(self, detail: Option<String>) -> NewEvent {
+        NewEvent { detail, ..self }
+    }
+}
+
 /// A recorded event, as the audit export shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Event {

@@ -1,6 +1,5 @@
 //! The pages' own wording (`templates/web/pages-*.toml`), beside the message catalogue that the application's results and errors come from.
 
-
 use crate::lang::Lang;
 use crate::messages::{Catalogue, Messages, Shipped};
 use crate::text;
