@@ -266,6 +266,34 @@ pub fn preset(name: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.name.eq_ignore_ascii_case(name))
 }
 
+/// Where a set's codes came from, as the ledger records it in `source`.
+#[derive(Debug, Clone, Copy)]
+pub enum Source {
+    /// Made by this tool: recorded as `generated`.
+    Generated,
+    /// Printed from a service's codes: recorded as `import:<preset>`.
+    Imported(&'static Preset),
+}
+
+impl Source {
+    /// The ledger's text for it.
+    pub fn recorded(self) -> String {
+        match self {
+            Source::Generated => "generated".to_owned(),
+            Source::Imported(preset) => format!("import:{}", preset.name),
+        }
+    }
+
+    /// Reads the ledger's text back; `None` for a text this build does not
+    /// know (a newer release's preset), which is shown as it is.
+    pub fn from_recorded(text: &str) -> Option<Source> {
+        match text.strip_prefix("import:") {
+            Some(name) => preset(name).map(Source::Imported),
+            None => (text == "generated").then_some(Source::Generated),
+        }
+    }
+}
+
 pub fn presets() -> &'static [Preset] {
     &PRESETS
 }
@@ -1070,6 +1098,26 @@ pub fn paste_command() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_recorded_source_reads_back_as_written() {
+        let generated = Source::Generated.recorded();
+        assert_eq!(generated, "generated");
+        assert!(matches!(
+            Source::from_recorded(&generated),
+            Some(Source::Generated)
+        ));
+        for p in presets() {
+            let text = Source::Imported(p).recorded();
+            assert_eq!(text, format!("import:{}", p.name));
+            match Source::from_recorded(&text) {
+                Some(Source::Imported(back)) => assert_eq!(back.name, p.name),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        assert!(Source::from_recorded("import:a-service-of-a-newer-release").is_none());
+        assert!(Source::from_recorded("").is_none());
+    }
 
     /// The warnings as printed in English.
     fn texts(warnings: &[ImportWarning]) -> Vec<String> {

@@ -424,7 +424,7 @@ fn make<R: CryptoRng + ?Sized>(
                 Key::AdviceGenerated,
                 UseOrder::AnyOrder,
                 None,
-                "generated".to_owned(),
+                import::Source::Generated.recorded(),
             )
         }
         CodeSource::Import { preset, set } => (
@@ -432,7 +432,7 @@ fn make<R: CryptoRng + ?Sized>(
             Key::from_name(preset.advice_key).unwrap_or(Key::AdviceGeneric),
             preset.order,
             (preset.name != import::GENERIC).then_some(preset.display_name),
-            format!("import:{}", preset.name),
+            import::Source::Imported(preset).recorded(),
         ),
     };
     let next_inventory = match spec.next_inventory {

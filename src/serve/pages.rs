@@ -333,12 +333,13 @@ fn generation_text(t: &Texts, generation: u32) -> String {
 /// Where a set's codes came from, as the ledger records it (`generated`,
 /// `import:google`), in words.
 fn source_text(t: &Texts, source: &str) -> String {
-    match source.strip_prefix("import:").map(import::preset) {
-        Some(Some(preset)) if preset.name != import::GENERIC => {
+    match import::Source::from_recorded(source) {
+        Some(import::Source::Imported(preset)) if preset.name != import::GENERIC => {
             t.fill("source_import", &[("service", preset.display_name)])
         }
-        Some(_) => t.t("source_import_other").to_owned(),
-        None if source == "generated" => t.t("source_generated").to_owned(),
+        Some(import::Source::Imported(_)) => t.t("source_import_other").to_owned(),
+        Some(import::Source::Generated) => t.t("source_generated").to_owned(),
+        None if source.starts_with("import:") => t.t("source_import_other").to_owned(),
         None => source.to_owned(),
     }
 }
