@@ -675,8 +675,15 @@ fn place_one<R: CryptoRng + ?Sized>(
         Some(aside) => {
             // A verifier being checked right now (`verify`) holds its lock:
             // replace it only between two checks, so no use is lost.
+            // A stop while waiting for it ends the run like any stop. A file
+            // that cannot be locked (gone, or with other hard links, which
+            // `verify` refuses anyway) has no check to wait for.
             let _lock = match role {
-                Role::Verifier => files::lock_replacing(&path, tools.stop).ok(),
+                Role::Verifier => match files::lock_replacing(&path, tools.stop) {
+                    Ok(lock) => Some(lock),
+                    Err(files::LockReplacingError::Stopped) => return Err(Error::Interrupted),
+                    Err(_) => None,
+                },
                 Role::Sheet => None,
             };
             staged.link_aside(&aside).map_err(write_err)?;
