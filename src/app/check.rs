@@ -222,7 +222,7 @@ pub fn command(ctx: &Context, args: &CheckArgs) -> Result<u8, Error> {
     // stdout so scripts can read it, unless JSON was asked for.
     if !args.json {
         match &verdict.shred_hint {
-            Some(hint) => println!("{} {hint}", verdict.message),
+            Some(hint) => println!("{}{hint}", verdict.message),
             None => println!("{}", verdict.message),
         }
     }

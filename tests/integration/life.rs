@@ -682,8 +682,111 @@ fn a_ledger_from_release_0_1_is_upgraded_in_place_with_a_copy_kept() {
     assert_eq!(history(&env, "shop@example.com").len(), 3);
 }
 
+/// A run that died before its sheet was placed leaves a pending generation:
+/// the next command records it as never printed, and every report says so
+/// (`list`, `list --due`, `show`, `check`), with what to do.
+fn a_generation_never_printed_is_reported_everywhere(env: Env) {
+    let out = run(
+        &env,
+        &["generate", "--account", "np@example.com", "-o", "np.pdf"],
+    );
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    fs::remove_file(env.work().join("np.pdf")).expect("remove");
+    // The state a killed run leaves (its placements were never recorded).
+    set_current(&env, "np@example.com", "status", "pending");
+    let list = run(&env, &["list"]);
+    assert!(list.status.success(), "{}", stderr_of(&list));
+    assert!(
+        stderr_of(&list).contains("never printed np@example.com generation 1"),
+        "{}",
+        stderr_of(&list)
+    );
+    assert!(
+        stdout_of(&list).contains("never printed"),
+        "{}",
+        stdout_of(&list)
+    );
+    let due = run(&env, &["list", "--due"]);
+    assert_eq!(due.status.code(), Some(10), "{}", stderr_of(&due));
+    assert!(
+        stdout_of(&due).contains("1 set(s) never printed: check no sheet of it exists"),
+        "{}",
+        stdout_of(&due)
+    );
+    let show = run(&env, &["show", "np@example.com", "--json"]);
+    let history: Value = serde_json::from_slice(&show.stdout).expect("JSON");
+    assert_eq!(history[0]["status"], "unprinted", "{history}");
+    let set_id = history[0]["set_id"].as_str().expect("set id").to_owned();
+    let check = run(&env, &["check", &set_id]);
+    assert_eq!(check.status.code(), Some(3), "{}", stderr_of(&check));
+    assert!(
+        stdout_of(&check).starts_with("never printed: set ")
+            && stdout_of(&check).contains("destroy it; once it is shredded, record it"),
+        "{}",
+        stdout_of(&check)
+    );
+    // The audit trail says it too.
+    assert!(kinds(&audit(&env, &[])).contains(&"never_printed".to_owned()));
+    // A new sheet for the account is a first sheet again, no regenerate needed.
+    let again = run(
+        &env,
+        &["generate", "--account", "np@example.com", "-o", "np2.pdf"],
+    );
+    assert!(again.status.success(), "{}", stderr_of(&again));
+}
+
+/// The config's organisation and inventory interval reach the ledger; a
+/// regeneration carries the organisation over even once the config no
+/// longer names it (what the last sheet said stays true until changed).
+fn the_configs_organisation_and_inventory_interval_are_recorded_and_carried(env: Env) {
+    let config = env.config();
+    fs::create_dir_all(config.parent().expect("config folder")).expect("mkdir");
+    fs::write(
+        &config,
+        "organisation = \"株式会社サンプル\"\ninventory_months = 3\n",
+    )
+    .expect("config");
+    let out = run(
+        &env,
+        &["generate", "--account", "org@example.com", "-o", "o1.pdf"],
+    );
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let first = &history(&env, "org@example.com")[0];
+    assert_eq!(first["organisation"], "株式会社サンプル", "{first}");
+    let issued = chrono::DateTime::parse_from_rfc3339(first["issued_at"].as_str().expect("issued"))
+        .expect("issued");
+    let due = issued
+        .date_naive()
+        .checked_add_months(chrono::Months::new(3))
+        .expect("a date");
+    assert_eq!(
+        first["next_inventory"],
+        due.format("%Y-%m-%d").to_string(),
+        "{first}"
+    );
+    fs::write(&config, "").expect("config");
+    let out = run(
+        &env,
+        &[
+            "generate",
+            "--account",
+            "org@example.com",
+            "--regenerate",
+            "-o",
+            "o2.pdf",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let second = &history(&env, "org@example.com")[1];
+    assert_eq!(second["organisation"], "株式会社サンプル", "{second}");
+    let text = pdf_text(&fs::read(env.work().join("o2.pdf")).expect("read"));
+    assert!(text.contains("株式会社サンプル"), "{text}");
+}
+
 // The life after printing on a SQLite file and on a PostgreSQL database.
 crate::pg::on_both_ledgers!(
+    the_configs_organisation_and_inventory_interval_are_recorded_and_carried,
+    a_generation_never_printed_is_reported_everywhere,
     a_regeneration_carries_over_what_the_last_sheet_was_printed_with,
     an_inventory_moves_the_date_on_and_a_different_count_is_a_recorded_warning,
     shredding_is_recorded_checked_and_counted,
