@@ -138,7 +138,12 @@ impl Context {
         let ledger = location
             .open_existing(interrupt::requested)?
             .map(|opened| self.opened(&location, opened));
-        Ok(OnDemand { location, ledger })
+        Ok(OnDemand {
+            location,
+            ledger,
+            messages: self.messages,
+            verbosity: self.verbosity,
+        })
     }
 
     /// Opens an existing ledger for writing; an absent ledger means the
@@ -247,9 +252,7 @@ impl Context {
 
     /// A warning (stderr), unless --quiet.
     pub fn warn(&self, line: &str) {
-        if self.verbosity >= Verbosity::Normal {
-            eprintln!("{}: {line}", self.messages.text("warning"));
-        }
+        warn(self.messages, self.verbosity, line);
     }
 
     /// Detail for --verbose (stderr).
@@ -260,10 +263,20 @@ impl Context {
     }
 }
 
+/// A warning line on stderr, unless --quiet.
+fn warn(messages: Messages, verbosity: Verbosity, line: &str) {
+    if verbosity >= Verbosity::Normal {
+        eprintln!("{}: {line}", messages.text("warning"));
+    }
+}
+
 /// A ledger that is created on the first write (see [`Context::issuing_ledger`]).
 pub struct OnDemand {
     location: Location,
     ledger: Option<Box<dyn Ledger>>,
+    /// For what creating it warns about (a password file others can read).
+    messages: Messages,
+    verbosity: Verbosity,
 }
 
 impl OnDemand {
@@ -275,6 +288,13 @@ impl OnDemand {
     fn created(&mut self) -> Result<&mut Box<dyn Ledger>, LedgerError> {
         if self.ledger.is_none() {
             let opened = self.location.open_or_create(interrupt::requested)?;
+            for warning in &opened.warnings {
+                warn(
+                    self.messages,
+                    self.verbosity,
+                    &warning.message(&self.messages),
+                );
+            }
             self.ledger = Some(opened.ledger);
         }
         match &mut self.ledger {

@@ -558,3 +558,26 @@ fn the_server_stopping_mid_batch_leaves_nothing_half_written() {
         .get(0);
     assert_eq!(pending, 0, "nothing left pending");
 }
+
+/// What opening the server warns about is said whether the ledger already
+/// exists or the first sheet creates it.
+#[test]
+fn connection_warnings_are_shown_when_the_first_sheet_creates_the_ledger() {
+    let Some(env) = Env::postgres() else { return };
+    let warning = "PGSSLCERT is set but not supported by recovery-sheet: it was ignored";
+    let out = env
+        .cmd()
+        .env("PGSSLCERT", "/nonexistent/client.crt")
+        .args(["generate", "--account", "w@example.com", "-o", "w.pdf"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains(warning), "{}", stderr_of(&out));
+    let out = env
+        .cmd()
+        .env("PGSSLCERT", "/nonexistent/client.crt")
+        .arg("list")
+        .output()
+        .expect("run");
+    assert!(stderr_of(&out).contains(warning), "{}", stderr_of(&out));
+}
