@@ -262,10 +262,10 @@ pub fn subset(font: &Font<'_>, chars: &[(char, u16)]) -> Option<Subset> {
     let count = u16::try_from(order.len()).ok()?;
 
     let mut glyf = Vec::new();
-    let mut loca = Vec::with_capacity(4 * (order.len() + 1));
+    let mut offsets = Vec::with_capacity(order.len() + 1);
     let mut hmtx = Vec::with_capacity(4 * order.len());
     for &old in &order {
-        loca.extend_from_slice(&u32::try_from(glyf.len()).ok()?.to_be_bytes());
+        offsets.push(glyf.len());
         glyf.extend_from_slice(&rewrite_glyph(font.glyph(old)?, &glyph_ids)?);
         while glyf.len() % 4 != 0 {
             glyf.push(0);
@@ -274,11 +274,13 @@ pub fn subset(font: &Font<'_>, chars: &[(char, u16)]) -> Option<Subset> {
         hmtx.extend_from_slice(&advance.to_be_bytes());
         hmtx.extend_from_slice(&lsb.to_be_bytes());
     }
-    loca.extend_from_slice(&u32::try_from(glyf.len()).ok()?.to_be_bytes());
+    offsets.push(glyf.len());
+    let (loca, loca_format) = loca_table(&offsets)?;
 
     let mut head = font.head.to_vec();
     head.get_mut(8..12)?.copy_from_slice(&[0; 4]); // checksum adjustment, set last
-    head.get_mut(50..52)?.copy_from_slice(&1u16.to_be_bytes()); // long loca
+    head.get_mut(50..52)?
+        .copy_from_slice(&loca_format.to_be_bytes());
     let mut hhea = font.hhea.to_vec();
     hhea.get_mut(34..36)?.copy_from_slice(&count.to_be_bytes());
     let mut maxp = font.maxp.to_vec();
@@ -310,6 +312,26 @@ pub fn subset(font: &Font<'_>, chars: &[(char, u16)]) -> Option<Subset> {
         bytes: assemble(&tables)?,
         glyph_ids,
     })
+}
+
+/// The `loca` table for these glyph offsets and its `indexToLocFormat`: the
+/// short format (offset / 2 in 16 bits, half the size) whenever the glyph data
+/// allows it, which the 4-byte padding of every glyph makes exact.
+fn loca_table(offsets: &[usize]) -> Option<(Vec<u8>, u16)> {
+    let mut loca = Vec::with_capacity(4 * offsets.len());
+    if offsets
+        .last()
+        .is_some_and(|&end| end / 2 <= usize::from(u16::MAX))
+    {
+        for &offset in offsets {
+            loca.extend_from_slice(&u16::try_from(offset / 2).ok()?.to_be_bytes());
+        }
+        return Some((loca, 0));
+    }
+    for &offset in offsets {
+        loca.extend_from_slice(&u32::try_from(offset).ok()?.to_be_bytes());
+    }
+    Some((loca, 1))
 }
 
 /// A cmap with a (3, 1) format-4 subtable for the Basic Multilingual Plane
@@ -484,6 +506,14 @@ mod tests {
     #[test]
     fn a_monospace_subset_keeps_every_outline_and_width() {
         check_subset(MONO, Face::Mono, "0123456789ABCDEFGHJKMNPQRSTVWXYZ-");
+    }
+
+    #[test]
+    fn loca_is_short_while_the_glyph_data_allows_it() {
+        let short = loca_table(&[0, 4, 131_068]).unwrap();
+        assert_eq!(short, (vec![0, 0, 0, 2, 0xFF, 0xFE], 0));
+        let long = loca_table(&[0, 131_072]).unwrap();
+        assert_eq!(long, (vec![0, 0, 0, 0, 0, 2, 0, 0], 1));
     }
 
     #[test]
