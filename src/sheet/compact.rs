@@ -138,6 +138,111 @@ fn write_widths(widths: &BTreeMap<i64, i64>) -> (i64, Vec<Object>) {
     (default, out)
 }
 
+/// Rewrites each Type0 font's ToUnicode CMap with a run of consecutive CIDs
+/// mapping to consecutive characters as one `bfrange` line, the rest as
+/// `bfchar` lines, and a short standard header; the mapping is the one
+/// printpdf wrote, read back with its own parser. A CMap this cannot read
+/// or write (compressed already, codes beyond two bytes) is left as it is.
+pub fn to_unicode(doc: &mut Document) {
+    let cmaps: Vec<lopdf::ObjectId> = doc
+        .objects
+        .values()
+        .filter_map(|object| {
+            let font = object.as_dict().ok()?;
+            (font.get(b"Subtype").and_then(Object::as_name).ok()? == b"Type0")
+                .then(|| font.get(b"ToUnicode").and_then(Object::as_reference).ok())?
+        })
+        .collect();
+    for id in cmaps {
+        let Ok(Object::Stream(stream)) = doc.get_object_mut(id) else {
+            continue;
+        };
+        if stream.dict.has(b"Filter") {
+            continue;
+        }
+        let Some(shorter) = std::str::from_utf8(&stream.content)
+            .ok()
+            .and_then(|text| printpdf::ToUnicodeCMap::parse(text).ok())
+            .and_then(|cmap| write_to_unicode(&cmap.mappings))
+        else {
+            continue;
+        };
+        stream.set_content(shorter);
+    }
+}
+
+/// Entries per `bf...` block: PDF 32000-1 9.10.3 allows at most 100.
+const BLOCK: usize = 100;
+
+/// A ToUnicode CMap for two-byte codes mapping to these characters.
+fn write_to_unicode(mappings: &BTreeMap<u32, Vec<u32>>) -> Option<Vec<u8>> {
+    // Each code with its target in UTF-16 code units.
+    let mut entries: Vec<(u16, Vec<u16>)> = Vec::with_capacity(mappings.len());
+    for (&code, chars) in mappings {
+        let mut units = Vec::new();
+        for &c in chars {
+            let mut buf = [0u16; 2];
+            units.extend_from_slice(char::from_u32(c)?.encode_utf16(&mut buf));
+        }
+        if !units.is_empty() {
+            entries.push((u16::try_from(code).ok()?, units));
+        }
+    }
+    let mut ranges: Vec<(u16, u16, u16)> = Vec::new();
+    let mut chars: Vec<(u16, &[u16])> = Vec::new();
+    let mut i = 0;
+    while i < entries.len() {
+        let (code, units) = (entries[i].0, entries[i].1.as_slice());
+        // A range may only step the last byte of the code and of the one
+        // UTF-16 unit it maps to (9.10.3), so it stays within 256 of both.
+        let run = match units {
+            [unit] => entries[i..]
+                .iter()
+                .zip(0u16..)
+                .take_while(|&((c, u), k)| {
+                    u.len() == 1
+                        && code.checked_add(k) == Some(*c)
+                        && unit.checked_add(k) == Some(u[0])
+                        && c >> 8 == code >> 8
+                        && u[0] >> 8 == unit >> 8
+                })
+                .count(),
+            _ => 1,
+        };
+        if run >= 2 {
+            let last = entries[i + run - 1].0;
+            ranges.push((code, last, units[0]));
+        } else {
+            chars.push((code, units));
+        }
+        i += run;
+    }
+
+    let mut out = String::from(
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n\
+         /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n\
+         /CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n\
+         1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
+    );
+    for block in ranges.chunks(BLOCK) {
+        out.push_str(&format!("{} beginbfrange\n", block.len()));
+        for (first, last, unit) in block {
+            out.push_str(&format!("<{first:04X}> <{last:04X}> <{unit:04X}>\n"));
+        }
+        out.push_str("endbfrange\n");
+    }
+    for block in chars.chunks(BLOCK) {
+        out.push_str(&format!("{} beginbfchar\n", block.len()));
+        for (code, units) in block {
+            let target: String = units.iter().map(|u| format!("{u:04X}")).collect();
+            out.push_str(&format!("<{code:04X}> <{target}>\n"));
+        }
+        out.push_str("endbfchar\n");
+    }
+    out.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+    Some(out.into_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +283,45 @@ mod tests {
         let w = vec![Object::Integer(1), Object::Array(ints(&[600; 33]))];
         let (default, out) = write_widths(&read_widths(&w).unwrap());
         assert_eq!((default, out), (600, vec![]));
+    }
+
+    #[test]
+    fn to_unicode_keeps_every_mapping_in_ranges_and_single_lines() {
+        let mut mappings: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+        // Digits in a row, a kana run that crosses a code's high byte, a
+        // character beyond the BMP, two characters on one glyph, a lone one.
+        for (k, c) in (0x05..).zip(0x30..=0x39) {
+            mappings.insert(k, vec![c]);
+        }
+        for (k, c) in (0xFE..).zip(0x3042..=0x3045) {
+            mappings.insert(k, vec![c]);
+        }
+        mappings.insert(0x120, vec![0x20B9F]);
+        mappings.insert(0x121, vec![0x66, 0x69]);
+        mappings.insert(0x130, vec![0x9762]);
+        let bytes = write_to_unicode(&mappings).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.contains("<0005> <000E> <0030>"), "{text}");
+        assert!(text.contains("<00FE> <00FF> <3042>"), "{text}");
+        assert!(text.contains("<0100> <0101> <3044>"), "{text}");
+        assert!(text.contains("<0120> <D842DF9F>"), "{text}");
+        // Both printpdf's parser and lopdf's (which extracts text in the
+        // tests) read the same mapping back.
+        let back = printpdf::ToUnicodeCMap::parse(&text).unwrap();
+        assert_eq!(back.mappings, mappings);
+        let mut doc = Document::with_version("1.7");
+        let cmap = doc.add_object(lopdf::Stream::new(Dictionary::new(), text.into_bytes()));
+        let mut font = Dictionary::new();
+        font.set("Type", Object::Name(b"Font".to_vec()));
+        font.set("ToUnicode", cmap);
+        let encoding = font.get_font_encoding(&doc).unwrap();
+        let codes = [
+            0x00, 0x05, 0x00, 0x0E, 0x00, 0xFF, 0x01, 0x00, 0x01, 0x20, 0x01, 0x21,
+        ];
+        assert_eq!(
+            encoding.bytes_to_string(&codes).unwrap(),
+            "09\u{3043}\u{3044}\u{20B9F}fi"
+        );
     }
 
     #[test]
