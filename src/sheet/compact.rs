@@ -138,6 +138,43 @@ fn write_widths(widths: &BTreeMap<i64, i64>) -> (i64, Vec<Object>) {
     (default, out)
 }
 
+/// Drops each page's empty resource categories (printpdf gives every page
+/// `/XObject`, `/ExtGState` and `/Shading`, each an object of its own,
+/// whether used or not) and the objects left unused, then numbers the
+/// objects from 1 again so the cross-reference table has no free entries.
+pub fn empty_resources(doc: &mut Document) {
+    let empty: Vec<lopdf::ObjectId> = doc
+        .objects
+        .iter()
+        .filter(|(_, object)| object.as_dict().is_ok_and(Dictionary::is_empty))
+        .map(|(&id, _)| id)
+        .collect();
+    let resources: Vec<lopdf::ObjectId> = doc
+        .objects
+        .values()
+        .filter_map(|object| {
+            let page = object.as_dict().ok()?;
+            (page.get(b"Type").and_then(Object::as_name).ok()? == b"Page")
+                .then(|| page.get(b"Resources").and_then(Object::as_reference).ok())?
+        })
+        .collect();
+    for id in resources {
+        let Ok(Object::Dictionary(dict)) = doc.get_object_mut(id) else {
+            continue;
+        };
+        let unused: Vec<Vec<u8>> = dict
+            .iter()
+            .filter(|(_, value)| value.as_reference().is_ok_and(|r| empty.contains(&r)))
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in unused {
+            dict.remove(&key);
+        }
+    }
+    doc.prune_objects();
+    doc.renumber_objects();
+}
+
 /// Rewrites each Type0 font's ToUnicode CMap with a run of consecutive CIDs
 /// mapping to consecutive characters as one `bfrange` line, the rest as
 /// `bfchar` lines, and a short standard header; the mapping is the one
