@@ -175,6 +175,48 @@ pub fn empty_resources(doc: &mut Document) {
     doc.renumber_objects();
 }
 
+/// Drops entries that say what a reader assumes when they are absent: a
+/// page's `/CropBox` and `/TrimBox` equal to its `/MediaBox` (each defaults
+/// to it, 14.11.2), an empty `/Annots`, and the document information's
+/// empty strings (printpdf writes every field, set or not).
+pub fn defaults(doc: &mut Document) {
+    let info = doc.trailer.get(b"Info").and_then(Object::as_reference).ok();
+    for (id, object) in doc.objects.iter_mut() {
+        let Object::Dictionary(dict) = object else {
+            continue;
+        };
+        if Some(*id) == info {
+            let empty: Vec<Vec<u8>> = dict
+                .iter()
+                .filter(|(_, value)| {
+                    matches!(value, Object::String(text, _) if text.is_empty() || text == b"\xFE\xFF")
+                })
+                .map(|(key, _)| key.clone())
+                .collect();
+            for key in empty {
+                dict.remove(&key);
+            }
+            continue;
+        }
+        if dict.get(b"Type").and_then(Object::as_name).ok() != Some(b"Page") {
+            continue;
+        }
+        let media = dict.get(b"MediaBox").ok().cloned();
+        for key in [&b"CropBox"[..], b"TrimBox"] {
+            if media.is_some() && dict.get(key).ok() == media.as_ref() {
+                dict.remove(key);
+            }
+        }
+        if dict
+            .get(b"Annots")
+            .and_then(Object::as_array)
+            .is_ok_and(Vec::is_empty)
+        {
+            dict.remove(b"Annots");
+        }
+    }
+}
+
 /// Rewrites each Type0 font's ToUnicode CMap with a run of consecutive CIDs
 /// mapping to consecutive characters as one `bfrange` line, the rest as
 /// `bfchar` lines, and a short standard header; the mapping is the one

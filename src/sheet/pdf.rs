@@ -75,6 +75,7 @@ pub fn to_pdf(
     compact::widths(&mut lo);
     compact::to_unicode(&mut lo);
     compact::empty_resources(&mut lo);
+    compact::defaults(&mut lo);
     // printpdf's file identifier comes from a fixed seed, the same in every
     // PDF it writes; ours is the set ID and issue time, unique per sheet.
     let mut id = content.set_id.as_str().as_bytes().to_vec();
