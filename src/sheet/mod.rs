@@ -1,5 +1,6 @@
 //! The printed sheet: what goes on it, checked against the fonts, laid out and turned into PDF bytes.
 
+mod compact;
 pub mod fonts;
 pub mod layout;
 pub mod pdf;

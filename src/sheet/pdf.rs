@@ -16,6 +16,7 @@ use printpdf::ParsedFont;
 
 use super::SheetContent;
 use super::SheetError;
+use super::compact;
 use super::fonts::{Face, Fonts};
 use super::layout::{Item, Page, Paint, Tone};
 use super::truetype;
@@ -71,6 +72,10 @@ pub fn to_pdf(
         (mono.id.0.as_bytes().to_vec(), Face::Mono.postscript_name()),
     ]);
     tag_subsets(&mut lo, &names);
+    compact::widths(&mut lo);
+    compact::to_unicode(&mut lo);
+    compact::empty_resources(&mut lo);
+    compact::defaults(&mut lo);
     // printpdf's file identifier comes from a fixed seed, the same in every
     // PDF it writes; ours is the set ID and issue time, unique per sheet.
     let mut id = content.set_id.as_str().as_bytes().to_vec();

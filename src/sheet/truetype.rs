@@ -4,9 +4,9 @@
 //! rather than through a font parser that copies its input, keeps a sheet
 //! from touching most of IPAexGothic's 6 MB: only the cmap, the widths and
 //! the outlines of the glyphs the sheet uses are read. The subset is a plain
-//! TrueType font with the tables a PDF needs (the same set allsorts' PDF
-//! profile writes) and no hinting, which printed sheets do not need and which
-//! is ~40% of IPAexGothic's glyph data.
+//! TrueType font with only the tables a PDF reader needs for a CIDFontType2
+//! (glyf, head, hhea, hmtx, loca, maxp) and no hinting, which printed sheets
+//! do not need and which is ~40% of IPAexGothic's glyph data.
 
 use std::collections::HashMap;
 
@@ -36,8 +36,6 @@ pub struct Font<'a> {
     loca: &'a [u8],
     glyf: &'a [u8],
     cmap: &'a [u8],
-    name: &'a [u8],
-    post: &'a [u8],
     long_loca: bool,
     glyphs: u16,
     long_metrics: u16,
@@ -74,9 +72,8 @@ impl<'a> Font<'a> {
             hmtx: table(b"hmtx")?,
             loca: table(b"loca")?,
             glyf: table(b"glyf")?,
-            cmap: table(b"cmap")?,
-            name: table(b"name").unwrap_or_default(),
-            post: table(b"post")?,
+            // Absent from the subsets this module cuts (see `subset`).
+            cmap: table(b"cmap").unwrap_or_default(),
         })
     }
 
@@ -262,10 +259,10 @@ pub fn subset(font: &Font<'_>, chars: &[(char, u16)]) -> Option<Subset> {
     let count = u16::try_from(order.len()).ok()?;
 
     let mut glyf = Vec::new();
-    let mut loca = Vec::with_capacity(4 * (order.len() + 1));
+    let mut offsets = Vec::with_capacity(order.len() + 1);
     let mut hmtx = Vec::with_capacity(4 * order.len());
     for &old in &order {
-        loca.extend_from_slice(&u32::try_from(glyf.len()).ok()?.to_be_bytes());
+        offsets.push(glyf.len());
         glyf.extend_from_slice(&rewrite_glyph(font.glyph(old)?, &glyph_ids)?);
         while glyf.len() % 4 != 0 {
             glyf.push(0);
@@ -274,11 +271,13 @@ pub fn subset(font: &Font<'_>, chars: &[(char, u16)]) -> Option<Subset> {
         hmtx.extend_from_slice(&advance.to_be_bytes());
         hmtx.extend_from_slice(&lsb.to_be_bytes());
     }
-    loca.extend_from_slice(&u32::try_from(glyf.len()).ok()?.to_be_bytes());
+    offsets.push(glyf.len());
+    let (loca, loca_format) = loca_table(&offsets)?;
 
     let mut head = font.head.to_vec();
     head.get_mut(8..12)?.copy_from_slice(&[0; 4]); // checksum adjustment, set last
-    head.get_mut(50..52)?.copy_from_slice(&1u16.to_be_bytes()); // long loca
+    head.get_mut(50..52)?
+        .copy_from_slice(&loca_format.to_be_bytes());
     let mut hhea = font.hhea.to_vec();
     hhea.get_mut(34..36)?.copy_from_slice(&count.to_be_bytes());
     let mut maxp = font.maxp.to_vec();
@@ -286,25 +285,23 @@ pub fn subset(font: &Font<'_>, chars: &[(char, u16)]) -> Option<Subset> {
     if maxp.len() >= 32 {
         maxp[26..28].copy_from_slice(&[0, 0]); // maxSizeOfInstructions
     }
-    // post version 3: the header only, no glyph names.
-    let mut post = font.post.get(..32)?.to_vec();
-    post[..4].copy_from_slice(&0x0003_0000u32.to_be_bytes());
-
-    let mapped: Vec<(u32, u16)> = chars
-        .iter()
-        .filter(|(c, _)| *c != '\0')
-        .filter_map(|&(c, gid)| Some((c as u32, *glyph_ids.get(&gid)?)))
-        .collect();
+    // Only the tables a PDF reader needs for a CIDFontType2 (PDF 32000-1
+    // 9.9): it draws glyph IDs (Identity CIDToGIDMap) and takes characters
+    // from the ToUnicode CMap, so the font's own cmap, its glyph names
+    // (post) and its names (name) would be dead weight. Poppler, MuPDF and
+    // pdf.js (which rebuilds cmap, post, name and OS/2 for the browser) draw
+    // such a font. Leaving `name` out is within both licences: a subset
+    // embedded to render one document is an "Embedded Font" the IPA Font
+    // License sets no further obligation on (Article 2.5), and the OFL does
+    // not reach documents made with the font; the licences ship beside the
+    // fonts in fonts/ and the PDF names each font in /BaseFont.
     let tables: Vec<([u8; 4], Vec<u8>)> = vec![
-        (*b"cmap", cmap_table(mapped)?),
         (*b"glyf", glyf),
         (*b"head", head),
         (*b"hhea", hhea),
         (*b"hmtx", hmtx),
         (*b"loca", loca),
         (*b"maxp", maxp),
-        (*b"name", font.name.to_vec()),
-        (*b"post", post),
     ];
     Some(Subset {
         bytes: assemble(&tables)?,
@@ -312,73 +309,24 @@ pub fn subset(font: &Font<'_>, chars: &[(char, u16)]) -> Option<Subset> {
     })
 }
 
-/// A cmap with a (3, 1) format-4 subtable for the Basic Multilingual Plane
-/// and, when any character lies beyond it, a (3, 10) format-12 subtable.
-/// PDF readers draw by glyph ID; the cmap is there for font tools.
-fn cmap_table(mut mapped: Vec<(u32, u16)>) -> Option<Vec<u8>> {
-    mapped.sort_unstable();
-    mapped.dedup_by_key(|m| m.0);
-    let bmp: Vec<(u16, u16)> = mapped
-        .iter()
-        .filter_map(|&(c, g)| Some((u16::try_from(c).ok().filter(|&c| c != 0xFFFF)?, g)))
-        .collect();
-    // Format 4: one segment per character, then the required 0xFFFF segment.
-    let segments = u16::try_from(bmp.len() + 1).ok()?;
-    let entry_selector = 15 - segments.leading_zeros() as u16;
-    let search_range = 2 * (1u16 << entry_selector);
-    let mut f4 = Vec::new();
-    let length = u16::try_from(16 + 8 * usize::from(segments)).ok()?;
-    for v in [4, length, 0, 2 * segments, search_range, entry_selector] {
-        f4.extend_from_slice(&v.to_be_bytes());
-    }
-    f4.extend_from_slice(&(2 * segments - search_range).to_be_bytes());
-    for &(c, _) in &bmp {
-        f4.extend_from_slice(&c.to_be_bytes()); // end codes
-    }
-    f4.extend_from_slice(&0xFFFFu16.to_be_bytes());
-    f4.extend_from_slice(&[0, 0]); // reserved pad
-    for &(c, _) in &bmp {
-        f4.extend_from_slice(&c.to_be_bytes()); // start codes
-    }
-    f4.extend_from_slice(&0xFFFFu16.to_be_bytes());
-    for &(c, g) in &bmp {
-        f4.extend_from_slice(&g.wrapping_sub(c).to_be_bytes()); // id deltas
-    }
-    f4.extend_from_slice(&1u16.to_be_bytes());
-    for _ in 0..segments {
-        f4.extend_from_slice(&[0, 0]); // id range offsets
-    }
-
-    let beyond_bmp = mapped.iter().any(|&(c, _)| c > 0xFFFF);
-    let mut f12 = Vec::new();
-    if beyond_bmp {
-        let groups = u32::try_from(mapped.len()).ok()?;
-        f12.extend_from_slice(&12u16.to_be_bytes());
-        f12.extend_from_slice(&[0, 0]);
-        f12.extend_from_slice(&(16 + 12 * groups).to_be_bytes());
-        f12.extend_from_slice(&0u32.to_be_bytes()); // language
-        f12.extend_from_slice(&groups.to_be_bytes());
-        for &(c, g) in &mapped {
-            for v in [c, c, u32::from(g)] {
-                f12.extend_from_slice(&v.to_be_bytes());
-            }
+/// The `loca` table for these glyph offsets and its `indexToLocFormat`: the
+/// short format (offset / 2 in 16 bits, half the size) whenever the glyph data
+/// allows it, which the 4-byte padding of every glyph makes exact.
+fn loca_table(offsets: &[usize]) -> Option<(Vec<u8>, u16)> {
+    let mut loca = Vec::with_capacity(4 * offsets.len());
+    if offsets
+        .last()
+        .is_some_and(|&end| end / 2 <= usize::from(u16::MAX))
+    {
+        for &offset in offsets {
+            loca.extend_from_slice(&u16::try_from(offset / 2).ok()?.to_be_bytes());
         }
+        return Some((loca, 0));
     }
-
-    let records: u16 = if beyond_bmp { 2 } else { 1 };
-    let mut out = Vec::new();
-    out.extend_from_slice(&0u16.to_be_bytes());
-    out.extend_from_slice(&records.to_be_bytes());
-    let first = 4 + 8 * u32::from(records);
-    out.extend_from_slice(&[0, 3, 0, 1]);
-    out.extend_from_slice(&first.to_be_bytes());
-    if beyond_bmp {
-        out.extend_from_slice(&[0, 3, 0, 10]);
-        out.extend_from_slice(&(first + u32::try_from(f4.len()).ok()?).to_be_bytes());
+    for &offset in offsets {
+        loca.extend_from_slice(&u32::try_from(offset).ok()?.to_be_bytes());
     }
-    out.extend_from_slice(&f4);
-    out.extend_from_slice(&f12);
-    Some(out)
+    Some((loca, 1))
 }
 
 /// Writes the table directory and tables (sorted by tag, 4-byte aligned)
@@ -459,15 +407,22 @@ mod tests {
             let got = small.glyph(new).unwrap();
             assert_eq!(&got[..want.len()], &want[..], "outline of {old}");
         }
-        // The cmap maps each character to its new glyph, as printpdf reads it.
+        // printpdf reads the subset (for the PDF's widths) and finds the
+        // original's widths in it.
         let parsed = ParsedFont::from_bytes(&subset.bytes, 0, &mut Vec::new()).expect("parses");
-        for (c, old) in &chars {
+        for (_, old) in &chars {
             assert_eq!(
-                parsed.lookup_glyph_index(*c as u32),
-                Some(subset.glyph_ids[old]),
-                "{c}"
+                parsed.get_glyph_width(subset.glyph_ids[old]),
+                full.metrics(*old).map(|(advance, _)| advance),
+                "width of {old}"
             );
         }
+        // Just the tables a PDF reader needs for a CIDFontType2.
+        let tags: Vec<&[u8]> = (0..usize::from(u16_at(&subset.bytes, 4).unwrap()))
+            .map(|i| &subset.bytes[12 + 16 * i..16 + 16 * i])
+            .collect();
+        let want: [&[u8]; 6] = [b"glyf", b"head", b"hhea", b"hmtx", b"loca", b"maxp"];
+        assert_eq!(tags, want);
         subset.bytes.len()
     }
 
@@ -484,6 +439,14 @@ mod tests {
     #[test]
     fn a_monospace_subset_keeps_every_outline_and_width() {
         check_subset(MONO, Face::Mono, "0123456789ABCDEFGHJKMNPQRSTVWXYZ-");
+    }
+
+    #[test]
+    fn loca_is_short_while_the_glyph_data_allows_it() {
+        let short = loca_table(&[0, 4, 131_068]).unwrap();
+        assert_eq!(short, (vec![0, 0, 0, 2, 0xFF, 0xFE], 0));
+        let long = loca_table(&[0, 131_072]).unwrap();
+        assert_eq!(long, (vec![0, 0, 0, 0, 0, 2, 0, 0], 1));
     }
 
     #[test]

@@ -584,7 +584,7 @@ pub fn pdf_text_boxes(bytes: &[u8]) -> (Vec<(f64, f64)>, Vec<TextBox>) {
                 "Td" => (x, y) = (x + num(0), y + num(1)),
                 "Tj" | "TJ" => {
                     let font = font.expect("a font set before text");
-                    let widths = glyph_widths(&doc, font);
+                    let (widths, default_width) = glyph_widths(&doc, font);
                     let encoding = font.get_font_encoding(&doc).expect("encoding");
                     let mut strings = Vec::new();
                     for operand in &op.operands {
@@ -606,7 +606,7 @@ pub fn pdf_text_boxes(bytes: &[u8]) -> (Vec<(f64, f64)>, Vec<TextBox>) {
                         for pair in s.chunks(2) {
                             let cid =
                                 u32::from(pair[0]) << 8 | u32::from(*pair.get(1).unwrap_or(&0));
-                            units += widths.get(&cid).copied().unwrap_or(1000.0);
+                            units += widths.get(&cid).copied().unwrap_or(default_width);
                         }
                     }
                     boxes.push(TextBox {
@@ -625,11 +625,12 @@ pub fn pdf_text_boxes(bytes: &[u8]) -> (Vec<(f64, f64)>, Vec<TextBox>) {
     (sizes, boxes)
 }
 
-/// Glyph ID -> advance width (thousandths of the size) from a Type0 font's `W` array.
+/// Glyph ID -> advance width (thousandths of the size) from a Type0 font's
+/// `W` array, and the width of a glyph it does not list (`DW`, 1000 when absent).
 fn glyph_widths(
     doc: &lopdf::Document,
     font: &lopdf::Dictionary,
-) -> std::collections::HashMap<u32, f64> {
+) -> (std::collections::HashMap<u32, f64>, f64) {
     let mut out = std::collections::HashMap::new();
     let Some(descendant) = font
         .get(b"DescendantFonts")
@@ -639,17 +640,18 @@ fn glyph_widths(
         .and_then(|d| doc.dereference(d).ok())
         .and_then(|(_, d)| d.as_dict().ok())
     else {
-        return out;
+        return (out, 1000.0);
     };
+    let number = |o: &lopdf::Object| o.as_float().map(f64::from).unwrap_or(0.0);
+    let default = descendant.get(b"DW").map_or(1000.0, number);
     let Some(w) = descendant
         .get(b"W")
         .ok()
         .and_then(|w| doc.dereference(w).ok())
         .and_then(|(_, w)| w.as_array().ok())
     else {
-        return out;
+        return (out, default);
     };
-    let number = |o: &lopdf::Object| o.as_float().map(f64::from).unwrap_or(0.0);
     let mut i = 0;
     while i < w.len() {
         let first = number(&w[i]) as u32;
@@ -670,5 +672,5 @@ fn glyph_widths(
             None => break,
         }
     }
-    out
+    (out, default)
 }
