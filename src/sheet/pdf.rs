@@ -84,8 +84,12 @@ pub fn to_pdf(
     lo.trailer.set("ID", Object::Array(vec![id.clone(), id]));
     compress_streams(&mut lo);
     let mut out = Vec::new();
+    // The dictionaries go into one compressed object stream with a
+    // cross-reference stream (PDF 1.5, which every current reader reads):
+    // about a kilobyte less than plain objects and an xref table.
+    lo.version = "1.5".to_owned();
     // Writing to a Vec cannot fail.
-    let _ = lo.save_to(&mut out);
+    let _ = lo.save_modern(&mut out);
     Ok(out)
 }
 
