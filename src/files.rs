@@ -190,12 +190,35 @@ fn named_private(dir: &Path, suffix: &str) -> io::Result<(File, PathBuf)> {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(fs::Permissions::from_mode(0o600));
     }
-    let (file, path) = builder.tempfile_in(dir)?.keep().map_err(|e| e.error)?;
-    if let Err(e) = file.try_lock().map_err(io::Error::from) {
-        let _ = fs::remove_file(&path);
-        return Err(e);
+    // Between creating the file and locking it, another run's `sweep` may
+    // take it for a dead run's file (it is not locked yet) and remove it:
+    // then the lock is on a file without a name, or is refused while the
+    // sweeper holds it. Either way a new name is tried, so the file this
+    // returns is locked and still at its path.
+    let mut tries = 0;
+    loop {
+        let (file, path) = builder.tempfile_in(dir)?.keep().map_err(|e| e.error)?;
+        let kept = match file.try_lock() {
+            Ok(()) => {
+                let id = FileId::of(&file.metadata()?);
+                identity(&path)? == Some(id)
+            }
+            Err(fs::TryLockError::WouldBlock) => false,
+            Err(fs::TryLockError::Error(e)) => {
+                let _ = fs::remove_file(&path);
+                return Err(e);
+            }
+        };
+        if kept {
+            return Ok((file, path));
+        }
+        tries += 1;
+        if tries >= 16 {
+            return Err(io::Error::other(
+                "staged files kept vanishing while being made",
+            ));
+        }
     }
-    Ok((file, path))
 }
 
 /// Mode 0600 whatever the umask.
@@ -513,6 +536,37 @@ mod tests {
             .collect();
         v.sort();
         v
+    }
+
+    /// A run's `sweep` of a folder never removes another live run's file in
+    /// the instant between its creation and its lock: files replaced while
+    /// sweeps run in a loop all arrive (one run of 30 parallel `verify`s once
+    /// failed with "No such file" this way).
+    #[test]
+    fn a_sweep_never_takes_a_file_being_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("v.json");
+        fs::write(&target, b"0").unwrap();
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                        sweep(dir.path());
+                    }
+                });
+            }
+            for i in 0..400 {
+                let body = i.to_string();
+                if let Err(e) = replace_contents(&target, body.as_bytes()) {
+                    done.store(true, std::sync::atomic::Ordering::Relaxed);
+                    panic!("replace {i}: {e}");
+                }
+                assert_eq!(fs::read_to_string(&target).unwrap(), body);
+            }
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+        assert_eq!(names(dir.path()), ["v.json"]);
     }
 
     #[test]
