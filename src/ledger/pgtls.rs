@@ -84,14 +84,17 @@ impl MakeRustls {
             }
             Verify::Chain(root) => builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(ChainOnly {
-                    roots: Arc::new(load_roots(root)?),
+                .with_custom_certificate_verifier(Arc::new(Unnamed {
+                    roots: Some(Arc::new(load_roots(root)?)),
                     provider,
                 }))
                 .with_no_client_auth(),
             Verify::Nothing => builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(EncryptOnly { provider }))
+                .with_custom_certificate_verifier(Arc::new(Unnamed {
+                    roots: None,
+                    provider,
+                }))
                 .with_no_client_auth(),
         };
         Ok(MakeRustls {
@@ -119,14 +122,17 @@ fn load_roots(path: &Path) -> Result<RootCertStore, TlsSetupError> {
     Ok(roots)
 }
 
-/// verify-ca: the chain must end at one of the roots; any host name.
+/// A verifier that does not check the host name: with roots (verify-ca) the
+/// chain must end at one of them; without (require/prefer with no root
+/// file) it is encryption against a passive listener only, as libpq does.
+/// Either way the handshake is signed by the presented key.
 #[derive(Debug)]
-struct ChainOnly {
-    roots: Arc<RootCertStore>,
+struct Unnamed {
+    roots: Option<Arc<RootCertStore>>,
     provider: Arc<CryptoProvider>,
 }
 
-impl ServerCertVerifier for ChainOnly {
+impl ServerCertVerifier for Unnamed {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -135,68 +141,17 @@ impl ServerCertVerifier for ChainOnly {
         _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        let Some(roots) = &self.roots else {
+            return Ok(ServerCertVerified::assertion());
+        };
         let cert = ParsedCertificate::try_from(end_entity)?;
         verify_server_cert_signed_by_trust_anchor(
             &cert,
-            &self.roots,
+            roots,
             intermediates,
             now,
             self.provider.signature_verification_algorithms.all,
         )?;
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
-
-/// require/prefer without a root file: encryption against a passive listener
-/// only, as libpq does; the handshake is still signed by the presented key.
-#[derive(Debug)]
-struct EncryptOnly {
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for EncryptOnly {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
         Ok(ServerCertVerified::assertion())
     }
 

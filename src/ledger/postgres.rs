@@ -734,10 +734,7 @@ impl Ledger for PostgresLedger {
             "WHERE g.account_key = $1 ORDER BY g.generation",
             &[&account_key(account)],
         )?;
-        if records.is_empty() {
-            return Err(LedgerError::UnknownAccount(account.to_owned()));
-        }
-        Ok(records)
+        rules::history_of(account, records)
     }
 
     fn find_set(

@@ -16,6 +16,17 @@ pub fn no_current(account: &str, known: bool) -> LedgerError {
     }
 }
 
+/// An account's history: an account without generations is unknown.
+pub fn history_of(
+    account: &str,
+    records: Vec<GenerationRecord>,
+) -> Result<Vec<GenerationRecord>, LedgerError> {
+    if records.is_empty() {
+        return Err(LedgerError::UnknownAccount(account.to_owned()));
+    }
+    Ok(records)
+}
+
 /// Code `number` exists on the sheet of `set`.
 fn on_the_sheet(set: &GenerationRecord, number: u32) -> Result<(), LedgerError> {
     if number == 0 || number > set.count {

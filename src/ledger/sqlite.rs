@@ -553,11 +553,7 @@ impl Ledger for SqliteLedger {
         self.read(|conn| {
             let sql =
                 format!("SELECT {COLUMNS} FROM generations WHERE account_key = account_key(?1) ORDER BY generation");
-            let records = query_records(conn, &self.path, &sql, [account])?;
-            if records.is_empty() {
-                return Err(LedgerError::UnknownAccount(account.to_owned()));
-            }
-            Ok(records)
+            rules::history_of(account, query_records(conn, &self.path, &sql, [account])?)
         })
     }
 

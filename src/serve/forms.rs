@@ -18,6 +18,18 @@ pub(crate) trait CsrfField {
     fn csrf(&self) -> &str;
 }
 
+/// `CsrfField` for forms whose token is their `csrf` field.
+macro_rules! csrf_field {
+    ($($form:ty),* $(,)?) => {$(
+        impl $crate::serve::forms::CsrfField for $form {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        }
+    )*};
+}
+pub(crate) use csrf_field;
+
 /// A URL-encoded form (no codes in it) whose CSRF token matched.
 pub(crate) struct CheckedForm<T>(pub T);
 

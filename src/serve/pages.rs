@@ -17,7 +17,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use super::forms::{CheckedForm, CheckedMultipart, CsrfField, SecretForm, refusal_for, wipe};
+use super::forms::{CheckedForm, CheckedMultipart, SecretForm, csrf_field, refusal_for, wipe};
 use super::guard::cookies;
 use super::texts::{Texts, key};
 use super::tickets::{Made, Outcome, Prefill, Refused, Untakable, Waited};
@@ -495,12 +495,6 @@ pub(crate) struct UseForm {
     change: String,
 }
 
-impl CsrfField for UseForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 pub(crate) async fn mark_used(
     State(state): State<Arc<AppState>>,
     PageLang(lang): PageLang,
@@ -549,12 +543,6 @@ pub(crate) struct InventoryForm {
     codes_left: String,
     #[serde(default)]
     location: String,
-}
-
-impl CsrfField for InventoryForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 /// An optional number box: empty is `None`; anything but digits is refused.
@@ -609,12 +597,6 @@ pub(crate) struct ShreddedForm {
     by: String,
 }
 
-impl CsrfField for ShreddedForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 pub(crate) async fn shredded(
     State(state): State<Arc<AppState>>,
     PageLang(lang): PageLang,
@@ -647,12 +629,6 @@ pub(crate) struct RevokeForm {
     /// The box that asks first, as the command asks on a terminal.
     #[serde(default)]
     confirm: String,
-}
-
-impl CsrfField for RevokeForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 pub(crate) async fn revoke(
@@ -869,12 +845,6 @@ pub(crate) struct SheetForm {
     next_inventory: String,
     #[serde(default)]
     regenerate: String,
-}
-
-impl CsrfField for SheetForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 impl SheetForm {
@@ -1252,12 +1222,6 @@ pub(crate) struct CheckForm {
     set_id: String,
 }
 
-impl CsrfField for CheckForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 async fn check_result(
     state: &Arc<AppState>,
     lang: Lang,
@@ -1339,12 +1303,6 @@ pub(crate) struct LangForm {
     back: String,
 }
 
-impl CsrfField for LangForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 /// Where the switch may send the browser back to: a path of this server only.
 fn local_path(back: &str) -> &str {
     let local = back.starts_with('/')
@@ -1393,3 +1351,13 @@ mod tests {
         }
     }
 }
+
+csrf_field!(
+    UseForm,
+    InventoryForm,
+    ShreddedForm,
+    RevokeForm,
+    SheetForm,
+    CheckForm,
+    LangForm
+);
