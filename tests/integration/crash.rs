@@ -78,9 +78,15 @@ fn run_ok(mut cmd: Command, stdin: Option<&[u8]>) {
     );
 }
 
-/// Starts `cmd` and kills it after `after` if it is still running; returns
-/// whether it was killed (rather than done by then).
-fn kill_after(mut cmd: Command, stdin: Option<&[u8]>, after: Duration) -> bool {
+/// How a run started by [`kill_after`] ended.
+enum Ended {
+    Killed,
+    /// Done on its own before the kill, after this long.
+    ByItself(Duration),
+}
+
+/// Starts `cmd` and kills it after `after` if it is still running.
+fn kill_after(mut cmd: Command, stdin: Option<&[u8]>, after: Duration) -> Ended {
     cmd.stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -93,30 +99,51 @@ fn kill_after(mut cmd: Command, stdin: Option<&[u8]>, after: Duration) -> bool {
     let started = Instant::now();
     while started.elapsed() < after {
         if child.try_wait().expect("try_wait").is_some() {
-            return false;
+            return Ended::ByItself(started.elapsed());
         }
         std::thread::sleep(Duration::from_micros(200));
     }
     let killed = child.kill().is_ok(); // SIGKILL
     let _ = child.wait();
-    killed
+    if killed {
+        Ended::Killed
+    } else {
+        Ended::ByItself(started.elapsed())
+    }
 }
 
-/// Counts the kills that hit a running process, and checks at the end that
-/// most did: a test whose processes all finished first would prove nothing.
+/// Chooses the kill instants and counts the kills that hit a running
+/// process, and checks at the end that most did: a test whose processes all
+/// finished first would prove nothing.
 struct Tally {
     killed: usize,
     runs: usize,
+    /// Kills land at a random instant below this: a typical run's length,
+    /// shortened to any run that ended by itself sooner (a run timed while
+    /// the machine was busier would put most kills after the end).
+    window: Duration,
 }
 
 impl Tally {
-    fn new() -> Tally {
-        Tally { killed: 0, runs: 0 }
+    fn new(typical: Duration) -> Tally {
+        Tally {
+            killed: 0,
+            runs: 0,
+            window: typical,
+        }
     }
 
-    fn add(&mut self, killed: bool) {
+    /// When to kill the next run.
+    fn instant(&self, at: &mut Instants) -> Duration {
+        at.next_below(self.window)
+    }
+
+    fn add(&mut self, ended: Ended) {
         self.runs += 1;
-        self.killed += usize::from(killed);
+        match ended {
+            Ended::Killed => self.killed += 1,
+            Ended::ByItself(took) => self.window = self.window.min(took),
+        }
     }
 
     fn check(&self, scenario: &str) {
@@ -312,10 +339,11 @@ fn generate_killed_at_random_keeps_its_promise(env: Env) {
         cmd
     };
     let typical = typical_run(&make, None);
-    let mut tally = Tally::new();
+    let mut tally = Tally::new(typical);
     let mut at = Instants(0x9e37_79b9_7f4a_7c15);
     for i in 0..kills() {
-        tally.add(kill_after(make(), None, at.next_below(typical)));
+        let after = tally.instant(&mut at);
+        tally.add(kill_after(make(), None, after));
         next_run(&env);
         let context = format!("generate, kill {i}");
         check_promise(&env, &[env.work()], &context);
@@ -344,10 +372,11 @@ fn generate_with_force_over_a_fixed_name_keeps_old_or_new(env: Env) {
         cmd
     };
     let typical = typical_run(&make, None);
-    let mut tally = Tally::new();
+    let mut tally = Tally::new(typical);
     let mut at = Instants(0x2545_f491_4f6c_dd1d);
     for i in 0..kills() {
-        tally.add(kill_after(make(), None, at.next_below(typical)));
+        let after = tally.instant(&mut at);
+        tally.add(kill_after(make(), None, after));
         next_run(&env);
         let context = format!("generate --force, kill {i}");
         check_promise(&env, &[env.work()], &context);
@@ -384,10 +413,11 @@ fn import_killed_at_random_keeps_its_promise() {
         cmd
     };
     let typical = typical_run(&make, Some(codes));
-    let mut tally = Tally::new();
+    let mut tally = Tally::new(typical);
     let mut at = Instants(0x1234_5678_9abc_def1);
     for i in 0..kills() {
-        tally.add(kill_after(make(), Some(codes), at.next_below(typical)));
+        let after = tally.instant(&mut at);
+        tally.add(kill_after(make(), Some(codes), after));
         next_run(&env);
         let context = format!("import, kill {i}");
         check_promise(&env, &[env.work()], &context);
@@ -431,10 +461,11 @@ fn batch_killed_at_random_keeps_its_promise() {
     let typical = typical_run(&make, None);
     let names: Vec<&str> = accounts.iter().map(String::as_str).collect();
     let dirs = [env.work().join("out"), env.work().join("verifiers")];
-    let mut tally = Tally::new();
+    let mut tally = Tally::new(typical);
     let mut at = Instants(0x0bad_cafe_dead_beef);
     for i in 0..kills() {
-        tally.add(kill_after(make(), None, at.next_below(typical)));
+        let after = tally.instant(&mut at);
+        tally.add(kill_after(make(), None, after));
         next_run(&env);
         let context = format!("batch, kill {i}");
         check_promise(&env, &dirs, &context);
@@ -475,17 +506,14 @@ fn verify_killed_at_random_never_accepts_a_code_twice() {
         cmd
     };
     let typical = typical_run(&|| verify(1), Some(b"not a code\n")).max(Duration::from_millis(50));
-    let mut tally = Tally::new();
+    let mut tally = Tally::new(typical);
     let mut at = Instants(0x5eed_5eed_5eed_5eed);
     let mut accepted: Vec<usize> = Vec::new();
     for (i, code) in codes.iter().enumerate().take(kills().min(99)) {
         let number = i + 1;
         let code = format!("{code}\n");
-        tally.add(kill_after(
-            verify(number),
-            Some(code.as_bytes()),
-            at.next_below(typical),
-        ));
+        let after = tally.instant(&mut at);
+        tally.add(kill_after(verify(number), Some(code.as_bytes()), after));
         // The next run: the same code again. It is accepted now only if the
         // killed run did not record it; then never again.
         let again = env
@@ -557,10 +585,11 @@ fn mark_used_and_revoke_killed_at_random_leave_a_whole_ledger() {
         cmd
     };
     let typical = typical_run(&|| mark(98), None);
-    let mut tally = Tally::new();
+    let mut tally = Tally::new(typical);
     let mut at = Instants(0xfeed_f00d_1234_4321);
     for i in 0..kills().min(90) {
-        tally.add(kill_after(mark(i + 1), None, at.next_below(typical)));
+        let after = tally.instant(&mut at);
+        tally.add(kill_after(mark(i + 1), None, after));
         next_run(&env);
         // Whole: the ledger reads, and the code is used or not, once.
         let out = env
@@ -591,7 +620,8 @@ fn mark_used_and_revoke_killed_at_random_leave_a_whole_ledger() {
             .output()
             .expect("generate");
         assert!(out.status.success(), "round {i}: {}", stderr_of(&out));
-        tally.add(kill_after(revoke(), None, at.next_below(typical)));
+        let after = tally.instant(&mut at);
+        tally.add(kill_after(revoke(), None, after));
         next_run(&env);
         check_promise(&env, &[env.work()], &format!("revoke, kill {i}"));
         let out = env
