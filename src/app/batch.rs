@@ -12,6 +12,7 @@ use std::io::{self, BufRead, BufReader, IsTerminal};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -20,7 +21,7 @@ use serde_json::json;
 use super::issue::report_lines;
 use super::issue::{self, Issued};
 use super::spec::{self, Output, SheetRequest, weak_format_warning};
-use super::spec::{CodeSource, Place, Supersede, VerifierSpec};
+use super::spec::{CodeSource, Place, SheetSpec, Supersede, VerifierSpec};
 use super::{Context, Verbosity};
 use crate::cli::BatchArgs;
 use crate::codes::Format;
@@ -534,7 +535,9 @@ impl Progress {
 struct Failure {
     row: u64,
     account: String,
-    error: Error,
+    /// In English.
+    error: String,
+    exit_code: u8,
 }
 
 /// How many failed rows the JSON summary lists; the count covers them all,
@@ -620,19 +623,32 @@ pub fn command(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
         weak_formats_warned: Mutex::new(HashSet::new()),
     };
 
+    let stop_batch = |e: Error| {
+        // The others stop at their next row.
+        input.lock().unwrap_or_else(|p| p.into_inner()).broken = true;
+        fatal
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert(e);
+    };
     std::thread::scope(|scope| {
+        let (to_recorder, made) = mpsc::sync_channel(MAX_WAITING);
         for _ in 0..jobs {
-            scope.spawn(|| {
-                if let Err(e) = worker.work(&input, &tally) {
-                    // The others stop at their next row.
-                    input.lock().unwrap_or_else(|p| p.into_inner()).broken = true;
-                    fatal
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .get_or_insert(e);
+            let to_recorder = to_recorder.clone();
+            let (worker, input, tally, stop_batch) = (&worker, &input, &tally, &stop_batch);
+            scope.spawn(move || {
+                if let Err(e) = worker.work(input, tally, &to_recorder) {
+                    stop_batch(e);
                 }
             });
         }
+        drop(to_recorder);
+        if let Err(e) = worker.record(&input, &tally, &made) {
+            stop_batch(e);
+        }
+        // Sheets made but not recorded (the batch stopped) vanish with
+        // their staged files; the workers find no recorder and stop.
+        drop(made);
     });
     progress.finish();
 
@@ -671,12 +687,18 @@ struct Worker<'a> {
 }
 
 impl Worker<'_> {
-    /// Takes rows until the input ends or a stop is asked for. An error here
-    /// (the file cannot be read, the ledger cannot be opened) ends the batch.
-    fn work(&self, input: &Mutex<Input>, tally: &Mutex<Tally>) -> Result<(), Error> {
+    /// Takes rows until the input ends, a stop is asked for or the recorder
+    /// is gone, and makes each row's sheet (step 1 of the issuing protocol)
+    /// for the recorder. An error here (the file cannot be read, the ledger
+    /// cannot be opened) ends the batch.
+    fn work(
+        &self,
+        input: &Mutex<Input>,
+        tally: &Mutex<Tally>,
+        to_recorder: &SyncSender<MadeRow>,
+    ) -> Result<(), Error> {
         let mut ledger = self.ctx.issuing_ledger()?;
         let mut rng = rand::rand_core::UnwrapErr(rand::rngs::SysRng);
-        let m = &self.ctx.messages;
         loop {
             if interrupt::requested() {
                 return Ok(());
@@ -685,75 +707,211 @@ impl Worker<'_> {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .next(self.args)?;
-            let (number, account, result) = match next {
+            let (number, account, error) = match next {
                 Next::End => return Ok(()),
                 Next::Bad {
                     number,
                     account,
                     error,
-                } => (number, account, Err(error)),
-                Next::Row(row, label) => {
-                    let result = self.issue_row(&row, &mut ledger, &mut rng);
-                    input
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .in_flight
-                        .remove(&label);
-                    (row.number, row.sheet.account.trim().to_owned(), result)
-                }
+                } => (number, account, error),
+                Next::Row(row, label) => match self.prepare_row(&row, &mut ledger, &mut rng) {
+                    Ok((spec, source, prepared)) => {
+                        let made = MadeRow {
+                            number: row.number,
+                            label,
+                            spec,
+                            source,
+                            prepared,
+                        };
+                        if to_recorder.send(made).is_err() {
+                            // The recorder stopped the batch.
+                            return Ok(());
+                        }
+                        continue;
+                    }
+                    Err(error) => {
+                        release(input, &label);
+                        (row.number, row.sheet.account.trim().to_owned(), error)
+                    }
+                },
             };
-            let row_label = number.to_string();
-            match result {
-                Ok(issued) => {
-                    let text = report_lines(self.ctx, &issued).join("; ");
-                    self.progress
-                        .done(&m.fill("batch_row", &[("row", &row_label), ("text", &text)]));
-                    tally.lock().unwrap_or_else(|p| p.into_inner()).printed += 1;
-                }
-                // A row cut short by Ctrl-C left nothing behind and is not a failure of its own.
-                Err(Error::Interrupted) => return Ok(()),
-                // So is a row whose wait for the ledger was given up because
-                // of the stop: it was not reached, the ledger is not at fault.
-                Err(Error::Ledger(LedgerError::Busy(_))) if interrupt::requested() => return Ok(()),
-                // The ledger's server went away: every later row would fail
-                // the same way, so the batch stops here (what was recorded
-                // before is kept; the next run finishes what was in flight).
-                Err(Error::Ledger(e)) if e.connection_lost() => return Err(Error::Ledger(e)),
-                Err(error) => {
-                    let message = error.message(m);
-                    let key = if account.is_empty() {
-                        "batch_row_failed_no_account"
-                    } else {
-                        "batch_row_failed"
-                    };
-                    self.progress.fail(&m.fill(
-                        key,
-                        &[
-                            ("row", &row_label),
-                            ("account", &account),
-                            ("error", &message),
-                        ],
-                    ));
-                    tally
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .fail(Failure {
-                            row: number,
-                            account,
-                            error,
-                        });
-                }
+            match self.ended(error) {
+                RowFailure::Stopped => return Ok(()),
+                RowFailure::Fatal(e) => return Err(e),
+                RowFailure::Failed(failure) => self.failed(tally, number, account, &failure),
             }
-            self.progress.row_finished();
         }
     }
 
-    fn issue_row(
+    /// Records the sheets the workers made, many to a commit: whatever is
+    /// waiting when the previous group is done (steps 2 to 5 of the issuing
+    /// protocol, [`issue::issue_group`]). Its error ends the batch.
+    fn record(
+        &self,
+        input: &Mutex<Input>,
+        tally: &Mutex<Tally>,
+        made: &Receiver<MadeRow>,
+    ) -> Result<(), Error> {
+        let mut ledger = self.ctx.issuing_ledger()?;
+        let mut rng = rand::rand_core::UnwrapErr(rand::rngs::SysRng);
+        let mut no_stdout = no_stdout;
+        while let Ok(first) = made.recv() {
+            let group: Vec<MadeRow> = std::iter::once(first)
+                .chain(made.try_iter().take(MAX_GROUP - 1))
+                .collect();
+            if interrupt::requested() {
+                // Not recorded yet: dropped, they leave nothing behind.
+                for row in &group {
+                    release(input, &row.label);
+                }
+                continue;
+            }
+            let mut rows = Vec::with_capacity(group.len());
+            let mut prepared = Vec::with_capacity(group.len());
+            for row in group {
+                let MadeRow {
+                    number,
+                    label,
+                    spec,
+                    source,
+                    prepared: p,
+                } = row;
+                rows.push((number, label, spec, source));
+                prepared.push(p);
+            }
+            let sheets = rows
+                .iter()
+                .zip(prepared)
+                .map(|((_, _, spec, source), prepared)| issue::Sheet {
+                    spec,
+                    source,
+                    verifier: self.verifier,
+                    prepared,
+                })
+                .collect();
+            let outcome = issue::issue_group(
+                &mut ledger,
+                sheets,
+                &mut self.tools(&mut rng, &mut no_stdout),
+            );
+            for (_, label, _, _) in &rows {
+                release(input, label);
+            }
+            let outcomes = match outcome {
+                Ok(outcomes) => outcomes,
+                Err(error) => match self.ended(error) {
+                    RowFailure::Stopped => continue,
+                    RowFailure::Fatal(e) => return Err(e),
+                    // The group's error is each row's.
+                    RowFailure::Failed(failure) => {
+                        for (number, _, spec, _) in &rows {
+                            self.failed(tally, *number, spec.account.clone(), &failure);
+                        }
+                        continue;
+                    }
+                },
+            };
+            for ((number, _, spec, _), outcome) in rows.iter().zip(outcomes) {
+                match outcome {
+                    Ok(issued) => self.printed(tally, *number, &issued),
+                    Err(error) => match self.ended(error) {
+                        RowFailure::Stopped => {}
+                        RowFailure::Fatal(e) => return Err(e),
+                        RowFailure::Failed(failure) => {
+                            self.failed(tally, *number, spec.account.clone(), &failure);
+                        }
+                    },
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// What an error means for the batch.
+    fn ended(&self, error: Error) -> RowFailure {
+        match error {
+            // A row cut short by Ctrl-C left nothing behind and is not a failure of its own.
+            Error::Interrupted => RowFailure::Stopped,
+            // So is a row whose wait for the ledger was given up because
+            // of the stop: it was not reached, the ledger is not at fault.
+            Error::Ledger(LedgerError::Busy(_)) if interrupt::requested() => RowFailure::Stopped,
+            // The ledger's server went away: every later row would fail
+            // the same way, so the batch stops here (what was recorded
+            // before is kept; the next run finishes what was in flight).
+            Error::Ledger(e) if e.connection_lost() => RowFailure::Fatal(Error::Ledger(e)),
+            error => RowFailure::Failed(Rendered {
+                message: error.message(&self.ctx.messages),
+                text: error.to_string(),
+                exit_code: error.exit_code(),
+            }),
+        }
+    }
+
+    fn printed(&self, tally: &Mutex<Tally>, number: u64, issued: &Issued) {
+        let text = report_lines(self.ctx, issued).join("; ");
+        self.progress.done(&self.ctx.messages.fill(
+            "batch_row",
+            &[("row", &number.to_string()), ("text", &text)],
+        ));
+        tally.lock().unwrap_or_else(|p| p.into_inner()).printed += 1;
+        self.progress.row_finished();
+    }
+
+    fn failed(&self, tally: &Mutex<Tally>, number: u64, account: String, failure: &Rendered) {
+        let account = shortened(account.trim());
+        let key = if account.is_empty() {
+            "batch_row_failed_no_account"
+        } else {
+            "batch_row_failed"
+        };
+        self.progress.fail(&self.ctx.messages.fill(
+            key,
+            &[
+                ("row", &number.to_string()),
+                ("account", &account),
+                ("error", &failure.message),
+            ],
+        ));
+        tally
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .fail(Failure {
+                row: number,
+                account,
+                error: failure.text.clone(),
+                exit_code: failure.exit_code,
+            });
+        self.progress.row_finished();
+    }
+
+    /// The issuing tools of a batch: files only, never stdout.
+    fn tools<'t, R: rand::CryptoRng + ?Sized>(
+        &'t self,
+        rng: &'t mut R,
+        stdout: &'t mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> issue::Tools<'t, R> {
+        issue::Tools {
+            fonts: self.fonts,
+            rng,
+            clock: &super::now,
+            stdout,
+            protected: self.protected,
+            stop: &interrupt::requested,
+            host: self.host,
+            run: self.run,
+            actor: self.actor,
+            checkpoint: &issue::every_step,
+        }
+    }
+
+    /// Step 1 of the issuing protocol for a row: its spec, its codes' source,
+    /// and the sheet made and staged.
+    fn prepare_row(
         &self,
         row: &Row,
         ledger: &mut super::OnDemand,
         rng: &mut rand::rand_core::UnwrapErr<rand::rngs::SysRng>,
-    ) -> Result<Issued, Error> {
+    ) -> Result<(SheetSpec, CodeSource, issue::Prepared), Error> {
         let ctx = self.ctx;
         let mut request = row.sheet.clone();
         let row_line = |text: &str| {
@@ -790,31 +948,67 @@ impl Worker<'_> {
                 ],
             ));
         }
-        let mut no_stdout = |_: &[u8]| {
-            Err(io::Error::other(
-                "a batch writes files only: this is a bug in recovery-sheet",
-            ))
-        };
-        let mut tools = issue::Tools {
-            fonts: self.fonts,
-            rng,
-            clock: &super::now,
-            stdout: &mut no_stdout,
-            protected: self.protected,
-            stop: &interrupt::requested,
-            host: self.host,
-            run: self.run,
-            actor: self.actor,
-            checkpoint: &issue::every_step,
-        };
-        issue::issue(
+        let source = CodeSource::Generate { format, count };
+        let mut no_stdout = no_stdout;
+        let prepared = issue::prepare(
             ledger,
             &spec,
-            &CodeSource::Generate { format, count },
+            &source,
             self.verifier,
-            &mut tools,
-        )
+            &mut self.tools(rng, &mut no_stdout),
+        )?;
+        Ok((spec, source, prepared))
     }
+}
+
+/// A batch writes files only.
+fn no_stdout(_: &[u8]) -> io::Result<()> {
+    Err(io::Error::other(
+        "a batch writes files only: this is a bug in recovery-sheet",
+    ))
+}
+
+/// A row's account is no longer in progress.
+fn release(input: &Mutex<Input>, label: &str) {
+    input
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .in_flight
+        .remove(label);
+}
+
+/// A row's sheet made and staged by a worker, waiting for the recorder.
+struct MadeRow {
+    number: u64,
+    /// The account's label, in progress until the row is recorded.
+    label: String,
+    spec: SheetSpec,
+    source: CodeSource,
+    prepared: issue::Prepared,
+}
+
+/// How many made sheets may wait for the recorder: the workers wait when it
+/// is this far behind (each waiting sheet holds its staged file open).
+const MAX_WAITING: usize = 64;
+/// The most sheets recorded in one commit.
+const MAX_GROUP: usize = 64;
+
+/// How a row that was not printed ends.
+enum RowFailure {
+    /// Cut short by a stop: not a failure of its own.
+    Stopped,
+    /// Every later row would fail the same way: the batch ends.
+    Fatal(Error),
+    Failed(Rendered),
+}
+
+/// A row's failure as the progress lines and the JSON summary show it.
+struct Rendered {
+    /// In the user's language.
+    message: String,
+    /// In English, for scripts.
+    text: String,
+    exit_code: u8,
 }
 
 /// The closing lines: how many printed and failed, and where the sheets are.
@@ -830,8 +1024,8 @@ fn summarise(ctx: &Context, args: &BatchArgs, tally: &Tally) {
                 json!({
                     "row": f.row,
                     "account": f.account,
-                    "error": f.error.to_string(),
-                    "exit_code": f.error.exit_code(),
+                    "error": f.error,
+                    "exit_code": f.exit_code,
                 })
             })
             .collect();

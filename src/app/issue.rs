@@ -253,6 +253,41 @@ pub fn issue<R: CryptoRng + ?Sized>(
     verifier_spec: Option<&VerifierSpec>,
     tools: &mut Tools<'_, R>,
 ) -> Result<Issued, Error> {
+    let prepared = prepare(ledger, spec, source, verifier_spec, tools)?;
+    let sheet = Sheet {
+        spec,
+        source,
+        verifier: verifier_spec,
+        prepared,
+    };
+    issue_group(ledger, vec![sheet], tools)?
+        .pop()
+        .unwrap_or(Err(Error::Interrupted))
+}
+
+/// A sheet made in memory and staged (step 1 of the protocol), waiting for
+/// the writer lock. Dropped, it leaves nothing behind.
+pub struct Prepared(Made);
+
+/// One sheet of a group for [`issue_group`]: what it was made from (it is
+/// made again if the ledger changed meanwhile) and what was made.
+pub struct Sheet<'a> {
+    pub spec: &'a SheetSpec,
+    pub source: &'a CodeSource,
+    pub verifier: Option<&'a VerifierSpec>,
+    pub prepared: Prepared,
+}
+
+/// Step 1 without the lock: refuses early what the ledger or the file system
+/// already refuses, then makes the codes, the PDF and the verifier, and
+/// stages them. Many sheets can be prepared at once (a batch's workers).
+pub fn prepare<R: CryptoRng + ?Sized>(
+    ledger: &mut dyn Ledger,
+    spec: &SheetSpec,
+    source: &CodeSource,
+    verifier_spec: Option<&VerifierSpec>,
+    tools: &mut Tools<'_, R>,
+) -> Result<Prepared, Error> {
     precheck(spec, verifier_spec, tools.protected)?;
     // Without the lock, a pending generation may be another writer's at
     // work right now (on a shared ledger, for longer than a file's commit):
@@ -266,85 +301,150 @@ pub fn issue<R: CryptoRng + ?Sized>(
     })?;
     lineage.pending = None;
     let plan = Plan::new(&spec.account, lineage, spec.supersede, tools.run)?;
-    let made = make(spec, source, plan, verifier_spec, tools)?;
+    make(spec, source, plan, verifier_spec, tools).map(Prepared)
+}
 
+/// Steps 2 to 5 for prepared sheets, all under one hold of the writer lock:
+/// one commit records every intent, each sheet is placed, one commit
+/// finishes every sheet placed. A batch pays the ledger's syncs once for
+/// many sheets; each sheet's own file is synced as before.
+///
+/// `Err` is the group's: none of its sheets is placed (or, for a ledger
+/// whose server went away while finishing, the next run finishes the
+/// sheets in place). `Ok` holds each sheet's own outcome, in order.
+pub fn issue_group<R: CryptoRng + ?Sized>(
+    ledger: &mut dyn Ledger,
+    group: Vec<Sheet<'_>>,
+    tools: &mut Tools<'_, R>,
+) -> Result<Vec<Result<Issued, Error>>, Error> {
+    let stop = tools.stop;
     let mut writer = ledger
         .writer(stop)
         .map_err(|e| if stop() { Error::Interrupted } else { e.into() })?;
     recover(writer.as_mut(), tools.host, (tools.clock)(), tools.actor)?;
+
+    let mut outcomes: Vec<Option<Result<Issued, Error>>> = group.iter().map(|_| None).collect();
+    // Step 3: every intent, in one commit.
+    let mut recorded = Vec::new();
     let mut txn = writer.begin()?;
-    let plan = Plan::new(
-        &spec.account,
-        txn.lineage(&spec.account)?,
-        spec.supersede,
-        tools.run,
-    )?;
-    let made = if made.plan.prints_like(&plan) {
-        made
-    } else {
-        // Another writer got there first: this sheet would name the wrong set
-        // to destroy. Its staged files go with it.
-        drop(made);
-        make(spec, source, plan, verifier_spec, tools)?
-    };
-    let mut placements = vec![made.sheet.placement(Role::Sheet, tools.host)];
-    if let Some(v) = &made.verifier {
-        placements.push(v.placement(Role::Verifier, tools.host));
+    for (i, sheet) in group.into_iter().enumerate() {
+        let spec = sheet.spec;
+        let plan = Plan::new(
+            &spec.account,
+            txn.lineage(&spec.account)?,
+            spec.supersede,
+            tools.run,
+        );
+        let made = plan.and_then(|plan| {
+            let Prepared(made) = sheet.prepared;
+            if made.plan.prints_like(&plan) {
+                Ok(made)
+            } else {
+                // Another writer got there first: this sheet would name the
+                // wrong set to destroy. Its staged files go with it.
+                drop(made);
+                make(spec, sheet.source, plan, sheet.verifier, tools)
+            }
+        });
+        let made = match made.and_then(|made| {
+            (tools.checkpoint)(Step::RecordPending)
+                .map_err(ledger_io)
+                .map(|()| made)
+        }) {
+            Ok(made) => made,
+            Err(e) => {
+                outcomes[i] = Some(Err(e));
+                continue;
+            }
+        };
+        let mut placements = vec![made.sheet.placement(Role::Sheet, tools.host)];
+        if let Some(v) = &made.verifier {
+            placements.push(v.placement(Role::Verifier, tools.host));
+        }
+        // A ledger error ends the transaction: the whole group fails, and
+        // its staged files go with it.
+        txn.record_pending(&made.record, &placements)?;
+        recorded.push((i, made, placements));
     }
-    (tools.checkpoint)(Step::RecordPending).map_err(ledger_io)?;
-    txn.record_pending(&made.record, &placements)?;
     txn.commit()?;
 
-    let set_id = made.record.set_id.clone();
-    let placed = place(made.sheet, made.verifier, &placements, tools);
-    let mut placed = match placed {
-        Ok(placed) => placed,
-        Err((e, placed)) => {
-            undo(placed);
-            abandon(writer.as_mut(), &set_id);
-            return Err(e);
+    // Step 4: the files. A failure takes back what that sheet placed.
+    let mut placed_sheets = Vec::new();
+    let mut abandoned = Vec::new();
+    for (i, made, placements) in recorded {
+        let set_id = made.record.set_id.clone();
+        match place(made.sheet, made.verifier, &placements, tools) {
+            Ok(placed) => placed_sheets.push((i, made.record, made.plan, made.issued, placed)),
+            Err((e, placed)) => {
+                undo(placed);
+                abandoned.push(set_id);
+                outcomes[i] = Some(Err(e));
+            }
         }
-    };
-    let finished = (tools.checkpoint)(Step::Finish)
-        .map_err(ledger_io)
-        .and_then(|()| {
-            let mut txn = writer.begin()?;
-            finish(
-                txn.as_mut(),
-                &made.record.account,
-                &set_id,
-                made.plan.generation,
-                made.record.issued_at,
-                tools.actor,
-            )?;
-            txn.commit()?;
-            Ok(())
-        });
-    if let Err(e) = finished {
-        if matches!(&e, Error::Ledger(l) if l.connection_lost()) {
-            // The ledger's server went away: whether it committed the
-            // finish is unknown. The sheet stays where it is, and so does
-            // the generation (pending or already current): the next run on
-            // this machine finds the sheet in place and finishes it. Taking
-            // the sheet back could leave a current generation with no sheet.
-            return Err(e);
-        }
-        // The sheet was placed but not recorded as current: put things back
-        // as they were, so the next run finds nothing placed and marks the
-        // generation never printed (or, if undoing fails, finds the sheet
-        // and finishes the generation).
-        undo(std::mem::take(&mut placed));
-        abandon(writer.as_mut(), &set_id);
-        return Err(e);
     }
-    let asides: Vec<(Role, PathBuf)> = placed
-        .into_iter()
-        .filter_map(|p| p.aside.map(|a| (p.role, a)))
-        .collect();
+    abandon(writer.as_mut(), &abandoned);
+
+    // Step 5: every sheet placed becomes current, in one commit.
+    if !placed_sheets.is_empty() {
+        let finished = (tools.checkpoint)(Step::Finish)
+            .map_err(ledger_io)
+            .and_then(|()| {
+                let mut txn = writer.begin()?;
+                for (_, record, plan, _, _) in &placed_sheets {
+                    finish(
+                        txn.as_mut(),
+                        &record.account,
+                        &record.set_id,
+                        plan.generation,
+                        record.issued_at,
+                        tools.actor,
+                    )?;
+                }
+                txn.commit()?;
+                Ok(())
+            });
+        if let Err(e) = finished {
+            if matches!(&e, Error::Ledger(l) if l.connection_lost()) {
+                // The ledger's server went away: whether it committed the
+                // finish is unknown. The sheets stay where they are, and so
+                // do their generations (pending or already current): the
+                // next run on this machine finds them in place and finishes
+                // them. Taking a sheet back could leave a current
+                // generation with no sheet.
+                return Err(e);
+            }
+            // Placed but not recorded as current: put things back as they
+            // were, so the next run finds nothing placed and marks the
+            // generations never printed (or, if undoing fails, finds a
+            // sheet and finishes its generation).
+            let set_ids: Vec<SetId> = placed_sheets
+                .into_iter()
+                .map(|(_, record, _, _, placed)| {
+                    undo(placed);
+                    record.set_id
+                })
+                .collect();
+            abandon(writer.as_mut(), &set_ids);
+            return Err(e);
+        }
+    }
+    let mut asides = Vec::new();
+    for (i, record, _, issued, placed) in placed_sheets {
+        asides.extend(
+            placed
+                .into_iter()
+                .filter_map(|p| p.aside.map(|a| (record.set_id.clone(), p.role, a))),
+        );
+        outcomes[i] = Some(Ok(issued));
+    }
     if !asides.is_empty() {
-        forget_asides(writer.as_mut(), &set_id, &asides);
+        forget_asides(writer.as_mut(), &asides);
     }
-    Ok(made.issued)
+    // Every sheet has its outcome by now.
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or(Err(Error::Interrupted)))
+        .collect())
 }
 
 fn ledger_io(e: io::Error) -> Error {
@@ -728,26 +828,31 @@ fn undo(placed: Vec<Placed>) {
     }
 }
 
-/// Removes the pending generation of a writer that is still alive and placed
-/// nothing (or took it all back). If the ledger fails here, the generation
-/// stays pending and the next [`recover`] marks it never printed.
-fn abandon(writer: &mut dyn Writer, set_id: &SetId) {
+/// Removes the pending generations of a writer that is still alive and
+/// placed nothing of them (or took it all back). If the ledger fails here,
+/// they stay pending and the next [`recover`] marks them never printed.
+fn abandon(writer: &mut dyn Writer, set_ids: &[SetId]) {
+    if set_ids.is_empty() {
+        return;
+    }
     let _ = writer.begin().and_then(|mut txn| {
-        txn.abandon(set_id)?;
+        for set_id in set_ids {
+            txn.abandon(set_id)?;
+        }
         txn.commit()
     });
 }
 
 /// Removes the old files kept aside, then forgets them in the ledger. A file
 /// that cannot be removed is left recorded, for the next [`recover`].
-fn forget_asides(writer: &mut dyn Writer, set_id: &SetId, asides: &[(Role, PathBuf)]) {
-    let removed: Vec<Role> = asides
+fn forget_asides(writer: &mut dyn Writer, asides: &[(SetId, Role, PathBuf)]) {
+    let removed: Vec<(&SetId, Role)> = asides
         .iter()
-        .filter(|(_, path)| files::remove_if_present(path).is_ok())
-        .map(|(role, _)| *role)
+        .filter(|(_, _, path)| files::remove_if_present(path).is_ok())
+        .map(|(set_id, role, _)| (set_id, *role))
         .collect();
     let _ = writer.begin().and_then(|mut txn| {
-        for role in &removed {
+        for (set_id, role) in &removed {
             txn.forget_aside(set_id, *role)?;
         }
         txn.commit()
