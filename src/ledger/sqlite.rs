@@ -1379,9 +1379,14 @@ pub(super) fn write_err(path: &Path, e: rusqlite::Error) -> LedgerError {
 /// current and pending generations, the newest earlier printed one, the
 /// count of the older ones, and the next generation number.
 fn lineage_of(conn: &Connection, path: &Path, account: &str) -> Result<Lineage, LedgerError> {
+    // One lookup in each partial index: `status IN (...)` would walk the
+    // account's whole history.
     let open = format!(
         "SELECT {COLUMNS} FROM generations
-         WHERE account_key = account_key(?1) AND status IN ('current', 'pending')"
+         WHERE account_key = account_key(?1) AND status = 'current'
+         UNION ALL
+         SELECT {COLUMNS} FROM generations
+         WHERE account_key = account_key(?1) AND status = 'pending'"
     );
     let mut lineage = Lineage {
         current: None,
