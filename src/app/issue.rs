@@ -14,7 +14,8 @@
 //!    codes, the PDF and the verifier in memory; stage them as files with
 //!    no name in their destination folders (they vanish if the process dies).
 //! 2. Take the ledger's writer lock and finish or undo whatever a writer
-//!    that died left pending ([`recover`]). Read the lineage again; if
+//!    that died left pending ([`recover`], in the transaction of step 3;
+//!    it also forgets old files kept aside that are gone). Read the lineage again; if
 //!    another writer changed it meanwhile, make the sheet again, so a sheet
 //!    always names the right set to destroy.
 //! 3. Record the generation as `pending`, with where each file goes, the
@@ -25,7 +26,12 @@
 //!    For stdout, write every byte and flush. The sheet in place is the point
 //!    of no return.
 //! 5. The pending generation becomes current, the previous one superseded.
-//!    Commit. Remove the old files kept aside. Release the lock.
+//!    Commit. Remove the old files kept aside (the next writer's recovery
+//!    forgets them in the ledger). Release the lock.
+//!
+//! A batch runs step 1 for many sheets at once and steps 2 to 5 for a group
+//! of them ([`issue_group`]): one commit for all their intents, one for all
+//! their finishes.
 //!
 //! A failure (or Ctrl-C) before step 5 undoes what was placed and removes
 //! the pending generation. A crash leaves the pending generation, and the
@@ -321,12 +327,11 @@ pub fn issue_group<R: CryptoRng + ?Sized>(
     let mut writer = ledger
         .writer(stop)
         .map_err(|e| if stop() { Error::Interrupted } else { e.into() })?;
-    recover(writer.as_mut(), tools.host, (tools.clock)(), tools.actor)?;
-
     let mut outcomes: Vec<Option<Result<Issued, Error>>> = group.iter().map(|_| None).collect();
-    // Step 3: every intent, in one commit.
-    let mut recorded = Vec::new();
+    // Step 3: what writers that died left, then every intent, in one commit.
     let mut txn = writer.begin()?;
+    recover_in(txn.as_mut(), tools.host, (tools.clock)(), tools.actor)?;
+    let mut recorded = Vec::new();
     for (i, sheet) in group.into_iter().enumerate() {
         let spec = sheet.spec;
         let plan = Plan::new(
@@ -428,17 +433,15 @@ pub fn issue_group<R: CryptoRng + ?Sized>(
             return Err(e);
         }
     }
-    let mut asides = Vec::new();
-    for (i, record, _, issued, placed) in placed_sheets {
-        asides.extend(
-            placed
-                .into_iter()
-                .filter_map(|p| p.aside.map(|a| (record.set_id.clone(), p.role, a))),
-        );
+    // The old files kept aside go now. The ledger forgets them at the next
+    // writer's recovery, in a commit it makes anyway (a third commit here
+    // would cost each replaced sheet four more syncs); one that cannot be
+    // removed now is removed then.
+    for (i, _, _, issued, placed) in placed_sheets {
+        for aside in placed.into_iter().filter_map(|p| p.aside) {
+            let _ = files::remove_if_present(&aside);
+        }
         outcomes[i] = Some(Ok(issued));
-    }
-    if !asides.is_empty() {
-        forget_asides(writer.as_mut(), &asides);
     }
     // Every sheet has its outcome by now.
     Ok(outcomes
@@ -678,7 +681,6 @@ fn stage(
 /// A file placed by this run, which can still be taken back.
 #[derive(Debug)]
 struct Placed {
-    role: Role,
     path: PathBuf,
     /// Where the file it replaced is kept (when it was swapped, not replaced).
     aside: Option<PathBuf>,
@@ -739,7 +741,6 @@ fn place_one<R: CryptoRng + ?Sized>(
                 source,
             })?;
             return Ok(Placed {
-                role,
                 path: PathBuf::from("-"),
                 aside: None,
             });
@@ -766,11 +767,7 @@ fn place_one<R: CryptoRng + ?Sized>(
                     write_err(source)
                 }
             })?;
-            Ok(Placed {
-                role,
-                path,
-                aside: None,
-            })
+            Ok(Placed { path, aside: None })
         }
         Some(aside) => {
             // A verifier being checked right now (`verify`) holds its lock:
@@ -789,15 +786,10 @@ fn place_one<R: CryptoRng + ?Sized>(
             staged.link_aside(&aside).map_err(write_err)?;
             match files::swap(&aside, &path) {
                 Ok(Swapped::Exchanged) => Ok(Placed {
-                    role,
                     path,
                     aside: Some(aside),
                 }),
-                Ok(Swapped::Replaced) => Ok(Placed {
-                    role,
-                    path,
-                    aside: None,
-                }),
+                Ok(Swapped::Replaced) => Ok(Placed { path, aside: None }),
                 Err(source) => {
                     let _ = files::remove_if_present(&aside);
                     Err(write_err(source))
@@ -843,22 +835,6 @@ fn abandon(writer: &mut dyn Writer, set_ids: &[SetId]) {
     });
 }
 
-/// Removes the old files kept aside, then forgets them in the ledger. A file
-/// that cannot be removed is left recorded, for the next [`recover`].
-fn forget_asides(writer: &mut dyn Writer, asides: &[(SetId, Role, PathBuf)]) {
-    let removed: Vec<(&SetId, Role)> = asides
-        .iter()
-        .filter(|(_, _, path)| files::remove_if_present(path).is_ok())
-        .map(|(set_id, role, _)| (set_id, *role))
-        .collect();
-    let _ = writer.begin().and_then(|mut txn| {
-        for (set_id, role) in &removed {
-            txn.forget_aside(set_id, *role)?;
-        }
-        txn.commit()
-    });
-}
-
 /// Finishes or undoes what writers that died left pending (the caller holds
 /// the writer lock, so no writer is at work). For each pending generation
 /// placed on this machine: its sheet at its destination with the recorded
@@ -874,6 +850,20 @@ pub fn recover(
     actor: &Actor,
 ) -> Result<Vec<Recovered>, Error> {
     let mut txn = writer.begin()?;
+    let done = recover_in(txn.as_mut(), host, now, actor)?;
+    txn.commit()?;
+    Ok(done)
+}
+
+/// [`recover`] in the caller's transaction. What it does to files can be
+/// done again: if the transaction is rolled back, the next recovery finds
+/// the files as this one left them and records the same outcome.
+fn recover_in(
+    txn: &mut dyn WriteTxn,
+    host: &str,
+    now: DateTime<FixedOffset>,
+    actor: &Actor,
+) -> Result<Vec<Recovered>, Error> {
     let mut done = Vec::new();
     for Pending { record, placements } in txn.pending()? {
         if placements.iter().any(|p| p.host != host) {
@@ -910,7 +900,7 @@ pub fn recover(
                 }
             }
             finish(
-                txn.as_mut(),
+                txn,
                 &record.account,
                 &record.set_id,
                 record.generation,
@@ -966,7 +956,6 @@ pub fn recover(
         )?;
         done.push(Recovered::NeverPrinted(record));
     }
-    txn.commit()?;
     Ok(done)
 }
 
@@ -1443,6 +1432,174 @@ mod tests {
                 assert_eq!(s.history(), before, "{case}: the ledger changed");
                 assert!(s.pending().is_empty(), "{case}");
             }
+        }
+    }
+
+    /// Issues a group, as a batch's recorder does: one sheet per
+    /// `(account, file name)`, prepared first, then (after `between`)
+    /// recorded together, failing at `fail`.
+    fn issue_as_group(
+        s: &Setup,
+        sheets: &[(&str, &str)],
+        fail: Option<Step>,
+        between: &dyn Fn(),
+    ) -> Result<Vec<Result<Issued, Error>>, Error> {
+        let specs: Vec<SheetSpec> = sheets
+            .iter()
+            .map(|(account, name)| {
+                let mut spec = spec(&s.out().join(name), Supersede::Allow, Overwrite::Refuse);
+                spec.account = (*account).into();
+                spec
+            })
+            .collect();
+        let source = source();
+        s.seed.set(s.seed.get() + 1);
+        let mut rng = StdRng::seed_from_u64(s.seed.get());
+        // A new run each time: a run that printed an account refuses it again.
+        let run = format!("group-run-{}", s.seed.get());
+        let protected = crate::ledger::own_files(&s.ledger_path());
+        let checkpoint = move |step: Step| {
+            if Some(step) == fail {
+                Err(io::Error::other(format!("injected fault at {step:?}")))
+            } else {
+                Ok(())
+            }
+        };
+        let mut stdout = no_stdout;
+        let mut tools = Tools {
+            fonts: &s.fonts,
+            rng: &mut rng,
+            clock: &now,
+            stdout: &mut stdout,
+            protected: &protected,
+            stop: &|| false,
+            host: HOST,
+            run: &run,
+            actor: &test_actor(),
+            checkpoint: &checkpoint,
+        };
+        let mut ledger = s.ledger();
+        let group = specs
+            .iter()
+            .map(|spec| {
+                let prepared = prepare(&mut ledger, spec, &source, None, &mut tools)?;
+                Ok(Sheet {
+                    spec,
+                    source: &source,
+                    verifier: None,
+                    prepared,
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        between();
+        issue_group(&mut ledger, group, &mut tools)
+    }
+
+    /// With `--force`, the old sheet kept aside is removed as soon as the new
+    /// one is current; the ledger forgets it at the next writer's recovery,
+    /// in the commit that writer makes anyway.
+    #[test]
+    fn a_replaced_sheet_goes_at_once_and_the_next_writer_forgets_it() {
+        let s = Setup::new();
+        let issue = |name, supersede, overwrite| {
+            s.issue(name, supersede, overwrite, None, None, &mut no_stdout)
+                .unwrap()
+        };
+        issue("a.pdf", Supersede::Refuse, Overwrite::Refuse);
+        let first = fs::read(s.out().join("a.pdf")).unwrap();
+        issue("a.pdf", Supersede::Allow, Overwrite::Replace);
+        assert_eq!(s.files(), ["a.pdf"], "the old sheet is gone");
+        assert_ne!(fs::read(s.out().join("a.pdf")).unwrap(), first);
+        let recorded: Vec<String> = s
+            .pending()
+            .into_iter()
+            .flat_map(|p| p.placements)
+            .filter_map(|p| p.aside)
+            .collect();
+        assert_eq!(recorded.len(), 1, "still recorded until the next writer");
+        issue("b.pdf", Supersede::Allow, Overwrite::Refuse);
+        assert!(s.pending().is_empty());
+        assert_eq!(s.files(), ["a.pdf", "b.pdf"]);
+    }
+
+    /// A sheet of a group whose name was taken after it was prepared fails
+    /// alone: the others are placed and current, and nothing is pending.
+    #[test]
+    fn a_group_records_each_sheet_and_one_failure_stays_its_own() {
+        let s = Setup::new();
+        let sheets = [("a@example.com", "a.pdf"), ("b@example.com", "b.pdf")];
+        let outcomes = issue_as_group(&s, &sheets, None, &|| ()).unwrap();
+        assert!(outcomes.iter().all(Result::is_ok));
+        assert_eq!(s.files(), ["a.pdf", "b.pdf"]);
+        // The second group regenerates a and b and makes c, whose name
+        // someone takes between making the sheets and placing them.
+        let sheets = [
+            ("a@example.com", "a2.pdf"),
+            ("c@example.com", "c.pdf"),
+            ("b@example.com", "b2.pdf"),
+        ];
+        let outcomes = issue_as_group(&s, &sheets, None, &|| {
+            fs::write(s.out().join("c.pdf"), b"not a sheet").unwrap();
+        })
+        .unwrap();
+        assert!(outcomes[0].is_ok() && outcomes[2].is_ok());
+        let err = outcomes[1].as_ref().unwrap_err();
+        assert!(
+            matches!(err, Error::Output(OutputError::Exists { .. })),
+            "{err}"
+        );
+        assert_eq!(s.files(), ["a.pdf", "a2.pdf", "b.pdf", "b2.pdf", "c.pdf"]);
+        assert_eq!(fs::read(s.out().join("c.pdf")).unwrap(), b"not a sheet");
+        let ledger = s.ledger();
+        for (account, generations) in [("a@example.com", 2), ("b@example.com", 2)] {
+            let history = ledger.history(account).unwrap();
+            assert_eq!(history.len(), generations, "{account}");
+            assert_eq!(history[0].status, Status::Superseded, "{account}");
+            assert_eq!(history[1].status, Status::Current, "{account}");
+        }
+        // c's generation was never placed: not in the ledger at all.
+        assert!(
+            ledger
+                .history("c@example.com")
+                .unwrap_or_default()
+                .is_empty()
+        );
+        assert!(s.pending().is_empty());
+    }
+
+    /// A group that fails at its finish takes every sheet back: no file, no
+    /// generation, nothing pending.
+    #[test]
+    fn a_group_that_cannot_finish_takes_every_sheet_back() {
+        for fail in [Step::RecordPending, Step::PlaceSheet, Step::Finish] {
+            let s = Setup::new();
+            let sheets = [("a@example.com", "a.pdf"), ("b@example.com", "b.pdf")];
+            let case = format!("{fail:?}");
+            match issue_as_group(&s, &sheets, Some(fail), &|| ()) {
+                // The finish is the group's: its failure is the group's.
+                Err(e) => {
+                    assert_eq!(fail, Step::Finish, "{case}");
+                    assert!(e.to_string().contains("injected fault"), "{case}: {e}");
+                }
+                // Recording and placing fail each sheet on its own.
+                Ok(outcomes) => {
+                    assert_ne!(fail, Step::Finish, "{case}");
+                    assert_eq!(outcomes.len(), 2, "{case}");
+                    for outcome in outcomes {
+                        let e = outcome.unwrap_err();
+                        assert!(e.to_string().contains("injected fault"), "{case}: {e}");
+                    }
+                }
+            }
+            assert!(s.files().is_empty(), "{case}: {:?}", s.files());
+            let ledger = s.ledger();
+            for (account, _) in sheets {
+                assert!(
+                    ledger.history(account).unwrap_or_default().is_empty(),
+                    "{case}"
+                );
+            }
+            assert!(s.pending().is_empty(), "{case}");
         }
     }
 
