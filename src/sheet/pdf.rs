@@ -158,8 +158,8 @@ fn rename_fonts(object: &mut Object, renames: &HashMap<Vec<u8>, Vec<u8>>) {
 }
 
 /// zlib level for the PDF's streams. printpdf's save compresses at level 9,
-/// which was a fifth of a sheet's time; level 6 writes the same sheet in
-/// (see BENCHMARKS.md).
+/// which was a fifth of a sheet's time; level 6 costs a few hundred bytes a
+/// sheet and much less time (see BENCHMARKS.md).
 const DEFLATE_LEVEL: u32 = 6;
 
 /// Compresses every stream that has no filter yet, as printpdf's save does,
