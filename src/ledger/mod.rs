@@ -394,27 +394,45 @@ pub struct Lineage {
 impl Lineage {
     /// The lineage of an account from its generations, newest first.
     pub fn from_newest_first(newest_first: Vec<GenerationRecord>) -> Lineage {
-        let next_generation = newest_first
-            .first()
-            .map_or(1, |newest| newest.generation.saturating_add(1));
+        let printed = newest_first
+            .iter()
+            .filter(|r| matches!(r.status, Status::Superseded | Status::Revoked))
+            .count();
+        let newest = newest_first.first().map_or(0, |r| r.generation);
+        Lineage::from_rows(newest_first, printed, newest)
+    }
+
+    /// The lineage from what a backend looked up: `records` holds at least
+    /// the account's current and pending generations and its newest printed
+    /// one (superseded or revoked), in any order; `printed` counts its
+    /// printed generations and `newest` is its highest generation (0 for
+    /// none). A backend reads these few rows and two numbers, so the cost
+    /// of issuing does not grow with the account's history.
+    pub fn from_rows(records: Vec<GenerationRecord>, printed: usize, newest: u32) -> Lineage {
         let mut lineage = Lineage {
             current: None,
             latest_earlier: None,
             older: 0,
             pending: None,
-            next_generation,
+            next_generation: newest.saturating_add(1),
         };
-        for record in newest_first {
+        for record in records {
             match record.status {
                 Status::Current => lineage.current = Some(record),
-                Status::Superseded | Status::Revoked if lineage.latest_earlier.is_none() => {
-                    lineage.latest_earlier = Some(record);
-                }
-                Status::Superseded | Status::Revoked => lineage.older += 1,
                 Status::Pending => lineage.pending = Some(record),
+                Status::Superseded | Status::Revoked => {
+                    if lineage
+                        .latest_earlier
+                        .as_ref()
+                        .is_none_or(|l| record.generation > l.generation)
+                    {
+                        lineage.latest_earlier = Some(record);
+                    }
+                }
                 Status::Unprinted => {}
             }
         }
+        lineage.older = printed.saturating_sub(usize::from(lineage.latest_earlier.is_some()));
         lineage
     }
 }

@@ -274,6 +274,33 @@ impl Conn {
             .collect()
     }
 
+    /// The account's lineage from its current, pending and newest printed
+    /// generations and two numbers (see [`Lineage::from_rows`]): two
+    /// statements whose results do not grow with the account's history.
+    fn lineage(&mut self, account: &str) -> Result<Lineage, LedgerError> {
+        let key = account_key(account);
+        let records = self.records(
+            "WHERE g.account_key = $1 AND (g.status IN ('current', 'pending')
+                OR g.generation = (SELECT generation FROM recovery_sheet.generations
+                    WHERE account_key = $1 AND status IN ('superseded', 'revoked')
+                    ORDER BY generation DESC LIMIT 1))",
+            &[&key],
+        )?;
+        let row = self.query_one(
+            "SELECT count(*) FILTER (WHERE status IN ('superseded', 'revoked')),
+                    coalesce(max(generation), 0)
+             FROM recovery_sheet.generations WHERE account_key = $1",
+            &[&key],
+        )?;
+        let printed: i64 = row.get(0);
+        let newest: i32 = row.get(1);
+        Ok(Lineage::from_rows(
+            records,
+            usize::try_from(printed).unwrap_or(0),
+            u32::try_from(newest).unwrap_or(0),
+        ))
+    }
+
     fn bad_value(&self, detail: String) -> LedgerError {
         LedgerError::BadValue {
             target: self.target.clone(),
@@ -729,6 +756,10 @@ impl Ledger for PostgresLedger {
             .collect()
     }
 
+    fn lineage(&self, account: &str) -> Result<Lineage, LedgerError> {
+        self.conn.borrow_mut().lineage(account)
+    }
+
     fn history(&self, account: &str) -> Result<Vec<GenerationRecord>, LedgerError> {
         let records = self.conn.borrow_mut().records(
             "WHERE g.account_key = $1 ORDER BY g.generation",
@@ -922,11 +953,7 @@ impl Drop for PgWriteTxn<'_> {
 
 impl WriteTxn for PgWriteTxn<'_> {
     fn lineage(&mut self, account: &str) -> Result<Lineage, LedgerError> {
-        let newest_first = self.records(
-            "WHERE g.account_key = $1 ORDER BY g.generation DESC",
-            &[&account_key(account)],
-        )?;
-        Ok(Lineage::from_newest_first(newest_first))
+        self.run(|conn| conn.lineage(account))
     }
 
     fn record_pending(

@@ -1379,36 +1379,21 @@ pub(super) fn write_err(path: &Path, e: rusqlite::Error) -> LedgerError {
 /// current and pending generations, the newest earlier printed one, the
 /// count of the older ones, and the next generation number.
 fn lineage_of(conn: &Connection, path: &Path, account: &str) -> Result<Lineage, LedgerError> {
-    // One lookup in each partial index: `status IN (...)` would walk the
-    // account's whole history.
-    let open = format!(
+    // The current and the pending generation by one lookup in each partial
+    // index (`status IN (...)` would walk the account's whole history), and
+    // the newest printed one from the end of `generations_by_key`.
+    let rows = format!(
         "SELECT {COLUMNS} FROM generations
          WHERE account_key = account_key(?1) AND status = 'current'
          UNION ALL
          SELECT {COLUMNS} FROM generations
-         WHERE account_key = account_key(?1) AND status = 'pending'"
+         WHERE account_key = account_key(?1) AND status = 'pending'
+         UNION ALL
+         SELECT * FROM (SELECT {COLUMNS} FROM generations
+             WHERE account_key = account_key(?1) AND status IN ('superseded', 'revoked')
+             ORDER BY generation DESC LIMIT 1)"
     );
-    let mut lineage = Lineage {
-        current: None,
-        latest_earlier: None,
-        older: 0,
-        pending: None,
-        next_generation: 1,
-    };
-    for record in query_records(conn, path, &open, [account])? {
-        match record.status {
-            Status::Current => lineage.current = Some(record),
-            _ => lineage.pending = Some(record),
-        }
-    }
-    let latest = format!(
-        "SELECT {COLUMNS} FROM generations
-         WHERE account_key = account_key(?1) AND status IN ('superseded', 'revoked')
-         ORDER BY generation DESC LIMIT 1"
-    );
-    lineage.latest_earlier = query_records(conn, path, &latest, [account])?
-        .into_iter()
-        .next();
+    let records = query_records(conn, path, &rows, [account])?;
     let (printed, newest): (u32, u32) = conn
         .query_row(
             "SELECT count(*) FILTER (WHERE status IN ('superseded', 'revoked')),
@@ -1418,10 +1403,7 @@ fn lineage_of(conn: &Connection, path: &Path, account: &str) -> Result<Lineage, 
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .map_err(|e| sql_err(path, e))?;
-    lineage.older =
-        (printed as usize).saturating_sub(usize::from(lineage.latest_earlier.is_some()));
-    lineage.next_generation = newest.saturating_add(1);
-    Ok(lineage)
+    Ok(Lineage::from_rows(records, printed as usize, newest))
 }
 
 fn current_of(
