@@ -1291,13 +1291,7 @@ mod tests {
             let mut rng = StdRng::seed_from_u64(self.seed.get());
             let protected = crate::ledger::own_files(&self.ledger_path());
             let run = format!("run-{}", self.seed.get());
-            let checkpoint = move |step: Step| {
-                if Some(step) == fail {
-                    Err(io::Error::other(format!("injected fault at {step:?}")))
-                } else {
-                    Ok(())
-                }
-            };
+            let checkpoint = failing_at(fail);
             let mut tools = Tools {
                 fonts: &self.fonts,
                 rng: &mut rng,
@@ -1340,6 +1334,17 @@ mod tests {
             let mut writer = ledger.writer(&|| false).unwrap();
             let mut txn = writer.begin().unwrap();
             txn.pending().unwrap()
+        }
+    }
+
+    /// A checkpoint that makes step `fail` fail (and lets every other happen).
+    fn failing_at(fail: Option<Step>) -> impl Fn(Step) -> io::Result<()> {
+        move |step: Step| {
+            if Some(step) == fail {
+                Err(io::Error::other(format!("injected fault at {step:?}")))
+            } else {
+                Ok(())
+            }
         }
     }
 
@@ -1458,13 +1463,7 @@ mod tests {
         // A new run each time: a run that printed an account refuses it again.
         let run = format!("group-run-{}", s.seed.get());
         let protected = crate::ledger::own_files(&s.ledger_path());
-        let checkpoint = move |step: Step| {
-            if Some(step) == fail {
-                Err(io::Error::other(format!("injected fault at {step:?}")))
-            } else {
-                Ok(())
-            }
-        };
+        let checkpoint = failing_at(fail);
         let mut stdout = no_stdout;
         let mut tools = Tools {
             fonts: &s.fonts,
