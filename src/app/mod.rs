@@ -350,7 +350,7 @@ impl Ledger for OnDemand {
     fn lineage(&self, account: &str) -> Result<Lineage, LedgerError> {
         match &self.ledger {
             Some(ledger) => ledger.lineage(account),
-            None => Ok(Lineage::from_newest_first(Vec::new())),
+            None => Ok(Lineage::from_rows(Vec::new(), 0, 0)),
         }
     }
 

@@ -392,16 +392,6 @@ pub struct Lineage {
 }
 
 impl Lineage {
-    /// The lineage of an account from its generations, newest first.
-    pub fn from_newest_first(newest_first: Vec<GenerationRecord>) -> Lineage {
-        let printed = newest_first
-            .iter()
-            .filter(|r| matches!(r.status, Status::Superseded | Status::Revoked))
-            .count();
-        let newest = newest_first.first().map_or(0, |r| r.generation);
-        Lineage::from_rows(newest_first, printed, newest)
-    }
-
     /// The lineage from what a backend looked up: `records` holds at least
     /// the account's current and pending generations and its newest printed
     /// one (superseded or revoked), in any order; `printed` counts its
@@ -508,16 +498,9 @@ pub trait Ledger {
     /// All generations of one account, oldest first.
     fn history(&self, account: &str) -> Result<Vec<GenerationRecord>, LedgerError>;
     /// The account's lineage as it stands now, read without the writer lock
-    /// (a writer must read it again inside its transaction).
-    fn lineage(&self, account: &str) -> Result<Lineage, LedgerError> {
-        let mut newest_first = match self.history(account) {
-            Ok(records) => records,
-            Err(LedgerError::UnknownAccount(_)) => Vec::new(),
-            Err(e) => return Err(e),
-        };
-        newest_first.reverse();
-        Ok(Lineage::from_newest_first(newest_first))
-    }
+    /// (a writer must read it again inside its transaction). Read from a few
+    /// rows ([`Lineage::from_rows`]), whatever the account's history.
+    fn lineage(&self, account: &str) -> Result<Lineage, LedgerError>;
     /// The generation with this set id and, when it is not current, the
     /// account's current generation. `None` if the set is unknown.
     fn find_set(
