@@ -99,12 +99,58 @@ fn the_schema_is_made_once_per_database_whoever_comes_first() {
         rows[0].get(2),
         rows[0].get(3),
     );
-    assert_eq!((app.as_str(), version, from), ("recovery-sheet", 3, 3));
+    assert_eq!((app.as_str(), version, from), ("recovery-sheet", 4, 3));
     assert_eq!(by, "rs_test");
     // Opening again writes nothing.
     let before = dump(&db.url);
     open(&db.url).unwrap();
     assert_eq!(dump(&db.url), before);
+}
+
+#[test]
+fn a_schema_3_ledger_gets_the_status_index_and_schema_3_tools_go_on_using_it() {
+    let Some(db) = fresh() else { return };
+    let at_3 = &STEPS[..1];
+    {
+        let mut ledger = PostgresLedger::open_with(&db.url, Create::Yes, at_3, &testdb::bare_env())
+            .unwrap()
+            .unwrap();
+        let mut tx = ledger.begin_write().unwrap();
+        tx.record_generation(&new_gen("github", "AAAA-0001"))
+            .unwrap();
+        tx.commit().unwrap();
+    }
+    let index = |url: &str| -> i64 {
+        testdb::client(url)
+            .query_one(
+                "SELECT count(*) FROM pg_indexes
+                 WHERE schemaname = 'recovery_sheet' AND indexname = 'generations_by_status'",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(index(&db.url), 0);
+    let ledger = open(&db.url).unwrap().unwrap();
+    assert_eq!(index(&db.url), 1);
+    assert_eq!(ledger.history("github").unwrap().len(), 1);
+    drop(ledger);
+    let row = testdb::client(&db.url)
+        .query_one(
+            "SELECT version, compatible_from FROM recovery_sheet.schema_version",
+            &[],
+        )
+        .unwrap();
+    assert_eq!((row.get::<_, i32>(0), row.get::<_, i32>(1)), (4, 3));
+    // A tool that knows only schema 3 still reads and writes it.
+    let mut old = PostgresLedger::open_with(&db.url, Create::No, at_3, &testdb::bare_env())
+        .unwrap()
+        .unwrap();
+    let mut tx = old.begin_write().unwrap();
+    tx.record_generation(&new_gen("gitlab", "AAAA-0002"))
+        .unwrap();
+    tx.commit().unwrap();
+    assert_eq!(old.history("gitlab").unwrap().len(), 1);
 }
 
 #[test]
@@ -118,25 +164,27 @@ fn an_older_tool_refuses_a_newer_schema_before_writing_anything() {
         tx.commit().unwrap();
     }
     // What a future build does: one more step, not usable by this one.
-    let future = [
-        Step {
-            version: 3,
-            compatible_from: 3,
-            sql: STEPS[0].sql,
-        },
-        Step {
-            version: 4,
-            compatible_from: 4,
-            sql: "ALTER TABLE recovery_sheet.generations ADD COLUMN note text;",
-        },
-    ];
+    let now = STEPS.last().unwrap().version;
+    let mut future: Vec<Step> = STEPS
+        .iter()
+        .map(|s| Step {
+            version: s.version,
+            compatible_from: s.compatible_from,
+            sql: s.sql,
+        })
+        .collect();
+    future.push(Step {
+        version: now + 1,
+        compatible_from: now + 1,
+        sql: "ALTER TABLE recovery_sheet.generations ADD COLUMN note text;",
+    });
     PostgresLedger::open_with(&db.url, Create::Yes, &future, &testdb::bare_env()).unwrap();
     let before = dump(&db.url);
     for create in [Create::Yes, Create::No] {
         match PostgresLedger::open_with(&db.url, create, STEPS, &testdb::bare_env()) {
             Err(LedgerError::TooNew {
                 found, supported, ..
-            }) => assert_eq!((found, supported), (4, 3)),
+            }) => assert_eq!((found, supported), (now + 1, now)),
             Err(e) => panic!("expected TooNew, got {e}"),
             Ok(_) => panic!("expected TooNew, got a ledger"),
         }
@@ -153,7 +201,9 @@ fn an_older_tool_refuses_a_newer_schema_before_writing_anything() {
     // A step declared usable by older tools (only adds) is accepted.
     let mut client = testdb::client(&db.url);
     client
-        .batch_execute("UPDATE recovery_sheet.schema_version SET compatible_from = 3")
+        .batch_execute(&format!(
+            "UPDATE recovery_sheet.schema_version SET compatible_from = {now}"
+        ))
         .unwrap();
     let ledger = open(&db.url).unwrap().unwrap();
     assert_eq!(ledger.history("github").unwrap().len(), 1);

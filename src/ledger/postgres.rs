@@ -94,11 +94,19 @@ pub(super) struct Step {
 
 /// The steps, oldest first. A PostgreSQL ledger starts at the model of the
 /// SQLite ledger's schema 3 (the numbers mean the same records in both).
-pub(super) const STEPS: &[Step] = &[Step {
-    version: 3,
-    compatible_from: 3,
-    sql: SCHEMA_V3,
-}];
+pub(super) const STEPS: &[Step] = &[
+    Step {
+        version: 3,
+        compatible_from: 3,
+        sql: SCHEMA_V3,
+    },
+    // Only an index, so tools at schema 3 may go on using the ledger.
+    Step {
+        version: 4,
+        compatible_from: 3,
+        sql: SCHEMA_V4,
+    },
+];
 
 // Metadata only: no column may ever hold a code or anything derived from one.
 const SCHEMA_V3: &str = "
@@ -189,6 +197,12 @@ END
 $$;
 CREATE TRIGGER events_are_never_changed BEFORE UPDATE OR DELETE ON recovery_sheet.events
     FOR EACH ROW EXECUTE FUNCTION recovery_sheet.refuse_change();
+";
+
+// Schema 4: an index on each account's statuses, so what a new sheet reads
+// costs the same with 1,000 generations as with 2 (as in SQLite's schema 4).
+const SCHEMA_V4: &str = "
+CREATE INDEX generations_by_status ON recovery_sheet.generations (account_key, status);
 ";
 
 /// A generation's columns (alias `g`) with its used codes as three arrays (alias `u`).
@@ -287,9 +301,10 @@ impl Conn {
             &[&key],
         )?;
         let row = self.query_one(
-            "SELECT count(*) FILTER (WHERE status IN ('superseded', 'revoked')),
-                    coalesce(max(generation), 0)
-             FROM recovery_sheet.generations WHERE account_key = $1",
+            "SELECT (SELECT count(*) FROM recovery_sheet.generations
+                     WHERE account_key = $1 AND status IN ('superseded', 'revoked')),
+                    (SELECT coalesce(max(generation), 0) FROM recovery_sheet.generations
+                     WHERE account_key = $1)",
             &[&key],
         )?;
         let printed: i64 = row.get(0);
@@ -1101,8 +1116,8 @@ impl WriteTxn for PgWriteTxn<'_> {
                          status_changed_at = CASE status WHEN 'current' THEN $3
                                              ELSE status_changed_at END,
                          superseded_by = $1
-                     WHERE account_key = $2
-                       AND (status = 'current' OR (status = 'unprinted' AND superseded_by IS NULL))
+                     WHERE account_key = $2 AND status IN ('current', 'unprinted')
+                       AND (status = 'current' OR superseded_by IS NULL)
                  ), placed AS (
                      DELETE FROM recovery_sheet.placements WHERE set_id = $1 AND aside IS NULL
                  ), active AS (

@@ -772,6 +772,53 @@ fn a_later_migration_step_applies_once_and_keeps_the_data() {
     assert_eq!(count, 1);
 }
 
+#[test]
+fn a_schema_3_ledger_gets_the_status_index_with_a_copy_kept() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("ledger.db");
+    {
+        let mut ledger = SqliteLedger::open(&path).unwrap();
+        record(
+            &mut ledger,
+            &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"),
+        );
+    }
+    // What a schema 3 build left: the same tables without the index.
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch("DROP INDEX generations_by_status; PRAGMA user_version = 3;")
+        .unwrap();
+    drop(conn);
+    let at_3 = fs::read(&path).unwrap();
+    let index = |path: &Path| -> i64 {
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'generations_by_status'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let mut ledger = SqliteLedger::open(&path).unwrap();
+    assert_eq!(pragma(&path, "user_version"), 4);
+    assert_eq!(index(&path), 1);
+    let mut copy = path.clone().into_os_string();
+    copy.push(".schema3.bak");
+    assert_eq!(
+        fs::read(&copy).unwrap(),
+        at_3,
+        "the copy is the schema 3 file"
+    );
+    assert_eq!(index(Path::new(&copy)), 0);
+    assert_eq!(ledger.history("github").unwrap().len(), 1);
+    record(
+        &mut ledger,
+        &new_gen("github", "AAAA-0002", "2025-02-01T00:00:00Z"),
+    );
+    let lineage = ledger.lineage("github").unwrap();
+    assert_eq!(lineage.next_generation, 3);
+}
+
 fn concurrent_writers_each_get_their_own_generation(place: &Place) {
     const WRITERS: u32 = 16;
     let barrier = Barrier::new(WRITERS as usize);

@@ -172,7 +172,7 @@ fn a_newer_schema_is_refused_with_nothing_written() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     let url = env.pg.as_ref().expect("pg").url.clone();
     pg::client(&url)
-        .batch_execute("UPDATE recovery_sheet.schema_version SET version = 4, compatible_from = 4")
+        .batch_execute("UPDATE recovery_sheet.schema_version SET version = 5, compatible_from = 5")
         .expect("a newer tool's marker");
     let rows = env.ledger_files();
     let files = env.work_files();
@@ -183,7 +183,7 @@ fn a_newer_schema_is_refused_with_nothing_written() {
         vec!["list"],
     ] {
         let out = run(&env, &args);
-        assert_error(&out, 65, &["newer recovery-sheet", "schema 4", "upgrade"]);
+        assert_error(&out, 65, &["newer recovery-sheet", "schema 5", "upgrade"]);
     }
     assert!(env.ledger_files() == rows, "the ledger changed");
     assert_eq!(env.work_files(), files);
