@@ -498,7 +498,7 @@ pub struct BatchArgs {
     /// Replace sheet files that exist.
     #[arg(long)]
     pub force: bool,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: one more than the cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
     /// A JSON summary on stdout.
