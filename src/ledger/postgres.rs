@@ -1045,9 +1045,13 @@ impl WriteTxn for PgWriteTxn<'_> {
     }
 
     fn pending(&mut self) -> Result<Vec<Pending>, LedgerError> {
+        // The set IDs first, by two lookups: with `OR` the planner reads
+        // every generation in the ledger.
         let records = self.records(
-            "WHERE g.status = 'pending'
-                OR g.set_id IN (SELECT set_id FROM recovery_sheet.placements WHERE aside IS NOT NULL)
+            "WHERE g.set_id IN (
+                 SELECT set_id FROM recovery_sheet.generations WHERE status = 'pending'
+                 UNION ALL
+                 SELECT set_id FROM recovery_sheet.placements WHERE aside IS NOT NULL)
              ORDER BY g.account COLLATE \"C\", g.generation",
             &[],
         )?;
