@@ -7,6 +7,16 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use tempfile::TempDir;
 
+/// The time zone every command runs in (see [`Env::cmd`]): Japan, UTC+9
+/// all year, so from 15:00 UTC on its date is already tomorrow's.
+pub const TZ: &str = "Asia/Tokyo";
+
+/// Today's date where the commands run ([`TZ`]), not where the tests run.
+pub fn today() -> chrono::NaiveDate {
+    let japan = chrono::FixedOffset::east_opt(9 * 3600).expect("UTC+9");
+    chrono::Utc::now().with_timezone(&japan).date_naive()
+}
+
 /// A private home, working folder, config and ledger for one test, so tests
 /// never see each other, the developer's files or their locale. The ledger
 /// is a file ([`Env::new`]) or a fresh database on the test PostgreSQL
@@ -82,7 +92,7 @@ impl Env {
             .env("XDG_DATA_HOME", self.root.path().join("data-xdg"))
             .env("XDG_CONFIG_HOME", self.root.path().join("config"))
             .env("LANG", "C.UTF-8")
-            .env("TZ", "Asia/Tokyo")
+            .env("TZ", TZ)
             .env("RECOVERY_SHEET_LEDGER", self.ledger_arg())
             .current_dir(self.work());
         cmd

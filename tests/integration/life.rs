@@ -199,7 +199,7 @@ fn an_inventory_moves_the_date_on_and_a_different_count_is_a_recorded_warning(en
     let h = history(&env, "a@example.com");
     let next = h[0]["next_inventory"].as_str().expect("date");
     assert_ne!(next, "2099-01-01");
-    let today = chrono::Local::now().date_naive();
+    let today = today();
     let expected = today
         .checked_add_months(chrono::Months::new(6))
         .expect("date")
