@@ -1407,14 +1407,13 @@ fn lineage_of(conn: &Connection, path: &Path, account: &str) -> Result<Lineage, 
     // The count from `generations_by_status` alone, the newest from the end
     // of `generations_by_key`: neither reads a generation's row.
     let (printed, newest): (u32, u32) = conn
-        .query_row(
+        .prepare_cached(
             "SELECT (SELECT count(*) FROM generations
                      WHERE account_key = account_key(?1) AND status IN ('superseded', 'revoked')),
                     (SELECT coalesce(max(generation), 0) FROM generations
                      WHERE account_key = account_key(?1))",
-            [account],
-            |row| Ok((row.get(0)?, row.get(1)?)),
         )
+        .and_then(|mut stmt| stmt.query_row([account], |row| Ok((row.get(0)?, row.get(1)?))))
         .map_err(|e| sql_err(path, e))?;
     Ok(Lineage::from_rows(records, printed as usize, newest))
 }
@@ -1440,11 +1439,12 @@ fn query_records<P: rusqlite::Params>(
     params: P,
 ) -> Result<Vec<GenerationRecord>, LedgerError> {
     let fetch = || -> rusqlite::Result<Vec<GenerationRecord>> {
-        let mut stmt = conn.prepare(sql)?;
+        // Cached: a sheet reads its account's lineage three times.
+        let mut stmt = conn.prepare_cached(sql)?;
         let mut records = stmt
             .query_map(params, record_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut used = conn.prepare(
+        let mut used = conn.prepare_cached(
             "SELECT number, used_at, used_by FROM used_codes WHERE set_id = ?1 ORDER BY number",
         )?;
         for record in &mut records {
