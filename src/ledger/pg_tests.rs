@@ -45,6 +45,13 @@ fn dump(url: &str) -> Vec<String> {
     out
 }
 
+/// Records one generation in a transaction of its own.
+fn record_one(ledger: &mut PostgresLedger, account: &str, set_id: &str) {
+    let mut tx = ledger.begin_write().unwrap();
+    tx.record_generation(&new_gen(account, set_id)).unwrap();
+    tx.commit().unwrap();
+}
+
 fn new_gen(account: &str, set_id: &str) -> NewGeneration {
     NewGeneration {
         account: account.to_owned(),
@@ -115,10 +122,7 @@ fn a_schema_3_ledger_gets_the_status_index_and_schema_3_tools_go_on_using_it() {
         let mut ledger = PostgresLedger::open_with(&db.url, Create::Yes, at_3, &testdb::bare_env())
             .unwrap()
             .unwrap();
-        let mut tx = ledger.begin_write().unwrap();
-        tx.record_generation(&new_gen("github", "AAAA-0001"))
-            .unwrap();
-        tx.commit().unwrap();
+        record_one(&mut ledger, "github", "AAAA-0001");
     }
     let index = |url: &str| -> i64 {
         testdb::client(url)
@@ -146,10 +150,7 @@ fn a_schema_3_ledger_gets_the_status_index_and_schema_3_tools_go_on_using_it() {
     let mut old = PostgresLedger::open_with(&db.url, Create::No, at_3, &testdb::bare_env())
         .unwrap()
         .unwrap();
-    let mut tx = old.begin_write().unwrap();
-    tx.record_generation(&new_gen("gitlab", "AAAA-0002"))
-        .unwrap();
-    tx.commit().unwrap();
+    record_one(&mut old, "gitlab", "AAAA-0002");
     assert_eq!(old.history("gitlab").unwrap().len(), 1);
 }
 
@@ -158,10 +159,7 @@ fn an_older_tool_refuses_a_newer_schema_before_writing_anything() {
     let Some(db) = fresh() else { return };
     {
         let mut ledger = open(&db.url).unwrap().unwrap();
-        let mut tx = ledger.begin_write().unwrap();
-        tx.record_generation(&new_gen("github", "AAAA-0001"))
-            .unwrap();
-        tx.commit().unwrap();
+        record_one(&mut ledger, "github", "AAAA-0001");
     }
     // What a future build does: one more step, not usable by this one.
     let now = STEPS.last().unwrap().version;
@@ -497,10 +495,7 @@ fn a_second_role_granted_as_the_readme_says_writes_under_its_own_name() {
     };
     {
         let mut ledger = open(&db.url).unwrap().unwrap();
-        let mut tx = ledger.begin_write().unwrap();
-        tx.record_generation(&new_gen("github", "AAAA-0001"))
-            .unwrap();
-        tx.commit().unwrap();
+        record_one(&mut ledger, "github", "AAAA-0001");
     }
     testdb::client(&db.url)
         .batch_execute(&format!(

@@ -140,6 +140,15 @@ fn record(ledger: &mut dyn Ledger, new: &NewGeneration) -> u32 {
 }
 
 /// Names of the files in a folder, to show a refusal left nothing behind.
+/// A SQLite ledger at `path` holding one generation (`github`, AAAA-0001).
+fn ledger_with_one_generation(path: &Path) {
+    let mut ledger = SqliteLedger::open(path).unwrap();
+    record(
+        &mut ledger,
+        &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"),
+    );
+}
+
 fn listing(dir: &Path) -> BTreeSet<String> {
     fs::read_dir(dir)
         .unwrap()
@@ -569,13 +578,7 @@ fn refuses_someone_elses_database_without_touching_it() {
 fn refuses_a_newer_schema_without_touching_it() {
     let dir = TempDir::new().unwrap();
     let path = ledger_path(&dir);
-    {
-        let mut ledger = SqliteLedger::open(&path).unwrap();
-        record(
-            &mut ledger,
-            &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"),
-        );
-    }
+    ledger_with_one_generation(&path);
     {
         let conn = Connection::open(&path).unwrap();
         conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
@@ -601,13 +604,7 @@ fn refuses_a_newer_schema_without_touching_it() {
 fn refuses_to_write_a_read_only_ledger_without_touching_it() {
     let dir = TempDir::new().unwrap();
     let path = ledger_path(&dir);
-    {
-        let mut ledger = SqliteLedger::open(&path).unwrap();
-        record(
-            &mut ledger,
-            &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"),
-        );
-    }
+    ledger_with_one_generation(&path);
     // Tests may run as root, whom permission bits do not stop: simulate a
     // read-only file with SQLite's read-only open instead.
     unchanged_after(&path, || {
@@ -702,13 +699,7 @@ fn read_only_open_creates_nothing() {
         ));
     });
 
-    {
-        let mut ledger = SqliteLedger::open(&path).unwrap();
-        record(
-            &mut ledger,
-            &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"),
-        );
-    }
+    ledger_with_one_generation(&path);
     unchanged_after(&path, || {
         let ledger = SqliteLedger::open_read_only(&path).unwrap();
         assert_eq!(ledger.overview().unwrap().len(), 1);
@@ -737,13 +728,7 @@ fn an_empty_file_is_initialised() {
 fn a_later_migration_step_applies_once_and_keeps_the_data() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("ledger.db");
-    {
-        let mut ledger = SqliteLedger::open(&path).unwrap();
-        record(
-            &mut ledger,
-            &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"),
-        );
-    }
+    ledger_with_one_generation(&path);
     // What a future build does: one more entry in the list of steps.
     let mut future: Vec<&str> = MIGRATIONS.to_vec();
     future.push("ALTER TABLE generations ADD COLUMN note TEXT;");
@@ -776,13 +761,7 @@ fn a_later_migration_step_applies_once_and_keeps_the_data() {
 fn a_schema_3_ledger_gets_the_status_index_with_a_copy_kept() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("ledger.db");
-    {
-        let mut ledger = SqliteLedger::open(&path).unwrap();
-        record(
-            &mut ledger,
-            &new_gen("github", "AAAA-0001", "2025-01-01T00:00:00Z"),
-        );
-    }
+    ledger_with_one_generation(&path);
     // What a schema 3 build left: the same tables without the index.
     let conn = Connection::open(&path).unwrap();
     conn.execute_batch("DROP INDEX generations_by_status; PRAGMA user_version = 3;")
