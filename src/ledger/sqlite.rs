@@ -31,6 +31,11 @@ pub(super) const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA
 /// The schema version this build writes and reads.
 pub(super) const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
+/// The oldest schema a read-only open reads as it is (only a writer can
+/// upgrade a file): schema 4 only added an index, so a schema 3 ledger reads
+/// the same, a little slower.
+const OLDEST_READABLE: u32 = 3;
+
 /// Long enough for many processes recording at once to queue rather than fail.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a writer sleeps between tries for the lock, in milliseconds:
@@ -337,7 +342,7 @@ impl SqliteLedger {
                 found,
                 supported: SCHEMA_VERSION,
             }),
-            Contents::Ours(found) if found < SCHEMA_VERSION => Err(LedgerError::Outdated {
+            Contents::Ours(found) if found < OLDEST_READABLE => Err(LedgerError::Outdated {
                 path: path.to_owned(),
                 found,
                 supported: SCHEMA_VERSION,

@@ -758,6 +758,28 @@ fn a_later_migration_step_applies_once_and_keeps_the_data() {
 }
 
 #[test]
+fn a_reader_refuses_a_schema_it_cannot_read_as_it_is() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("ledger.db");
+    ledger_with_one_generation(&path);
+    // Schema 2 had no events and no account keys: only a writer may upgrade it.
+    Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", 2)
+        .unwrap();
+    unchanged_after(&path, || {
+        assert!(matches!(
+            SqliteLedger::open_read_only(&path),
+            Err(LedgerError::Outdated {
+                found: 2,
+                supported: SCHEMA_VERSION,
+                ..
+            })
+        ));
+    });
+}
+
+#[test]
 fn a_schema_3_ledger_gets_the_status_index_with_a_copy_kept() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("ledger.db");
@@ -768,6 +790,12 @@ fn a_schema_3_ledger_gets_the_status_index_with_a_copy_kept() {
         .unwrap();
     drop(conn);
     let at_3 = fs::read(&path).unwrap();
+    // A reader (a file it may not write) reads it as it is.
+    unchanged_after(&path, || {
+        let ledger = SqliteLedger::open_read_only(&path).unwrap();
+        assert_eq!(ledger.history("github").unwrap().len(), 1);
+        assert_eq!(ledger.lineage("github").unwrap().next_generation, 2);
+    });
     let index = |path: &Path| -> i64 {
         Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .unwrap()
