@@ -573,7 +573,9 @@ pub fn command(ctx: &Context, args: &BatchArgs) -> Result<(), Error> {
         Some(n) => n,
         // One more worker than cores: each worker waits for its staged
         // file's sync now and then, and another one keeps the core busy.
-        None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get) + 1,
+        None => {
+            (std::thread::available_parallelism().map_or(1, NonZeroUsize::get) + 1).min(MAX_JOBS)
+        }
     };
     let input = Input::open(&args.csv)?;
     let verifier_params = match &args.verifier_dir {

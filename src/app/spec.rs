@@ -148,7 +148,7 @@ pub struct VerifierSpec {
     pub params: VerifierParams,
     pub overwrite: Overwrite,
     /// Hashing threads: all cores for one sheet; one per sheet in a batch,
-    /// whose sheets already use every core (and each hash takes `m_kib`).
+    /// whose workers already keep every core busy (and each hash takes `m_kib`).
     pub threads: NonZeroUsize,
 }
 

@@ -1315,7 +1315,9 @@ fn keep_a_copy(conn: &Connection, path: &Path, found: u32) -> Result<(), LedgerE
         .map_err(|e| write_err(path, e))?;
     let copied = copy_private(path, &backup);
     let _ = conn.execute_batch("ROLLBACK");
-    copied.map_err(|e| LedgerError::Io(backup.clone(), e))
+    // A folder this user may not write: the ledger is read-only to them
+    // (and a reader may still read it as it is, see `open_read_only`).
+    copied.map_err(|e| io_err(&backup, path, e))
 }
 
 /// Copies `from` to a new file `to` with mode 0600, synced.

@@ -139,7 +139,6 @@ fn record(ledger: &mut dyn Ledger, new: &NewGeneration) -> u32 {
     generation
 }
 
-/// Names of the files in a folder, to show a refusal left nothing behind.
 /// A SQLite ledger at `path` holding one generation (`github`, AAAA-0001).
 fn ledger_with_one_generation(path: &Path) {
     let mut ledger = SqliteLedger::open(path).unwrap();
@@ -149,6 +148,7 @@ fn ledger_with_one_generation(path: &Path) {
     );
 }
 
+/// Names of the files in a folder, to show a refusal left nothing behind.
 fn listing(dir: &Path) -> BTreeSet<String> {
     fs::read_dir(dir)
         .unwrap()

@@ -1000,6 +1000,23 @@ fn read_only_ledger_is_refused_for_writes_and_left_untouched() {
     }
     before.assert_same(&env, "ledger in a read-only folder");
     assert_eq!(run(&env, &["check", &sheet.set_id]).status.code(), Some(0));
+
+    // A schema 3 ledger there (the release before, without schema 4's
+    // index): it cannot be upgraded, nor its copy kept, but it is read.
+    fs::set_permissions(&folder, fs::Permissions::from_mode(0o700)).expect("chmod back");
+    rusqlite::Connection::open(env.ledger())
+        .expect("sqlite")
+        .execute_batch("DROP INDEX generations_by_status; PRAGMA user_version = 3;")
+        .expect("schema 3");
+    fs::set_permissions(&folder, fs::Permissions::from_mode(0o500)).expect("chmod");
+    let before = Untouched::now(&env);
+    assert_eq!(run(&env, &["check", &sheet.set_id]).status.code(), Some(0));
+    assert_error(
+        &run(&env, &["mark-used", "shop@example.com", "1"]),
+        73,
+        &["read-only"],
+    );
+    before.assert_same(&env, "schema 3 ledger in a read-only folder");
     fs::set_permissions(&folder, fs::Permissions::from_mode(0o700)).expect("chmod back");
 }
 
