@@ -163,14 +163,7 @@ fn an_older_tool_refuses_a_newer_schema_before_writing_anything() {
     }
     // What a future build does: one more step, not usable by this one.
     let now = STEPS.last().unwrap().version;
-    let mut future: Vec<Step> = STEPS
-        .iter()
-        .map(|s| Step {
-            version: s.version,
-            compatible_from: s.compatible_from,
-            sql: s.sql,
-        })
-        .collect();
+    let mut future = STEPS.to_vec();
     future.push(Step {
         version: now + 1,
         compatible_from: now + 1,

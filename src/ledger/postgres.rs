@@ -86,6 +86,7 @@ const BUSY_STEPS_MS: [u64; 7] = [1, 2, 5, 10, 15, 20, 25];
 /// One schema step: the version it brings the database to, the oldest
 /// version whose tools may still use a database at this version (a step
 /// that only adds may keep it low, so a team can upgrade PC by PC), and the SQL.
+#[derive(Clone, Copy)]
 pub(super) struct Step {
     pub version: u32,
     pub compatible_from: u32,
